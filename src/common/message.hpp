@@ -1,0 +1,17 @@
+#pragma once
+// A Kafka record as the event layer builds it and the Kafka layer sends it; keeps librdkafka
+// types out of everything but src/kafka.
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace ats {
+
+struct Message {
+  std::string topic;
+  std::string key;
+  std::string value;  // empty with tombstone=true means a null value
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+}  // namespace ats

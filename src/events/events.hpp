@@ -1,0 +1,37 @@
+#pragma once
+// Builds the Kafka records the connector publishes: CloudEvents 1.0 in the Kafka protocol
+// binding's binary mode (ce_* headers, the event data as the JSON value). Schemas: schemas/.
+#include <string>
+
+#include "common/message.hpp"
+#include "common/record.hpp"
+#include "common/time.hpp"
+#include "snapshot/differ.hpp"
+
+namespace ats::events {
+
+inline constexpr std::string_view kCandidateChangedType = "com.ats-connector.candidate-changed.v1";
+inline constexpr std::string_view kJobImportedType = "com.ats-connector.job-imported.v1";
+inline constexpr std::string_view kDeadLetterType = "com.ats-connector.dead-letter.v1";
+
+struct Context {
+  std::string connection;  // connection id
+  std::string source;      // "workable"
+  SystemTime detected_at;  // when the connector saw the change (ce_time)
+};
+
+// Deterministic: the same change (connection, entity, id, type, old and new content) always
+// gets the same id, so consumers can drop replays. 32 hex chars of SHA-256.
+std::string EventId(const Context& ctx, const snapshot::Change& change);
+
+// key "<connection>/<candidate id>"; data per schemas/candidate-changed.v1.schema.json.
+// follow_up: the candidate entered one of the connection's trigger stages in this change.
+Message CandidateChanged(const Context& ctx, const snapshot::Change& change, bool follow_up,
+                         const std::string& topic);
+// key "<connection>/<job id>"; data per schemas/job-imported.v1.schema.json.
+Message JobImported(const Context& ctx, const snapshot::Change& change, const std::string& topic);
+// key "<connection>/<entity>"; data per schemas/dead-letter.v1.schema.json. The raw record is
+// truncated to 64 KiB (the reason says so) so one huge field cannot block the topic.
+Message DeadLetter(const Context& ctx, const RejectedRecord& rejected, const std::string& topic);
+
+}  // namespace ats::events

@@ -1,0 +1,63 @@
+#pragma once
+// Blocking HTTP client (libcurl underneath). One instance per worker thread; not thread-safe.
+// Never follows redirects: a redirect is returned as-is, so credentials are never replayed to
+// another host by the library.
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string_view>
+#include <string>
+#include <vector>
+
+#include "common/result.hpp"
+
+namespace ats::http {
+
+struct Request {
+  std::string method = "GET";
+  std::string url;
+  std::vector<std::pair<std::string, std::string>> headers;  // e.g. {"Authorization", "Bearer …"}
+  std::string body;
+  std::chrono::milliseconds timeout{30000};
+};
+
+struct Response {
+  long status = 0;
+  std::map<std::string, std::string> headers;  // names lower-cased; last value wins
+  std::string body;
+  std::chrono::microseconds elapsed{0};
+  const std::string* header(const std::string& lower_name) const {
+    auto it = headers.find(lower_name);
+    return it == headers.end() ? nullptr : &it->second;
+  }
+};
+
+class Client {
+ public:
+  Client();
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  // Any HTTP status is a successful Result; transport failures (connect, reset, timeout,
+  // truncated body) are retryable Errors of category kTransport.
+  Result<Response> Execute(const Request& request);
+
+ private:
+  void* curl_;  // CURL*
+};
+
+// Parsed URL parts, enough to compare origins before sending credentials.
+struct Url {
+  std::string scheme;  // "https"
+  std::string host;    // lower-cased
+  int port = 0;        // explicit or default for the scheme
+  std::string path_and_query;
+};
+std::optional<Url> ParseUrl(const std::string& url);
+// True when both URLs have the same scheme, host and port.
+bool SameOrigin(const Url& a, const Url& b);
+// Percent-encodes a query value.
+std::string UrlEncode(std::string_view s);
+
+}  // namespace ats::http

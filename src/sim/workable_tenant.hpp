@@ -1,0 +1,111 @@
+#pragma once
+// A simulated Workable account served over real HTTP on loopback: the /spi/v3 API shapes
+// (jobs, candidates, stages; paging.next; X-Rate-Limit-* headers; 429; {"error": "..."}
+// bodies), a deterministic generated data set, mutations, switchable faults and request
+// counters. Used by sandbox mode, the tests and the benchmarks.
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ats::sim {
+
+struct WorkableTenantOptions {
+  std::string subdomain = "sandbox";
+  std::string token = "sandbox-token-0123456789";
+  std::vector<std::string> scopes = {"r_jobs", "r_candidates"};
+  uint64_t seed = 42;
+  int jobs = 5;                  // generated jobs (mostly published; some closed/draft/archived)
+  int candidates_per_job = 20;
+  // Rate limiting as Workable does it: `rate_limit_requests` per `rate_limit_window_s` per
+  // token, 429 beyond. 0 requests = no limit (benchmarks).
+  int rate_limit_requests = 10;
+  int rate_limit_window_s = 10;
+  bool rate_limit_headers = true;  // send X-Rate-Limit-Limit/Remaining/Reset
+  std::string listen_host = "127.0.0.1";
+  int port = 0;  // 0 = any free port
+};
+
+// Ground truth as a test compares it with what reached Kafka.
+struct SimJob {
+  std::string id;         // opaque id
+  std::string shortcode;  // the id the connector keys jobs by
+  std::string title;
+  std::string state;      // draft|published|closed|archived
+  std::string department;
+  std::string created_at, updated_at;
+};
+struct SimCandidate {
+  std::string id;  // opaque hex string of varying length
+  std::string name, firstname, lastname, email, phone, headline;
+  std::string job_shortcode, job_title;
+  std::string stage;       // display name, e.g. "Phone Screen"
+  std::string stage_kind;  // kind slug, e.g. "phone-screen"
+  bool disqualified = false;
+  std::string disqualification_reason;  // "" = null
+  std::string created_at, updated_at;
+};
+
+enum class Fault {
+  kNone,
+  kUnauthorized,   // every call: 401 {"error":"Not authorized"}
+  kForbidden,      // every call: 403 {"error":"Forbidden"}
+  kNotFound,       // every call: 404 {"error":"Not found"} (wrong subdomain)
+  kServerError,    // next `count` calls: 500
+  kRateLimitStorm, // next `count` calls: 429 (with Reset header unless headers are off)
+  kInvalidJson,    // next `count` calls: 200 with a truncated body
+  kForeignNextUrl, // paging.next points at another host
+};
+
+struct Stats {
+  int64_t requests = 0;
+  int64_t rate_limited = 0;  // 429s sent
+  std::map<std::string, int64_t> by_path;  // "/spi/v3/candidates" -> n
+};
+
+class WorkableTenant {
+ public:
+  explicit WorkableTenant(WorkableTenantOptions options);
+  ~WorkableTenant();
+  WorkableTenant(const WorkableTenant&) = delete;
+  WorkableTenant& operator=(const WorkableTenant&) = delete;
+
+  // Binds and serves in a background thread. Returns false if the port cannot be bound.
+  bool Start();
+  void Stop();
+  int port() const;
+  // "http://127.0.0.1:<port>/spi/v3", the base_url a connection points at.
+  std::string base_url() const;
+
+  // --- ground truth ---
+  std::vector<SimJob> jobs() const;
+  std::vector<SimCandidate> candidates() const;
+
+  // --- mutations (each bumps updated_at to the tenant clock, which is monotonic) ---
+  // Returns the new candidate's id.
+  std::string AddCandidate(const std::string& job_shortcode);
+  bool MoveCandidate(const std::string& candidate_id, const std::string& stage_kind);
+  bool Disqualify(const std::string& candidate_id, const std::string& reason);
+  bool DeleteCandidate(const std::string& candidate_id);
+  // Returns the new job's shortcode.
+  std::string AddJob(const std::string& state = "published");
+  bool SetJobState(const std::string& shortcode, const std::string& state);
+  // Applies `n` random mutations (deterministic from the seed); returns one line each,
+  // e.g. "moved 1a2b3c to interview", for sandbox logs.
+  std::vector<std::string> MutateRandom(int n);
+
+  // --- faults and counters ---
+  void SetFault(Fault fault, int count = 0);
+  void SetRateLimitHeaders(bool on);
+  Stats stats() const;
+  void ResetStats();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ats::sim

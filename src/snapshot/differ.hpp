@@ -1,0 +1,40 @@
+#pragma once
+// Compares a freshly fetched record with its stored state.
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/record.hpp"
+#include "snapshot/snapshot_store.hpp"
+
+namespace ats::snapshot {
+
+enum class ChangeType { kCreated, kUpdated, kDeleted };
+std::string_view ToString(ChangeType type);  // "created", "updated", "deleted"
+
+struct Change {
+  ChangeType type = ChangeType::kCreated;
+  Entity entity = Entity::kCandidate;
+  std::string id;
+  std::string parent_id;
+  std::string updated_at;
+  // Current fields (created/updated); last known fields for deleted.
+  std::map<std::string, std::string> fields;
+  // updated: the names of changed fields and their previous JSON values ("null" when the
+  // field did not exist before). Fields that disappeared are included with current "null".
+  std::vector<std::string> changed_fields;
+  std::map<std::string, std::string> previous;
+  uint64_t old_hash = 0;  // 0 for created
+  uint64_t new_hash = 0;  // 0 for deleted
+  StoredRecord new_state;  // what to store once published (unused for deleted)
+};
+
+// nullopt when nothing changed. `stored` is the snapshot's state or nullopt.
+std::optional<Change> Diff(const Record& fetched, const std::optional<StoredRecord>& stored);
+// A deleted change from the stored state.
+Change Deleted(Entity entity, std::string_view id, const StoredRecord& stored);
+// Parses a stored body back into fields. Returns false on a corrupt body.
+bool ParseFields(std::string_view body, std::map<std::string, std::string>& out);
+
+}  // namespace ats::snapshot

@@ -1,0 +1,65 @@
+#pragma once
+// The last published state of every record, per connection and entity, plus small metadata
+// (cursors). Advanced only after Kafka acknowledged the events a batch implies; a commit is
+// atomic and durable. Behind an interface so a Kafka-changelog-backed store can follow.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/record.hpp"
+#include "common/result.hpp"
+
+namespace ats::snapshot {
+
+struct StoredRecord {
+  uint64_t hash = 0;          // ContentHash(body)
+  std::string body;           // SerializeFields(record.fields)
+  std::string updated_at;     // source timestamp, for freshness
+  std::string parent_id;      // candidate: job id
+};
+
+struct Key {
+  std::string connection;
+  Entity entity;
+  std::string id;
+};
+
+class Batch {
+ public:
+  void Put(Key key, StoredRecord record) { puts_.emplace_back(std::move(key), std::move(record)); }
+  void Delete(Key key) { deletes_.push_back(std::move(key)); }
+  void PutMeta(std::string key, std::string value) { meta_.emplace_back(std::move(key), std::move(value)); }
+  bool empty() const { return puts_.empty() && deletes_.empty() && meta_.empty(); }
+  const auto& puts() const { return puts_; }
+  const auto& deletes() const { return deletes_; }
+  const auto& meta() const { return meta_; }
+
+ private:
+  std::vector<std::pair<Key, StoredRecord>> puts_;
+  std::vector<Key> deletes_;
+  std::vector<std::pair<std::string, std::string>> meta_;
+};
+
+class SnapshotStore {
+ public:
+  virtual ~SnapshotStore() = default;
+  virtual Result<std::optional<StoredRecord>> Get(const Key& key) = 0;
+  // Visits every record of (connection, entity) in id order. Stops early when fn returns false.
+  virtual Result<void> ForEach(std::string_view connection, Entity entity,
+                               const std::function<bool(std::string_view id, const StoredRecord&)>& fn) = 0;
+  virtual Result<size_t> Count(std::string_view connection, Entity entity) = 0;
+  virtual Result<std::optional<std::string>> GetMeta(std::string_view key) = 0;
+  // Atomic and durable (fsync) before it returns.
+  virtual Result<void> Commit(const Batch& batch) = 0;
+};
+
+// Opens (creating if absent) a RocksDB snapshot at `path`. A directory that exists but is not
+// an ats-connector snapshot, or has an unknown format version, is refused with a clear error
+// and never reset.
+Result<std::unique_ptr<SnapshotStore>> OpenRocksDbStore(const std::string& path);
+
+}  // namespace ats::snapshot

@@ -1,0 +1,57 @@
+#pragma once
+// Every metric the connector exports, owned by the runtime and created once. Names follow
+// ats_connector_<what>_<unit>; labels are bounded (connection, entity, type, kind, code).
+#include <memory>
+#include <string>
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+namespace ats::telemetry {
+
+class Metrics {
+ public:
+  Metrics();
+  prometheus::Registry& registry() { return *registry_; }
+  // Prometheus text exposition format of everything registered.
+  std::string Serialize() const;
+
+  // Per-connection handles; look them up once and keep the references (Family::Add is a
+  // locked map lookup).
+  prometheus::Gauge& SyncLag(const std::string& connection);  // now - last successful sync, s
+  prometheus::Gauge& LastSuccessfulSync(const std::string& connection);  // Unix s
+  prometheus::Gauge& SourceFreshness(const std::string& connection, const std::string& entity);
+  prometheus::Counter& Errors(const std::string& connection, const std::string& kind);
+  prometheus::Counter& RecordsFetched(const std::string& connection, const std::string& entity);
+  prometheus::Counter& EventsPublished(const std::string& connection, const std::string& type);
+  prometheus::Counter& DeadLettered(const std::string& connection, const std::string& entity);
+  prometheus::Counter& HttpRequests(const std::string& connection, const std::string& code);
+  prometheus::Histogram& HttpRequestDuration(const std::string& connection, const std::string& code);
+  prometheus::Gauge& RateLimitRemaining(const std::string& connection);
+  prometheus::Histogram& SyncDuration(const std::string& connection);
+  prometheus::Gauge& ConnectionUp(const std::string& connection);
+  prometheus::Gauge& KafkaQueueMessages();
+  prometheus::Counter& ProducerRecreated();
+
+ private:
+  std::shared_ptr<prometheus::Registry> registry_;
+  prometheus::Family<prometheus::Gauge>* sync_lag_;
+  prometheus::Family<prometheus::Gauge>* last_sync_;
+  prometheus::Family<prometheus::Gauge>* freshness_;
+  prometheus::Family<prometheus::Counter>* errors_;
+  prometheus::Family<prometheus::Counter>* records_fetched_;
+  prometheus::Family<prometheus::Counter>* events_published_;
+  prometheus::Family<prometheus::Counter>* dead_lettered_;
+  prometheus::Family<prometheus::Counter>* http_requests_;
+  prometheus::Family<prometheus::Histogram>* http_duration_;
+  prometheus::Family<prometheus::Gauge>* rate_limit_remaining_;
+  prometheus::Family<prometheus::Histogram>* sync_duration_;
+  prometheus::Family<prometheus::Gauge>* connection_up_;
+  prometheus::Family<prometheus::Gauge>* kafka_queue_;
+  prometheus::Family<prometheus::Counter>* producer_recreated_;
+};
+
+}  // namespace ats::telemetry
