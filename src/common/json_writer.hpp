@@ -37,3 +37,9 @@ class JsonWriter {
 };
 
 }  // namespace ats
+
+namespace ats {
+// Decodes a JSON string literal (with its quotes) such as a Record field value. Returns false
+// when `json` is not a string literal (e.g. null, a number) or has a bad escape.
+bool DecodeJsonString(std::string_view json, std::string& out);
+}  // namespace ats

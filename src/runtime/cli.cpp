@@ -1,0 +1,325 @@
+#include "runtime/cli.hpp"
+
+#include <signal.h>
+
+#include <algorithm>
+#include <chrono>
+#include <functional>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/log.hpp"
+#include "config/config.hpp"
+#include "runtime/service.hpp"
+#include "sim/workable_tenant.hpp"
+
+namespace ats::runtime {
+namespace {
+
+constexpr const char* kVersion = "0.1.0";
+
+constexpr const char* kMainHelp = R"HELP(ats-connector — streams recruiting data from applicant tracking systems into Kafka.
+
+Usage:
+  ats-connector run --config FILE        sync the configured connections until stopped
+  ats-connector sandbox [options]        run against a simulated Workable tenant and an
+                                         embedded Kafka, to see events flow
+  ats-connector validate --config FILE   check a configuration file and exit
+  ats-connector <command> --help         options of a command
+  ats-connector --version
+
+Exit codes: 0 ok, 1 runtime failure, 2 bad usage or configuration.
+)HELP";
+
+constexpr const char* kRunHelp = R"HELP(Usage: ats-connector run --config FILE
+
+Loads FILE (see examples/connector.yaml and docs/configuration.md), then polls every
+connection, publishes candidate-changed and job-imported events and serves /metrics,
+/healthz, /readyz and /status on http.listen. SIGINT or SIGTERM stops it cleanly: the
+page in hand is finished, Kafka is flushed and the snapshot stays consistent.
+)HELP";
+
+constexpr const char* kValidateHelp = R"HELP(Usage: ats-connector validate --config FILE
+
+Checks FILE: unknown keys, types, ranges, credentials (files readable, ${ENV} set),
+subdomains, URLs and topic names. Prints every problem with its key path and exits 2,
+or prints a summary and exits 0. Contacts nothing.
+)HELP";
+
+constexpr const char* kSandboxHelp = R"HELP(Usage: ats-connector sandbox [options]
+
+Starts a simulated Workable tenant (real HTTP on 127.0.0.1), an embedded Kafka (librdkafka's
+mock cluster, in memory) and a fresh local snapshot, then syncs and keeps changing the tenant
+so that events flow. The Kafka bootstrap address is printed and written to
+<dir>/kafka-bootstrap.txt, e.g. for: kcat -C -b "$(cat ats-sandbox/kafka-bootstrap.txt)" -t ats.candidate-changed.v1
+
+Options:
+  --dir DIR                 working directory (snapshot, bootstrap file)   [./ats-sandbox]
+  --http-listen HOST:PORT   metrics/health/status port                     [127.0.0.1:8080]
+  --poll-interval-s N       seconds between sync cycles                    [5]
+  --mutate-every-s N        seconds between tenant changes (0 = never)     [3]
+  --mutations N             changes applied each time                      [2]
+  --jobs N                  jobs in the simulated tenant                   [5]
+  --candidates-per-job N    candidates per job                             [20]
+  --seed N                  data set seed                                  [42]
+  --exit-after-s N          stop by itself after N seconds (0 = run until Ctrl-C) [0]
+)HELP";
+
+struct Args {
+  std::string command;
+  std::map<std::string, std::string> options;
+  bool help = false;
+  std::vector<std::string> unknown;
+};
+
+Args Parse(int argc, char** argv, const std::vector<std::string>& value_options) {
+  Args args;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--help" || a == "-h") {
+      args.help = true;
+    } else if (args.command.empty() && a.rfind("--", 0) != 0) {
+      args.command = a;
+    } else if (a.rfind("--", 0) == 0) {
+      std::string name = a.substr(2), value;
+      if (auto eq = name.find('='); eq != std::string::npos) {
+        value = name.substr(eq + 1);
+        name = name.substr(0, eq);
+      } else if (std::find(value_options.begin(), value_options.end(), name) != value_options.end() &&
+                 i + 1 < argc) {
+        value = argv[++i];
+      }
+      args.options[name] = value;
+    } else {
+      args.unknown.push_back(a);
+    }
+  }
+  return args;
+}
+
+int Usage(const std::string& message, const char* help) {
+  std::cerr << "ats-connector: " << message << "\n\n" << help;
+  return 2;
+}
+
+std::optional<int> IntOption(const Args& args, const std::string& name, int def, int min, int max,
+                             std::string& error) {
+  auto it = args.options.find(name);
+  if (it == args.options.end()) return def;
+  try {
+    size_t used = 0;
+    const int v = std::stoi(it->second, &used);
+    if (used == it->second.size() && v >= min && v <= max) return v;
+  } catch (...) {
+  }
+  error = "--" + name + " must be a whole number from " + std::to_string(min) + " to " + std::to_string(max) +
+          ", got '" + it->second + "'";
+  return std::nullopt;
+}
+
+// Blocks SIGINT/SIGTERM in every thread (threads inherit the mask) so that the main thread
+// receives them synchronously with sigtimedwait.
+sigset_t BlockStopSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  return set;
+}
+
+// Waits for SIGINT/SIGTERM or `exit_after` (zero = forever), calling `tick` every 200 ms.
+template <typename Tick>
+void WaitForStop(const sigset_t& set, std::chrono::seconds exit_after, Tick tick) {
+  const auto deadline = std::chrono::steady_clock::now() + exit_after;
+  timespec ts{0, 200 * 1000 * 1000};
+  while (true) {
+    const int sig = sigtimedwait(&set, nullptr, &ts);
+    if (sig == SIGINT || sig == SIGTERM) {
+      log::Info("Stop signal received; finishing the page in hand and flushing Kafka.",
+                {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
+      return;
+    }
+    if (exit_after.count() > 0 && std::chrono::steady_clock::now() >= deadline) {
+      log::Info("Exit time reached (--exit-after-s); stopping.");
+      return;
+    }
+    tick();
+  }
+}
+
+std::optional<config::Config> Load(const std::string& path, int& exit_code) {
+  try {
+    return config::LoadConfigFile(path);
+  } catch (const config::ConfigError& e) {
+    std::cerr << "ats-connector: invalid configuration in " << path << " (" << e.problems().size()
+              << (e.problems().size() == 1 ? " problem" : " problems") << "):\n";
+    for (const auto& p : e.problems()) std::cerr << "  " << p.path << ": " << p.message << "\n";
+    exit_code = 2;
+    return std::nullopt;
+  }
+}
+
+// Rejects options a command does not take, so a typo is not silently ignored.
+std::optional<int> RejectUnknown(const Args& args, const std::vector<std::string>& known, const char* help) {
+  for (const auto& [name, value] : args.options)
+    if (std::find(known.begin(), known.end(), name) == known.end())
+      return Usage("unknown option --" + name, help);
+  return std::nullopt;
+}
+
+int Validate(const Args& args) {
+  if (args.help) return std::cout << kValidateHelp, 0;
+  if (auto bad = RejectUnknown(args, {"config"}, kValidateHelp)) return *bad;
+  auto it = args.options.find("config");
+  if (it == args.options.end() || it->second.empty()) return Usage("validate needs --config FILE", kValidateHelp);
+  int code = 0;
+  auto config = Load(it->second, code);
+  if (!config) return code;
+  std::cout << "Configuration OK: " << it->second << "\n";
+  for (const auto& c : config->connections)
+    std::cout << "  connection " << c.id << " (" << c.source << "), poll every " << c.poll_interval_s << " s\n";
+  std::cout << "  kafka: " << config->kafka.bootstrap_servers << "; snapshot: " << config->snapshot.path
+            << "; http: " << config->http.listen << "\n";
+  return 0;
+}
+
+int RunService(config::Config config, ServiceOptions options, const sigset_t& signals,
+               std::chrono::seconds exit_after, const std::function<void(Service&)>& on_started,
+               const std::function<void()>& tick) {
+  Service service(std::move(config), options);
+  if (auto started = service.Start(); !started) {
+    log::Error("Start-up failed.", {{"kind", ToString(started.error().category)}, {"error", started.error().message}});
+    std::cerr << "ats-connector: " << log::Redact(started.error().message) << "\n";
+    return started.error().category == ErrorCategory::kConfig ? 2 : 1;
+  }
+  if (on_started) on_started(service);
+  WaitForStop(signals, exit_after, tick);
+  service.Stop();
+  return 0;
+}
+
+int Run(const Args& args) {
+  if (args.help) return std::cout << kRunHelp, 0;
+  if (auto bad = RejectUnknown(args, {"config"}, kRunHelp)) return *bad;
+  auto it = args.options.find("config");
+  if (it == args.options.end() || it->second.empty()) return Usage("run needs --config FILE", kRunHelp);
+  const sigset_t signals = BlockStopSignals();
+  int code = 0;
+  auto config = Load(it->second, code);
+  if (!config) return code;
+  if (config->kafka.embedded())
+    log::Warn("kafka.bootstrap_servers is 'embedded': events live in this process's memory only and are "
+              "lost when it stops, while the snapshot on disk remembers them. Use it for trials, not production.");
+  return RunService(std::move(*config), ServiceOptions{}, signals, std::chrono::seconds(0), nullptr, [] {});
+}
+
+int Sandbox(const Args& args) {
+  if (args.help) return std::cout << kSandboxHelp, 0;
+  if (auto bad = RejectUnknown(args, {"dir", "http-listen", "poll-interval-s", "mutate-every-s", "mutations",
+                                       "jobs", "candidates-per-job", "seed", "exit-after-s"},
+                               kSandboxHelp))
+    return *bad;
+  std::string error;
+  const auto poll = IntOption(args, "poll-interval-s", 5, 1, 3600, error);
+  const auto mutate_every = IntOption(args, "mutate-every-s", 3, 0, 3600, error);
+  const auto mutations = IntOption(args, "mutations", 2, 1, 1000, error);
+  const auto jobs = IntOption(args, "jobs", 5, 1, 100000, error);
+  const auto per_job = IntOption(args, "candidates-per-job", 20, 0, 100000, error);
+  const auto seed = IntOption(args, "seed", 42, 0, 1 << 30, error);
+  const auto exit_after = IntOption(args, "exit-after-s", 0, 0, 86400, error);
+  if (!error.empty()) return Usage(error, kSandboxHelp);
+  const std::string dir = args.options.count("dir") ? args.options.at("dir") : "./ats-sandbox";
+  const std::string listen = args.options.count("http-listen") ? args.options.at("http-listen") : "127.0.0.1:8080";
+
+  const sigset_t signals = BlockStopSignals();
+
+  sim::WorkableTenantOptions tenant_options;
+  tenant_options.seed = static_cast<uint64_t>(*seed);
+  tenant_options.jobs = *jobs;
+  tenant_options.candidates_per_job = *per_job;
+  sim::WorkableTenant tenant(tenant_options);
+  if (!tenant.Start()) {
+    std::cerr << "ats-connector: cannot start the simulated Workable tenant on 127.0.0.1\n";
+    return 1;
+  }
+
+  // The embedded Kafka starts empty every time, so the snapshot (which records what Kafka
+  // has) starts empty too; otherwise the first sync would publish nothing.
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  std::filesystem::remove_all(std::filesystem::path(dir) / "snapshot", ec);
+
+  config::Config config;
+  config::ConnectionConfig connection;
+  connection.id = "sandbox-workable";
+  connection.source = "workable";
+  connection.poll_interval_s = *poll;
+  connection.workable.subdomain = tenant_options.subdomain;
+  connection.workable.api_token = tenant_options.token;
+  connection.workable.base_url = tenant.base_url();
+  connection.workable.allow_insecure_http = true;
+  connection.trigger_stages = {"phone-screen", "assessment", "offer"};
+  config.connections.push_back(connection);
+  config.snapshot.path = (std::filesystem::path(dir) / "snapshot").string();
+  config.http.listen = listen;
+
+  Service* running = nullptr;
+  auto on_started = [&](Service& service) {
+    running = &service;
+    const std::string bootstrap_file = (std::filesystem::path(dir) / "kafka-bootstrap.txt").string();
+    std::ofstream(bootstrap_file) << service.bootstrap_servers() << "\n";
+    std::cout << "\nats-connector sandbox is running.\n"
+              << "  Simulated Workable tenant: " << tenant.base_url() << " (" << tenant.jobs().size() << " jobs, "
+              << tenant.candidates().size() << " candidates)\n"
+              << "  Embedded Kafka bootstrap:  " << service.bootstrap_servers() << "  (also in " << bootstrap_file
+              << ")\n"
+              << "  Read the events from another shell:\n"
+              << "    kcat -C -b " << service.bootstrap_servers()
+              << " -t ats.candidate-changed.v1 -f '%k %h\\n%s\\n\\n'\n"
+              << "    kcat -C -b " << service.bootstrap_servers() << " -t ats.job-imported.v1\n"
+              << "  Metrics, health and status: http://" << listen.substr(0, listen.rfind(':')) << ":"
+              << service.admin_port() << "/metrics  /healthz  /readyz  /status\n"
+              << "  Ctrl-C stops it.\n\n"
+              << std::flush;
+  };
+  auto last_mutation = std::chrono::steady_clock::now();
+  auto tick = [&] {
+    if (*mutate_every == 0 || running == nullptr) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_mutation < std::chrono::seconds(*mutate_every)) return;
+    last_mutation = now;
+    for (const auto& line : tenant.MutateRandom(*mutations))
+      log::Info("Simulated tenant changed.", {{"change", line}});
+  };
+  const int code = RunService(std::move(config), ServiceOptions{.log_events = true}, signals, std::chrono::seconds(*exit_after), on_started, tick);
+  tenant.Stop();
+  return code;
+}
+
+}  // namespace
+
+int RunCli(int argc, char** argv) {
+  Args args = Parse(argc, argv, {"config", "dir", "http-listen", "poll-interval-s", "mutate-every-s", "mutations",
+                                 "jobs", "candidates-per-job", "seed", "exit-after-s"});
+  if (args.options.count("version")) return std::cout << "ats-connector " << kVersion << "\n", 0;
+  if (args.command.empty()) {
+    if (args.help) return std::cout << kMainHelp, 0;
+    return Usage("no command given", kMainHelp);
+  }
+  if (!args.unknown.empty()) return Usage("unexpected argument '" + args.unknown.front() + "'", kMainHelp);
+  if (args.command == "run") return Run(args);
+  if (args.command == "sandbox") return Sandbox(args);
+  if (args.command == "validate") return Validate(args);
+  return Usage("unknown command '" + args.command + "'", kMainHelp);
+}
+
+}  // namespace ats::runtime

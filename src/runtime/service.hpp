@@ -1,0 +1,64 @@
+#pragma once
+// Wires one process together from a Config: snapshot store, Kafka (external or embedded),
+// publisher, metrics, the admin HTTP server and one worker thread per connection.
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/result.hpp"
+#include "common/stop.hpp"
+#include "config/config.hpp"
+#include "kafka/embedded_cluster.hpp"
+#include "runtime/publisher.hpp"
+#include "runtime/sync_worker.hpp"
+#include "snapshot/snapshot_store.hpp"
+#include "telemetry/admin_server.hpp"
+#include "telemetry/metrics.hpp"
+#include "telemetry/status.hpp"
+
+namespace ats::runtime {
+
+struct ServiceOptions {
+  bool log_events = false;  // a log line per published event (sandbox mode)
+};
+
+class Service {
+ public:
+  explicit Service(config::Config config, ServiceOptions options = {});
+  ~Service();
+  Service(const Service&) = delete;
+  Service& operator=(const Service&) = delete;
+
+  // Opens the snapshot, starts (embedded) Kafka, the admin server and the workers. A permanent
+  // error here (foreign snapshot directory, bad rdkafka option, port in use) stops start-up.
+  Result<void> Start();
+  // Signals every worker to finish its page, joins them, flushes Kafka. Idempotent.
+  void Stop();
+
+  const std::string& bootstrap_servers() const { return bootstrap_; }
+  int admin_port() const { return admin_ ? admin_->port() : 0; }
+  telemetry::Metrics& metrics() { return metrics_; }
+  telemetry::StatusBoard& status() { return status_; }
+  const StopSignal& stop_signal() const { return stop_; }
+
+ private:
+  void Tick();
+
+  config::Config config_;
+  ServiceOptions options_;
+  StopSignal stop_;
+  telemetry::Metrics metrics_;
+  telemetry::StatusBoard status_;
+  std::unique_ptr<snapshot::SnapshotStore> store_;
+  std::unique_ptr<kafka::EmbeddedCluster> embedded_;
+  std::string bootstrap_;
+  std::unique_ptr<Publisher> publisher_;
+  std::unique_ptr<telemetry::AdminServer> admin_;
+  std::vector<std::unique_ptr<SyncWorker>> workers_;
+  std::vector<std::thread> threads_;
+  std::thread ticker_;
+  bool stopped_ = false;
+};
+
+}  // namespace ats::runtime

@@ -1,0 +1,403 @@
+#include "runtime/sync_worker.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include "common/json_writer.hpp"
+#include "common/log.hpp"
+#include "events/events.hpp"
+
+namespace ats::runtime {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+constexpr int kMaxAttempts = 6;        // per request, for 5xx / transport / bad bodies
+constexpr int kMaxRateLimited = 12;    // per request, for 429s (each waits for the window)
+constexpr size_t kDeleteBatch = 500;   // deleted events published per batch
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+  return out;
+}
+
+// "Phone Screen" and "phone-screen" name the same stage.
+std::string StageKey(std::string_view s) {
+  std::string out = Lower(s);
+  std::replace(out.begin(), out.end(), ' ', '-');
+  std::replace(out.begin(), out.end(), '_', '-');
+  return out;
+}
+
+std::string FieldString(const std::map<std::string, std::string>& fields, const std::string& name) {
+  auto it = fields.find(name);
+  std::string out;
+  if (it != fields.end()) DecodeJsonString(it->second, out);
+  return out;
+}
+
+std::string CodeLabel(long status) { return std::to_string(status); }
+
+}  // namespace
+
+SyncWorker::SyncWorker(config::ConnectionConfig connection, connectors::SourcePtr source, WorkerDeps deps)
+    : connection_(std::move(connection)),
+      source_(std::move(source)),
+      deps_(std::move(deps)),
+      limiter_(connection_.workable.rate_limit.requests, seconds(connection_.workable.rate_limit.per_s)),
+      request_backoff_(milliseconds(1000), milliseconds(30000)),
+      cycle_backoff_(milliseconds(2000), milliseconds(300000)),
+      started_at_(std::chrono::system_clock::now()) {
+  if (!connection_.all_jobs) job_filter_.insert(connection_.jobs.begin(), connection_.jobs.end());
+  for (const auto& s : connection_.job_states) states_filter_.insert(JsonString(s));
+  for (const auto& s : connection_.trigger_stages) triggers_.insert(StageKey(s));
+  for (const auto& secret : source_->secrets()) log::RegisterSecret(secret);
+  deps_.status.AddConnection(connection_.id, std::string(source_->name()));
+  deps_.metrics.ConnectionUp(connection_.id).Set(0);
+  deps_.metrics.RateLimitRemaining(connection_.id).Set(-1);
+  deps_.metrics.SyncLag(connection_.id).Set(0);
+}
+
+bool SyncWorker::Sleep(milliseconds d) const { return !deps_.stop.WaitFor(d); }
+
+void SyncWorker::CountError(const Error& error) {
+  deps_.metrics.Errors(connection_.id, std::string(ToString(error.category))).Increment();
+}
+
+bool SyncWorker::JobSelected(const Record& job) const {
+  if (!job_filter_.empty() && job_filter_.count(job.id) == 0) return false;
+  if (states_filter_.empty()) return true;
+  auto it = job.fields.find("state");
+  return it != job.fields.end() && states_filter_.count(it->second) > 0;
+}
+
+bool SyncWorker::InTriggerStage(const std::map<std::string, std::string>& fields) const {
+  if (triggers_.empty()) return false;
+  auto dq = fields.find("disqualified");
+  if (dq != fields.end() && dq->second == "true") return false;
+  for (const char* name : {"stage_kind", "stage"}) {
+    const std::string value = FieldString(fields, name);
+    if (!value.empty() && triggers_.count(StageKey(value)) > 0) return true;
+  }
+  return false;
+}
+
+// Follow-up is asked for when the candidate *enters* a trigger stage in this change: created
+// in one, moved into one, or requalified while in one. Moves within or out of trigger stages
+// and unrelated field changes do not ask again.
+bool SyncWorker::FollowUp(const snapshot::Change& change) const {
+  if (change.entity != Entity::kCandidate || change.type == snapshot::ChangeType::kDeleted) return false;
+  if (!InTriggerStage(change.fields)) return false;
+  if (change.type == snapshot::ChangeType::kCreated) return true;
+  std::map<std::string, std::string> before = change.fields;
+  for (const auto& [name, value] : change.previous) before[name] = value;
+  return !InTriggerStage(before);
+}
+
+Result<http::Response> SyncWorker::Execute(const http::Request& request, CycleReport& report) {
+  int attempts = 0;
+  int rate_limited = 0;
+  request_backoff_.Reset();
+  while (true) {
+    if (deps_.stop.stopped()) return Error::Retryable(ErrorCategory::kInternal, "shutdown requested");
+    const auto delay = limiter_.Delay(http::RateLimiter::Clock::now());
+    if (delay.count() > 0 && !Sleep(delay))
+      return Error::Retryable(ErrorCategory::kInternal, "shutdown requested");
+    limiter_.Record(http::RateLimiter::Clock::now());
+    ++report.requests;
+    auto response = client_.Execute(request);
+    if (!response) {
+      deps_.metrics.HttpRequests(connection_.id, "error").Increment();
+      CountError(response.error());
+      if (++attempts >= kMaxAttempts) return response.error();
+      const auto wait = request_backoff_.Next();
+      log::Warn("Source request failed; retrying.",
+                {{"connection", connection_.id}, {"error", response.error().message},
+                 {"retry_in_ms", static_cast<long long>(wait.count())}});
+      if (!Sleep(wait)) return Error::Retryable(ErrorCategory::kInternal, "shutdown requested");
+      continue;
+    }
+    const std::string code = CodeLabel(response->status);
+    deps_.metrics.HttpRequests(connection_.id, code).Increment();
+    deps_.metrics.HttpRequestDuration(connection_.id, code)
+        .Observe(std::chrono::duration<double>(response->elapsed).count());
+    const auto info = source_->ParseRateLimit(*response);
+    limiter_.Observe(info, http::RateLimiter::Clock::now(), std::chrono::system_clock::now());
+    if (info.remaining) deps_.metrics.RateLimitRemaining(connection_.id).Set(static_cast<double>(*info.remaining));
+    if (response->status >= 200 && response->status < 300) return response;
+
+    Error error = source_->ClassifyError(*response);
+    CountError(error);
+    if (response->status == 429) {
+      if (++rate_limited > kMaxRateLimited) return error;
+      const auto wait = limiter_.On429(info, http::RateLimiter::Clock::now(), std::chrono::system_clock::now(),
+                                       request_backoff_.Next());
+      log::Warn("Source rate limit hit (429); waiting for the window to reset.",
+                {{"connection", connection_.id}, {"wait_ms", static_cast<long long>(wait.count())}});
+      if (!Sleep(wait)) return Error::Retryable(ErrorCategory::kInternal, "shutdown requested");
+      continue;
+    }
+    if (!error.retryable() || ++attempts >= kMaxAttempts) return error;
+    const auto wait = request_backoff_.Next();
+    log::Warn("Source answered with a retryable error; retrying.",
+              {{"connection", connection_.id}, {"status", static_cast<long long>(response->status)},
+               {"retry_in_ms", static_cast<long long>(wait.count())}});
+    if (!Sleep(wait)) return Error::Retryable(ErrorCategory::kInternal, "shutdown requested");
+  }
+}
+
+Result<connectors::Page> SyncWorker::FetchPage(Entity entity, const std::optional<std::string>& cursor,
+                                               CycleReport& report) {
+  auto request = source_->BuildRequest(entity, cursor);
+  if (!request) {
+    CountError(request.error());
+    return request.error();
+  }
+  request->timeout = seconds(connection_.request_timeout_s);
+  for (int attempt = 1;; ++attempt) {
+    auto response = Execute(*request, report);
+    if (!response) return response.error();
+    auto page = source_->ParsePage(entity, *response);
+    if (page) return page;
+    CountError(page.error());
+    if (!page.error().retryable() || attempt >= kMaxAttempts) return page.error();
+    log::Warn("Source page could not be parsed; fetching it again.",
+              {{"connection", connection_.id}, {"error", page.error().message}});
+    if (!Sleep(request_backoff_.Next())) return Error::Retryable(ErrorCategory::kInternal, "shutdown requested");
+  }
+}
+
+Result<void> SyncWorker::PublishAndCommit(std::vector<Message>& messages, snapshot::Batch& batch) {
+  if (!messages.empty()) {
+    if (auto published = deps_.publisher.PublishAndAwait(messages); !published) {
+      CountError(published.error());
+      return published;
+    }
+  }
+  if (!batch.empty()) {
+    if (auto committed = deps_.store.Commit(batch); !committed) {
+      CountError(committed.error());
+      return committed;
+    }
+  }
+  messages.clear();
+  batch = snapshot::Batch();
+  return Ok();
+}
+
+Result<void> SyncWorker::ProcessPage(Entity entity, const connectors::Page& page,
+                                     std::unordered_set<std::string>& seen, CycleReport& report) {
+  const events::Context ctx{connection_.id, std::string(source_->name()), std::chrono::system_clock::now()};
+  std::vector<Message> messages;
+  snapshot::Batch batch;
+  CycleReport page_counts;
+  SystemTime newest{};
+  std::vector<std::string> trail;  // sandbox mode: what each event says, logged once acknowledged
+
+  for (const auto& record : page.records) {
+    seen.insert(record.id);
+    if (!record.updated_at.empty())
+      if (auto t = ParseRfc3339(record.updated_at); t && *t > newest) newest = *t;
+    if (entity == Entity::kJob) {
+      if (!JobSelected(record)) continue;
+      selected_jobs_.insert(record.id);
+    } else if (selected_jobs_.count(record.parent_id) == 0) {
+      continue;  // its job is not selected
+    }
+    snapshot::Key key{connection_.id, entity, record.id};
+    auto stored = deps_.store.Get(key);
+    if (!stored) {
+      CountError(stored.error());
+      return stored.error();
+    }
+    auto change = snapshot::Diff(record, *stored);
+    if (!change) continue;
+    if (entity == Entity::kJob) {
+      if (change->type == snapshot::ChangeType::kCreated) {
+        messages.push_back(events::JobImported(ctx, *change, deps_.topics.job_imported));
+        ++page_counts.jobs_imported;
+        if (deps_.log_events)
+          trail.push_back("job-imported " + record.id + " \"" + FieldString(record.fields, "title") + "\"");
+      }
+    } else {
+      const bool follow_up = FollowUp(*change);
+      messages.push_back(events::CandidateChanged(ctx, *change, follow_up, deps_.topics.candidate_changed));
+      ++(change->type == snapshot::ChangeType::kCreated ? page_counts.created : page_counts.updated);
+      if (deps_.log_events) {
+        std::string line = "candidate-changed " + std::string(snapshot::ToString(change->type)) + " " +
+                           record.id + " stage=" + FieldString(record.fields, "stage");
+        if (change->type == snapshot::ChangeType::kUpdated) {
+          line += " changed=";
+          for (size_t i = 0; i < change->changed_fields.size(); ++i)
+            line += (i ? "," : "") + change->changed_fields[i];
+        }
+        if (follow_up) line += " follow_up=true";
+        trail.push_back(std::move(line));
+      }
+    }
+    batch.Put(std::move(key), std::move(change->new_state));
+  }
+  for (const auto& rejected : page.rejected) {
+    messages.push_back(events::DeadLetter(ctx, rejected, deps_.topics.dead_letter));
+    ++page_counts.dead_lettered;
+    log::Warn("Source record rejected; sent to the dead-letter topic.",
+              {{"connection", connection_.id}, {"entity", ToString(rejected.entity)}, {"reason", rejected.reason}});
+  }
+
+  if (auto done = PublishAndCommit(messages, batch); !done) return done;
+  for (const auto& line : trail)
+    log::Info("Event published.", {{"connection", connection_.id}, {"event", line}});
+
+  const std::string entity_name(ToString(entity));
+  const auto fetched = static_cast<long long>(page.records.size() + page.rejected.size());
+  report.records += fetched;
+  deps_.metrics.RecordsFetched(connection_.id, entity_name).Increment(static_cast<double>(fetched));
+  if (page_counts.dead_lettered > 0) {
+    deps_.metrics.DeadLettered(connection_.id, entity_name).Increment(static_cast<double>(page_counts.dead_lettered));
+    deps_.metrics.Errors(connection_.id, "bad_record").Increment(static_cast<double>(page_counts.dead_lettered));
+    deps_.metrics.EventsPublished(connection_.id, "dead-letter").Increment(static_cast<double>(page_counts.dead_lettered));
+  }
+  if (page_counts.jobs_imported > 0)
+    deps_.metrics.EventsPublished(connection_.id, "job-imported").Increment(static_cast<double>(page_counts.jobs_imported));
+  if (const auto n = page_counts.created + page_counts.updated; n > 0)
+    deps_.metrics.EventsPublished(connection_.id, "candidate-changed").Increment(static_cast<double>(n));
+  report.created += page_counts.created;
+  report.updated += page_counts.updated;
+  report.jobs_imported += page_counts.jobs_imported;
+  report.dead_lettered += page_counts.dead_lettered;
+  if (newest != SystemTime{}) {
+    std::lock_guard lock(gauges_mu_);
+    auto& slot = newest_updated_at_[entity];
+    if (newest > slot) slot = newest;
+  }
+  return Ok();
+}
+
+Result<void> SyncWorker::ReconcileDeletions(Entity entity, const std::unordered_set<std::string>& seen,
+                                            CycleReport& report) {
+  std::vector<std::pair<std::string, snapshot::StoredRecord>> gone;
+  auto visited = deps_.store.ForEach(connection_.id, entity,
+                                     [&](std::string_view id, const snapshot::StoredRecord& stored) {
+                                       if (seen.count(std::string(id)) == 0) gone.emplace_back(id, stored);
+                                       return true;
+                                     });
+  if (!visited) {
+    CountError(visited.error());
+    return visited;
+  }
+  const events::Context ctx{connection_.id, std::string(source_->name()), std::chrono::system_clock::now()};
+  std::vector<Message> messages;
+  snapshot::Batch batch;
+  long long deleted = 0;
+  for (size_t i = 0; i < gone.size(); ++i) {
+    const auto& [id, stored] = gone[i];
+    // A candidate whose job is no longer selected leaves quietly: selection changes stop a
+    // job's events, they do not delete anything downstream. Jobs have no deletion event.
+    if (entity == Entity::kCandidate && selected_jobs_.count(stored.parent_id) > 0) {
+      messages.push_back(events::CandidateChanged(ctx, snapshot::Deleted(entity, id, stored), false,
+                                                  deps_.topics.candidate_changed));
+      ++deleted;
+      if (deps_.log_events)
+        log::Info("Event published.", {{"connection", connection_.id}, {"event", "candidate-changed deleted " + id}});
+    }
+    batch.Delete({connection_.id, entity, id});
+    if (batch.deletes().size() >= kDeleteBatch || i + 1 == gone.size()) {
+      if (auto done = PublishAndCommit(messages, batch); !done) return done;
+      report.deleted += deleted;
+      if (deleted > 0) deps_.metrics.EventsPublished(connection_.id, "candidate-changed").Increment(static_cast<double>(deleted));
+      deleted = 0;
+    }
+  }
+  return Ok();
+}
+
+Result<void> SyncWorker::SyncEntity(Entity entity, CycleReport& report) {
+  std::unordered_set<std::string> seen;
+  std::set<std::string> visited_cursors;
+  std::optional<std::string> cursor;
+  do {
+    if (deps_.stop.stopped())
+      return Error::Retryable(ErrorCategory::kInternal, "shutdown requested; the cycle resumes on restart");
+    auto page = FetchPage(entity, cursor, report);
+    if (!page) return page.error();
+    if (auto processed = ProcessPage(entity, *page, seen, report); !processed) return processed;
+    if (page->next && !visited_cursors.insert(*page->next).second) {
+      Error loop = Error::Retryable(ErrorCategory::kBadResponse,
+                                    "the source returned a paging.next URL it had already returned; "
+                                    "stopping this listing to avoid a loop");
+      CountError(loop);
+      return loop;
+    }
+    cursor = page->next;
+  } while (cursor);
+  return ReconcileDeletions(entity, seen, report);
+}
+
+Result<CycleReport> SyncWorker::RunCycle() {
+  CycleReport report;
+  selected_jobs_.clear();
+  for (Entity entity : source_->entities()) {
+    if (auto synced = SyncEntity(entity, report); !synced) return synced.error();
+  }
+  return report;
+}
+
+void SyncWorker::Run() {
+  const std::string& id = connection_.id;
+  while (!deps_.stop.stopped()) {
+    deps_.status.SetState(id, telemetry::ConnectionState::kSyncing);
+    const auto t0 = std::chrono::steady_clock::now();
+    auto result = RunCycle();
+    const auto now = std::chrono::system_clock::now();
+    const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    std::chrono::milliseconds wait;
+    if (result) {
+      deps_.metrics.ConnectionUp(id).Set(1);
+      deps_.metrics.SyncDuration(id).Observe(took);
+      deps_.metrics.LastSuccessfulSync(id).Set(
+          std::chrono::duration<double>(now.time_since_epoch()).count());
+      deps_.status.CycleSucceeded(id, now, result->events(), result->records, result->dead_lettered);
+      {
+        std::lock_guard lock(gauges_mu_);
+        last_success_ = now;
+      }
+      log::Info("Sync cycle complete.",
+                {{"connection", id}, {"records", result->records}, {"requests", result->requests},
+                 {"created", result->created}, {"updated", result->updated}, {"deleted", result->deleted},
+                 {"jobs_imported", result->jobs_imported}, {"dead_lettered", result->dead_lettered},
+                 {"seconds", took}});
+      cycle_backoff_.Reset();
+      deps_.status.SetState(id, telemetry::ConnectionState::kIdle);
+      wait = seconds(connection_.poll_interval_s);
+    } else {
+      if (deps_.stop.stopped()) break;
+      const Error& error = result.error();
+      deps_.metrics.ConnectionUp(id).Set(0);
+      deps_.status.CycleFailed(id, now, error);
+      // Permanent failures (credentials, scopes, subdomain) need a human; retry at the poll
+      // interval so a fixed secret is picked up, without hammering the API meanwhile.
+      wait = error.retryable() ? std::min<milliseconds>(cycle_backoff_.Next(), seconds(connection_.poll_interval_s))
+                               : milliseconds(seconds(std::max(connection_.poll_interval_s, 60)));
+      log::Error("Sync cycle failed.",
+                 {{"connection", id}, {"kind", ToString(error.category)}, {"retryable", error.retryable()},
+                  {"error", error.message}, {"retry_in_ms", static_cast<long long>(wait.count())}});
+      deps_.status.SetState(id, error.retryable() ? telemetry::ConnectionState::kBackingOff
+                                                  : telemetry::ConnectionState::kFailed);
+    }
+    if (!Sleep(wait)) break;
+  }
+  deps_.status.SetState(id, telemetry::ConnectionState::kStopped);
+}
+
+void SyncWorker::UpdateGauges(SystemTime now) {
+  std::lock_guard lock(gauges_mu_);
+  const SystemTime since = last_success_.value_or(started_at_);
+  deps_.metrics.SyncLag(connection_.id).Set(std::chrono::duration<double>(now - since).count());
+  for (const auto& [entity, newest] : newest_updated_at_)
+    deps_.metrics.SourceFreshness(connection_.id, std::string(ToString(entity)))
+        .Set(std::chrono::duration<double>(now - newest).count());
+}
+
+}  // namespace ats::runtime

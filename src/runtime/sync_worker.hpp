@@ -1,0 +1,98 @@
+#pragma once
+// One connection's poll loop: list every entity page by page, diff each page against the
+// snapshot, publish the implied events, wait for Kafka's acknowledgement, and only then
+// commit the page's snapshot updates. After a complete listing, records missing from it are
+// deleted. A failed page stops the cycle with the snapshot still describing what Kafka has,
+// so the next cycle re-derives (and re-publishes, with the same ce_id) whatever was missed.
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_set>
+
+#include "common/backoff.hpp"
+#include "common/record.hpp"
+#include "common/result.hpp"
+#include "common/stop.hpp"
+#include "config/config.hpp"
+#include "connectors/source.hpp"
+#include "http/http_client.hpp"
+#include "http/rate_limiter.hpp"
+#include "runtime/publisher.hpp"
+#include "snapshot/differ.hpp"
+#include "snapshot/snapshot_store.hpp"
+#include "telemetry/metrics.hpp"
+#include "telemetry/status.hpp"
+
+namespace ats::runtime {
+
+struct CycleReport {
+  long long requests = 0;
+  long long records = 0;
+  long long created = 0;
+  long long updated = 0;
+  long long deleted = 0;
+  long long jobs_imported = 0;
+  long long dead_lettered = 0;
+  long long events() const { return created + updated + deleted + jobs_imported + dead_lettered; }
+};
+
+struct WorkerDeps {
+  snapshot::SnapshotStore& store;
+  Publisher& publisher;
+  telemetry::Metrics& metrics;
+  telemetry::StatusBoard& status;
+  const StopSignal& stop;
+  config::TopicsConfig topics;
+  bool log_events = false;  // one log line per published event (sandbox mode)
+};
+
+class SyncWorker {
+ public:
+  SyncWorker(config::ConnectionConfig connection, connectors::SourcePtr source, WorkerDeps deps);
+
+  // One complete cycle (every entity, every page). Used by Run() and directly by tests.
+  Result<CycleReport> RunCycle();
+  // Cycles until stop is signalled: poll_interval_s after success, backoff after failure.
+  void Run();
+  // Refreshes the lag and freshness gauges (called every second by the service).
+  void UpdateGauges(SystemTime now);
+  const std::string& id() const { return connection_.id; }
+
+ private:
+  Result<void> SyncEntity(Entity entity, CycleReport& report);
+  Result<connectors::Page> FetchPage(Entity entity, const std::optional<std::string>& cursor,
+                                     CycleReport& report);
+  Result<http::Response> Execute(const http::Request& request, CycleReport& report);
+  Result<void> ProcessPage(Entity entity, const connectors::Page& page, std::unordered_set<std::string>& seen,
+                           CycleReport& report);
+  Result<void> ReconcileDeletions(Entity entity, const std::unordered_set<std::string>& seen,
+                                  CycleReport& report);
+  Result<void> PublishAndCommit(std::vector<Message>& messages, snapshot::Batch& batch);
+  bool JobSelected(const Record& job) const;
+  bool FollowUp(const snapshot::Change& change) const;
+  bool InTriggerStage(const std::map<std::string, std::string>& fields) const;
+  void CountError(const Error& error);
+  bool Sleep(std::chrono::milliseconds d) const;  // false when stopped meanwhile
+
+  config::ConnectionConfig connection_;
+  connectors::SourcePtr source_;
+  WorkerDeps deps_;
+  http::Client client_;
+  http::RateLimiter limiter_;
+  Backoff request_backoff_;
+  Backoff cycle_backoff_;
+  std::set<std::string> job_filter_;        // `jobs:` list
+  std::set<std::string> states_filter_;     // job_states, as JSON string literals
+  std::set<std::string> triggers_;          // trigger_stages, lower-cased
+  std::unordered_set<std::string> selected_jobs_;  // selected in the current cycle
+
+  std::mutex gauges_mu_;
+  SystemTime started_at_;
+  std::optional<SystemTime> last_success_;
+  std::map<Entity, SystemTime> newest_updated_at_;
+};
+
+}  // namespace ats::runtime

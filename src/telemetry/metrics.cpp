@@ -1,0 +1,120 @@
+#include "telemetry/metrics.hpp"
+
+#include <prometheus/text_serializer.h>
+
+namespace ats::telemetry {
+namespace {
+
+using prometheus::BuildCounter;
+using prometheus::BuildGauge;
+using prometheus::BuildHistogram;
+
+// HTTP calls to ATS APIs: tens of ms to tens of seconds.
+const prometheus::Histogram::BucketBoundaries kHttpBuckets{0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
+// A whole sync cycle: a second to hours for a full listing under rate limits.
+const prometheus::Histogram::BucketBoundaries kSyncBuckets{0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600};
+
+}  // namespace
+
+Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
+  auto& r = *registry_;
+  sync_lag_ = &BuildGauge()
+                   .Name("ats_connector_sync_lag_seconds")
+                   .Help("Seconds since the connection's last successful sync cycle (since start-up if none).")
+                   .Register(r);
+  last_sync_ = &BuildGauge()
+                    .Name("ats_connector_last_successful_sync_timestamp_seconds")
+                    .Help("Unix time of the connection's last successful sync cycle (0 if none).")
+                    .Register(r);
+  freshness_ = &BuildGauge()
+                    .Name("ats_connector_source_freshness_seconds")
+                    .Help("Seconds between now and the newest updated_at seen at the source, per entity.")
+                    .Register(r);
+  errors_ = &BuildCounter()
+                 .Name("ats_connector_errors_total")
+                 .Help("Errors by kind (auth, permission, not_found, rate_limited, server, transport, "
+                       "bad_response, bad_record, unsafe_url, kafka, snapshot, config, internal).")
+                 .Register(r);
+  records_fetched_ = &BuildCounter()
+                          .Name("ats_connector_records_fetched_total")
+                          .Help("Records read from the source, per entity.")
+                          .Register(r);
+  events_published_ = &BuildCounter()
+                           .Name("ats_connector_events_published_total")
+                           .Help("Events acknowledged by Kafka, per event type.")
+                           .Register(r);
+  dead_lettered_ = &BuildCounter()
+                        .Name("ats_connector_dead_letter_records_total")
+                        .Help("Source records that could not be normalised and went to the dead-letter topic.")
+                        .Register(r);
+  http_requests_ = &BuildCounter()
+                        .Name("ats_connector_http_requests_total")
+                        .Help("Requests to the source API by HTTP status code (\"error\" = no response).")
+                        .Register(r);
+  http_duration_ = &BuildHistogram()
+                        .Name("ats_connector_http_request_duration_seconds")
+                        .Help("Duration of requests to the source API by HTTP status code.")
+                        .Register(r);
+  rate_limit_remaining_ = &BuildGauge()
+                               .Name("ats_connector_rate_limit_remaining")
+                               .Help("Requests left in the source's current rate-limit window "
+                                     "(X-Rate-Limit-Remaining; -1 until a response reported it).")
+                               .Register(r);
+  sync_duration_ = &BuildHistogram()
+                        .Name("ats_connector_sync_duration_seconds")
+                        .Help("Duration of sync cycles that completed successfully.")
+                        .Register(r);
+  connection_up_ = &BuildGauge()
+                        .Name("ats_connector_connection_up")
+                        .Help("1 when the connection's last sync cycle succeeded, 0 when it failed.")
+                        .Register(r);
+  kafka_queue_ = &BuildGauge()
+                      .Name("ats_connector_kafka_queue_messages")
+                      .Help("Messages in the producer's queue or in flight, not yet acknowledged.")
+                      .Register(r);
+  producer_recreated_ = &BuildCounter()
+                             .Name("ats_connector_kafka_producer_recreated_total")
+                             .Help("Times the Kafka producer was recreated after a fatal error.")
+                             .Register(r);
+}
+
+std::string Metrics::Serialize() const {
+  return prometheus::TextSerializer().Serialize(registry_->Collect());
+}
+
+prometheus::Gauge& Metrics::SyncLag(const std::string& c) { return sync_lag_->Add({{"connection", c}}); }
+prometheus::Gauge& Metrics::LastSuccessfulSync(const std::string& c) {
+  return last_sync_->Add({{"connection", c}});
+}
+prometheus::Gauge& Metrics::SourceFreshness(const std::string& c, const std::string& e) {
+  return freshness_->Add({{"connection", c}, {"entity", e}});
+}
+prometheus::Counter& Metrics::Errors(const std::string& c, const std::string& kind) {
+  return errors_->Add({{"connection", c}, {"kind", kind}});
+}
+prometheus::Counter& Metrics::RecordsFetched(const std::string& c, const std::string& e) {
+  return records_fetched_->Add({{"connection", c}, {"entity", e}});
+}
+prometheus::Counter& Metrics::EventsPublished(const std::string& c, const std::string& type) {
+  return events_published_->Add({{"connection", c}, {"type", type}});
+}
+prometheus::Counter& Metrics::DeadLettered(const std::string& c, const std::string& e) {
+  return dead_lettered_->Add({{"connection", c}, {"entity", e}});
+}
+prometheus::Counter& Metrics::HttpRequests(const std::string& c, const std::string& code) {
+  return http_requests_->Add({{"connection", c}, {"code", code}});
+}
+prometheus::Histogram& Metrics::HttpRequestDuration(const std::string& c, const std::string& code) {
+  return http_duration_->Add({{"connection", c}, {"code", code}}, kHttpBuckets);
+}
+prometheus::Gauge& Metrics::RateLimitRemaining(const std::string& c) {
+  return rate_limit_remaining_->Add({{"connection", c}});
+}
+prometheus::Histogram& Metrics::SyncDuration(const std::string& c) {
+  return sync_duration_->Add({{"connection", c}}, kSyncBuckets);
+}
+prometheus::Gauge& Metrics::ConnectionUp(const std::string& c) { return connection_up_->Add({{"connection", c}}); }
+prometheus::Gauge& Metrics::KafkaQueueMessages() { return kafka_queue_->Add({}); }
+prometheus::Counter& Metrics::ProducerRecreated() { return producer_recreated_->Add({}); }
+
+}  // namespace ats::telemetry

@@ -1,0 +1,58 @@
+#pragma once
+// What each connection is doing, for /status and /readyz. Written by the workers, read by the
+// admin server; every method is thread-safe.
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/result.hpp"
+#include "common/time.hpp"
+
+namespace ats::telemetry {
+
+enum class ConnectionState { kStarting, kSyncing, kIdle, kBackingOff, kFailed, kStopped };
+std::string_view ToString(ConnectionState state);
+
+struct ConnectionStatus {
+  std::string id;
+  std::string source;
+  ConnectionState state = ConnectionState::kStarting;
+  bool tried = false;  // at least one cycle finished (successfully or not)
+  bool up = false;     // the last cycle succeeded
+  std::optional<SystemTime> last_attempt;
+  std::optional<SystemTime> last_success;
+  std::optional<Error> last_error;
+  std::optional<SystemTime> last_error_at;
+  long long cycles = 0;
+  long long events_published = 0;
+  long long records_fetched = 0;
+  long long dead_lettered = 0;
+};
+
+class StatusBoard {
+ public:
+  void AddConnection(const std::string& id, const std::string& source);
+  void SetState(const std::string& id, ConnectionState state);
+  void CycleSucceeded(const std::string& id, SystemTime at, long long events, long long records,
+                      long long dead_lettered);
+  void CycleFailed(const std::string& id, SystemTime at, const Error& error);
+  void SetKafkaReachable(bool reachable, const std::string& detail = "");
+  void SetConfigLoaded(bool loaded);
+
+  std::vector<ConnectionStatus> connections() const;
+  // Ready: config loaded, Kafka reachable, every connection tried at least once.
+  bool Ready(std::string* why_not = nullptr) const;
+  // JSON document for /status. Error messages pass through log::Redact.
+  std::string ToJson(SystemTime now) const;
+
+ private:
+  mutable std::mutex mu_;
+  std::map<std::string, ConnectionStatus> connections_;
+  bool kafka_reachable_ = false;
+  std::string kafka_detail_;
+  bool config_loaded_ = false;
+};
+
+}  // namespace ats::telemetry
