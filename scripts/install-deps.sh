@@ -13,8 +13,8 @@ build_pkgs=(
   python3 python3-jsonschema kcat
 )
 runtime_pkgs=(
-  ca-certificates librdkafka++1 librdkafka1 libsimdjson14 libprometheus-cpp-core1.0
-  libprometheus-cpp-pull1.0 libcurl4 librocksdb7.8 libyaml-cpp0.7 libssl3
+  ca-certificates librdkafka1 libsimdjson14 libprometheus-cpp-core1.0 libcurl4
+  librocksdb7.8 libyaml-cpp0.7 libssl3 libcpp-httplib0.11
 )
 
 pkgs=("${build_pkgs[@]}")
