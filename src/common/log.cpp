@@ -84,22 +84,27 @@ void SetSinkForTest(std::function<void(std::string_view)> sink) {
 
 void Write(Level level, std::string_view message, std::initializer_list<Field> fields) {
   if (static_cast<int>(level) < g_level.load(std::memory_order_relaxed)) return;
+  auto& s = state();
+  std::lock_guard lock(s.mu);
+  // Secrets are redacted in the raw texts, before JSON escaping: a secret containing a quote,
+  // a backslash or a control character no longer matches itself once escaped.
   JsonWriter w;
   w.BeginObject();
   w.Key("ts").String(FormatRfc3339Millis(std::chrono::system_clock::now()));
   w.Key("level").String(LevelName(level));
-  w.Key("msg").String(message);
+  w.Key("msg").String(RedactLocked(message, s.secrets));
   for (const auto& f : fields) {
-    w.Key(f.key);
-    if (f.json) {
+    w.Key(RedactLocked(f.key, s.secrets));
+    // A double field that is NaN or infinite (std::to_string: "nan", "-inf") is not JSON.
+    const bool non_finite = f.json && (f.value.find("nan") != std::string::npos ||
+                                       f.value.find("inf") != std::string::npos);
+    if (f.json && !non_finite) {
       w.Raw(f.value);
     } else {
-      w.String(f.value);
+      w.String(RedactLocked(f.value, s.secrets));
     }
   }
   w.EndObject();
-  auto& s = state();
-  std::lock_guard lock(s.mu);
   std::string line = RedactLocked(w.str(), s.secrets);
   if (s.sink) {
     s.sink(line);

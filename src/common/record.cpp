@@ -21,7 +21,7 @@ std::string SerializeFields(const std::map<std::string, std::string>& fields) {
 }
 
 uint64_t ContentHash(std::string_view canonical) {
-  uint64_t h = 1469598103934665603ULL;
+  uint64_t h = 14695981039346656037ULL;  // FNV-1a 64-bit offset basis
   for (unsigned char c : canonical) {
     h ^= c;
     h *= 1099511628211ULL;

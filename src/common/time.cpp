@@ -63,6 +63,7 @@ std::optional<SystemTime> ParseRfc3339(std::string_view s) {
     int oh, om;
     if (!Digits(s, pos + 1, 2, oh) || pos + 3 >= s.size() || s[pos + 3] != ':' || !Digits(s, pos + 4, 2, om))
       return std::nullopt;
+    if (oh > 23 || om > 59) return std::nullopt;
     offset_min = (oh * 60 + om) * (s[pos] == '-' ? -1 : 1);
     pos += 6;
   } else {

@@ -21,8 +21,9 @@ struct Change {
   std::string updated_at;
   // Current fields (created/updated); last known fields for deleted.
   std::map<std::string, std::string> fields;
-  // updated: the names of changed fields and their previous JSON values ("null" when the
-  // field did not exist before). Fields that disappeared are included with current "null".
+  // updated: the names of changed fields, sorted, and their previous JSON values ("null" when
+  // the field did not exist before). A field that disappeared is listed in changed_fields and
+  // previous (with its old value) but is absent from `fields`.
   std::vector<std::string> changed_fields;
   std::map<std::string, std::string> previous;
   uint64_t old_hash = 0;  // 0 for created

@@ -1,0 +1,364 @@
+// RocksDB-backed SnapshotStore.
+//
+// Key layout (bytewise order):
+//   records: 'r' '\0' connection '\0' entity-name '\0' id
+//   meta:    'm' '\0' key
+// The id is the tail of the key, so ids that are prefixes of each other ("ab", "abc") never mix,
+// and a (connection, entity) prefix ends with '\0' so "a" never matches "ab". Connection names
+// must not contain '\0' (they would make prefixes ambiguous) and are refused.
+//
+// Value: a format version byte (kRecordFormat) followed by
+//   hash (8 bytes, little-endian) | varint32 len + body | varint32 len + updated_at |
+//   varint32 len + parent_id
+// and nothing else; anything that does not decode exactly is a permanent kSnapshot error.
+//
+// The database carries the marker `m\0__format` = kFormatMarker, written when the directory is
+// created. A directory that is not empty and is not a RocksDB with that marker is refused and
+// never modified: the marker is checked through a read-only open before any read-write open.
+#include <rocksdb/db.h>
+#include <rocksdb/iterator.h>
+#include <rocksdb/options.h>
+#include <rocksdb/write_batch.h>
+
+#include <filesystem>
+#include <system_error>
+
+#include "snapshot/snapshot_store.hpp"
+
+namespace ats::snapshot {
+namespace {
+
+constexpr char kFormatMarker[] = "ats-connector-snapshot/1";
+constexpr std::string_view kFormatMarkerPrefix = "ats-connector-snapshot/";
+constexpr std::string_view kFormatMetaKey = "__format";
+constexpr unsigned char kRecordFormat = 1;
+
+// ----- keys -----
+
+std::string RecordPrefix(std::string_view connection, Entity entity) {
+  std::string key;
+  const std::string_view entity_name = ToString(entity);
+  key.reserve(2 + connection.size() + 1 + entity_name.size() + 1);
+  key.push_back('r');
+  key.push_back('\0');
+  key.append(connection);
+  key.push_back('\0');
+  key.append(entity_name);
+  key.push_back('\0');
+  return key;
+}
+
+std::string RecordKey(const Key& k) {
+  std::string key = RecordPrefix(k.connection, k.entity);
+  key.append(k.id);
+  return key;
+}
+
+std::string MetaKey(std::string_view name) {
+  std::string key;
+  key.reserve(2 + name.size());
+  key.push_back('m');
+  key.push_back('\0');
+  key.append(name);
+  return key;
+}
+
+// The smallest key greater than every key starting with `prefix` (which ends with '\0').
+std::string PrefixUpperBound(std::string prefix) {
+  prefix.back() = '\1';
+  return prefix;
+}
+
+// ----- values -----
+
+void PutVarint32(std::string& out, uint32_t v) {
+  while (v >= 0x80) {
+    out.push_back(static_cast<char>((v & 0x7F) | 0x80));
+    v >>= 7;
+  }
+  out.push_back(static_cast<char>(v));
+}
+
+bool GetVarint32(std::string_view& in, uint32_t& v) {
+  v = 0;
+  for (int shift = 0; shift <= 28; shift += 7) {
+    if (in.empty()) return false;
+    const auto byte = static_cast<unsigned char>(in.front());
+    in.remove_prefix(1);
+    if (shift == 28 && byte > 0x0F) return false;  // more than 32 bits
+    v |= static_cast<uint32_t>(byte & 0x7F) << shift;
+    if ((byte & 0x80) == 0) return true;
+  }
+  return false;
+}
+
+void PutString(std::string& out, std::string_view s) {
+  PutVarint32(out, static_cast<uint32_t>(s.size()));
+  out.append(s);
+}
+
+bool GetString(std::string_view& in, std::string& out) {
+  uint32_t len;
+  if (!GetVarint32(in, len) || len > in.size()) return false;
+  out.assign(in.substr(0, len));
+  in.remove_prefix(len);
+  return true;
+}
+
+std::string EncodeRecord(const StoredRecord& r) {
+  std::string out;
+  out.reserve(1 + 8 + r.body.size() + r.updated_at.size() + r.parent_id.size() + 15);
+  out.push_back(static_cast<char>(kRecordFormat));
+  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((r.hash >> (8 * i)) & 0xFF));
+  PutString(out, r.body);
+  PutString(out, r.updated_at);
+  PutString(out, r.parent_id);
+  return out;
+}
+
+// Returns "" on success, else what is wrong with the value.
+std::string DecodeRecord(std::string_view in, StoredRecord& r) {
+  if (in.empty()) return "empty value";
+  const auto version = static_cast<unsigned char>(in.front());
+  if (version != kRecordFormat) return "unknown record format version " + std::to_string(version);
+  in.remove_prefix(1);
+  if (in.size() < 8) return "truncated value";
+  r.hash = 0;
+  for (int i = 0; i < 8; ++i) r.hash |= static_cast<uint64_t>(static_cast<unsigned char>(in[i])) << (8 * i);
+  in.remove_prefix(8);
+  if (!GetString(in, r.body) || !GetString(in, r.updated_at) || !GetString(in, r.parent_id))
+    return "truncated value";
+  if (!in.empty()) return "trailing bytes in value";
+  return "";
+}
+
+// Printable form of a key for error messages ('\0' shown as '/').
+std::string Printable(std::string_view key) {
+  std::string out(key);
+  for (char& c : out)
+    if (c == '\0') c = '/';
+  return out;
+}
+
+// ----- errors -----
+
+Error FromStatus(const std::string& path, std::string_view what, const rocksdb::Status& s) {
+  std::string message = "snapshot " + path + ": " + std::string(what) + " failed: " + s.ToString();
+  const bool transient = (s.IsIOError() && !s.IsCorruption()) || s.IsBusy() || s.IsTimedOut() ||
+                         s.IsTryAgain() || s.IsIncomplete();
+  if (transient) return Error::Retryable(ErrorCategory::kSnapshot, std::move(message));
+  return Error::Permanent(ErrorCategory::kSnapshot, std::move(message));
+}
+
+Error Corrupt(const std::string& path, std::string_view key, std::string_view what) {
+  return Error::Permanent(ErrorCategory::kSnapshot, "snapshot " + path + ": value of key '" + Printable(key) +
+                                                        "' is corrupt (" + std::string(what) +
+                                                        "); restore the snapshot from a backup");
+}
+
+Result<void> CheckConnection(std::string_view connection) {
+  if (connection.find('\0') != std::string_view::npos)
+    return Error::Permanent(ErrorCategory::kSnapshot,
+                            "snapshot: connection name must not contain a NUL byte");
+  return Ok();
+}
+
+std::string Refusal(const std::string& path, std::string_view why) {
+  return path + " is not an ats-connector snapshot (" + std::string(why) +
+         "); point snapshot.path at an empty directory or the right snapshot; it was not modified";
+}
+
+// ----- the store -----
+
+class RocksDbStore final : public SnapshotStore {
+ public:
+  RocksDbStore(std::string path, std::unique_ptr<rocksdb::DB> db)
+      : path_(std::move(path)), db_(std::move(db)) {}
+  ~RocksDbStore() override {
+    if (db_) (void)db_->Close();
+  }
+  RocksDbStore(const RocksDbStore&) = delete;
+  RocksDbStore& operator=(const RocksDbStore&) = delete;
+
+  Result<std::optional<StoredRecord>> Get(const Key& key) override {
+    if (auto ok = CheckConnection(key.connection); !ok) return ok.error();
+    const std::string k = RecordKey(key);
+    std::string value;
+    const rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), k, &value);
+    if (s.IsNotFound()) return std::optional<StoredRecord>();
+    if (!s.ok()) return FromStatus(path_, "get", s);
+    StoredRecord r;
+    if (std::string why = DecodeRecord(value, r); !why.empty()) return Corrupt(path_, k, why);
+    return std::optional<StoredRecord>(std::move(r));
+  }
+
+  Result<void> ForEach(std::string_view connection, Entity entity,
+                       const std::function<bool(std::string_view id, const StoredRecord&)>& fn) override {
+    return Scan(connection, entity,
+                [&](std::string_view key, std::string_view id, std::string_view value, Error& error) {
+                  StoredRecord r;
+                  if (std::string why = DecodeRecord(value, r); !why.empty()) {
+                    error = Corrupt(path_, key, why);
+                    return false;
+                  }
+                  return fn(id, r);
+                });
+  }
+
+  Result<size_t> Count(std::string_view connection, Entity entity) override {
+    size_t n = 0;
+    auto r = Scan(connection, entity, [&](std::string_view, std::string_view, std::string_view, Error&) {
+      ++n;
+      return true;
+    });
+    if (!r) return r.error();
+    return n;
+  }
+
+  Result<std::optional<std::string>> GetMeta(std::string_view key) override {
+    std::string value;
+    const rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), MetaKey(key), &value);
+    if (s.IsNotFound()) return std::optional<std::string>();
+    if (!s.ok()) return FromStatus(path_, "get meta", s);
+    return std::optional<std::string>(std::move(value));
+  }
+
+  Result<void> Commit(const Batch& batch) override {
+    if (batch.empty()) return Ok();
+    rocksdb::WriteBatch wb;
+    // Puts, then deletes, then metadata: a key both put and deleted in one batch ends deleted.
+    for (const auto& [key, record] : batch.puts()) {
+      if (auto ok = CheckConnection(key.connection); !ok) return ok;
+      if (auto s = wb.Put(RecordKey(key), EncodeRecord(record)); !s.ok())
+        return FromStatus(path_, "commit", s);
+    }
+    for (const auto& key : batch.deletes()) {
+      if (auto ok = CheckConnection(key.connection); !ok) return ok;
+      if (auto s = wb.Delete(RecordKey(key)); !s.ok()) return FromStatus(path_, "commit", s);
+    }
+    for (const auto& [key, value] : batch.meta()) {
+      if (key == kFormatMetaKey)
+        return Error::Permanent(ErrorCategory::kSnapshot,
+                                "snapshot: meta key '" + key + "' is reserved for the format marker");
+      if (auto s = wb.Put(MetaKey(key), value); !s.ok()) return FromStatus(path_, "commit", s);
+    }
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    const rocksdb::Status s = db_->Write(wo, &wb);
+    if (!s.ok()) return FromStatus(path_, "commit", s);
+    return Ok();
+  }
+
+ private:
+  // Calls visit(key, id, value, error) for each record of (connection, entity) in key order until
+  // it returns false. A visitor that fails sets `error` and returns false.
+  template <typename Visit>
+  Result<void> Scan(std::string_view connection, Entity entity, Visit&& visit) {
+    if (auto ok = CheckConnection(connection); !ok) return ok;
+    const std::string prefix = RecordPrefix(connection, entity);
+    const std::string upper = PrefixUpperBound(prefix);
+    const rocksdb::Slice upper_slice(upper);
+    rocksdb::ReadOptions ro;
+    ro.iterate_upper_bound = &upper_slice;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro));
+    std::optional<Error> failure;
+    for (it->Seek(prefix); it->Valid(); it->Next()) {
+      const rocksdb::Slice key = it->key();
+      const std::string_view k(key.data(), key.size());
+      const rocksdb::Slice value = it->value();
+      Error error;
+      if (!visit(k, k.substr(prefix.size()), std::string_view(value.data(), value.size()), error)) {
+        if (!error.message.empty()) return error;
+        return Ok();
+      }
+    }
+    if (!it->status().ok()) return FromStatus(path_, "scan", it->status());
+    return Ok();
+  }
+
+  const std::string path_;
+  std::unique_ptr<rocksdb::DB> db_;
+};
+
+rocksdb::Options BaseOptions() {
+  rocksdb::Options options;
+  options.create_if_missing = false;
+  options.keep_log_file_num = 4;
+  return options;
+}
+
+// Opens an existing RocksDB read-only (which writes nothing) and checks the format marker.
+Result<void> CheckMarker(const std::string& path) {
+  rocksdb::DB* raw = nullptr;
+  const rocksdb::Status s = rocksdb::DB::OpenForReadOnly(BaseOptions(), path, &raw);
+  std::unique_ptr<rocksdb::DB> db(raw);
+  if (!s.ok()) {
+    if (s.IsIOError() && !s.IsCorruption()) return FromStatus(path, "open (read-only check)", s);
+    return Error::Permanent(ErrorCategory::kSnapshot,
+                            Refusal(path, "it cannot be opened as a RocksDB database: " + s.ToString()));
+  }
+  std::string marker;
+  const rocksdb::Status g = db->Get(rocksdb::ReadOptions(), MetaKey(kFormatMetaKey), &marker);
+  if (g.IsNotFound()) return Error::Permanent(ErrorCategory::kSnapshot, Refusal(path, "no format marker"));
+  if (!g.ok()) return FromStatus(path, "read format marker", g);
+  if (marker == kFormatMarker) return Ok();
+  if (marker.starts_with(kFormatMarkerPrefix))
+    return Error::Permanent(ErrorCategory::kSnapshot,
+                            "snapshot " + path + " has format '" + marker + "' but this build reads '" +
+                                kFormatMarker +
+                                "'; run a matching ats-connector version or point snapshot.path at an empty "
+                                "directory; it was not modified");
+  return Error::Permanent(ErrorCategory::kSnapshot, Refusal(path, "unknown format marker '" + marker + "'"));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<SnapshotStore>> OpenRocksDbStore(const std::string& path) {
+  namespace fs = std::filesystem;
+  if (path.empty()) return Error::Permanent(ErrorCategory::kConfig, "snapshot.path is empty");
+  std::error_code ec;
+  const fs::file_status st = fs::status(path, ec);
+  if (ec && ec != std::errc::no_such_file_or_directory)
+    return Error::Retryable(ErrorCategory::kSnapshot, "snapshot " + path + ": cannot stat: " + ec.message());
+
+  bool create = false;
+  if (!fs::exists(st)) {
+    fs::create_directories(path, ec);
+    if (ec)
+      return Error::Permanent(ErrorCategory::kSnapshot,
+                              "snapshot " + path + ": cannot create directory: " + ec.message());
+    create = true;
+  } else if (!fs::is_directory(st)) {
+    return Error::Permanent(ErrorCategory::kSnapshot, Refusal(path, "it is not a directory"));
+  } else {
+    const bool empty = fs::is_empty(path, ec);
+    if (ec)
+      return Error::Retryable(ErrorCategory::kSnapshot,
+                              "snapshot " + path + ": cannot list: " + ec.message());
+    if (empty) {
+      create = true;
+    } else {
+      if (!fs::exists(fs::path(path) / "CURRENT", ec))
+        return Error::Permanent(ErrorCategory::kSnapshot, Refusal(path, "not a RocksDB database"));
+      if (auto ok = CheckMarker(path); !ok) return ok.error();
+    }
+  }
+
+  rocksdb::Options options = BaseOptions();
+  options.create_if_missing = create;
+  options.error_if_exists = create;  // an empty directory must not have become a database meanwhile
+  rocksdb::DB* raw = nullptr;
+  const rocksdb::Status s = rocksdb::DB::Open(options, path, &raw);
+  std::unique_ptr<rocksdb::DB> db(raw);
+  if (!s.ok()) return FromStatus(path, "open", s);
+
+  if (create) {
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    if (auto w = db->Put(wo, MetaKey(kFormatMetaKey), kFormatMarker); !w.ok())
+      return FromStatus(path, "write format marker", w);
+  }
+  return std::unique_ptr<SnapshotStore>(std::make_unique<RocksDbStore>(path, std::move(db)));
+}
+
+}  // namespace ats::snapshot
