@@ -363,6 +363,7 @@ void SyncWorker::Run() {
         std::lock_guard lock(gauges_mu_);
         last_success_ = now;
       }
+      UpdateGauges(now);  // do not leave lag/freshness stale until the next tick
       log::Info("Sync cycle complete.",
                 {{"connection", id}, {"records", result->records}, {"requests", result->requests},
                  {"created", result->created}, {"updated", result->updated}, {"deleted", result->deleted},
