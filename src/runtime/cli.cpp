@@ -93,8 +93,11 @@ Args Parse(int argc, char** argv, const std::vector<std::string>& value_options)
       if (auto eq = name.find('='); eq != std::string::npos) {
         value = name.substr(eq + 1);
         name = name.substr(0, eq);
-      } else if (std::find(value_options.begin(), value_options.end(), name) != value_options.end() &&
-                 i + 1 < argc) {
+      } else if (i + 1 < argc && (std::find(value_options.begin(), value_options.end(), name) !=
+                                       value_options.end() ||
+                                   std::string_view(argv[i + 1]).rfind("--", 0) != 0)) {
+        // Known value options take the next word; so does an unknown one, so that a typo such
+        // as `--confg x.yaml` is reported as an unknown option rather than a stray argument.
         value = argv[++i];
       }
       args.options[name] = value;
