@@ -185,8 +185,8 @@ bool DecodeJsonString(std::string_view json, std::string& out) {
         i += 4;
         if (cp >= 0xD800 && cp <= 0xDBFF) {  // surrogate pair
           uint32_t lo;
-          if (i + 2 >= s.size() || s[i + 1] != '\\' || s[i + 2] != 'u' || !Hex4(s, i + 3, lo) || lo < 0xDC00 ||
-              lo > 0xDFFF)
+          if (i + 2 >= s.size() || s[i + 1] != '\\' || s[i + 2] != 'u' || !Hex4(s, i + 3, lo) ||
+              lo < 0xDC00 || lo > 0xDFFF)
             return false;
           i += 6;
           cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);

@@ -15,18 +15,18 @@ enum class ErrorKind {
 
 // Bounded vocabulary, used as the `kind` label of ats_connector_errors_total.
 enum class ErrorCategory {
-  kTransport,     // connect/reset/timeout
-  kServer,        // 5xx
-  kRateLimited,   // 429
-  kAuth,          // 401: token invalid, expired or revoked
-  kPermission,    // 403: token lacks a scope or permission
-  kNotFound,      // 404: wrong subdomain / endpoint
-  kBadResponse,   // body that does not parse or has the wrong shape
-  kBadRecord,     // one record that cannot be normalised (dead-lettered)
-  kUnsafeUrl,     // a paging URL pointing at another host
-  kKafka,         // publish or delivery failure
-  kSnapshot,      // snapshot store failure
-  kConfig,        // configuration problem found at run time
+  kTransport,    // connect/reset/timeout
+  kServer,       // 5xx
+  kRateLimited,  // 429
+  kAuth,         // 401: token invalid, expired or revoked
+  kPermission,   // 403: token lacks a scope or permission
+  kNotFound,     // 404: wrong subdomain / endpoint
+  kBadResponse,  // body that does not parse or has the wrong shape
+  kBadRecord,    // one record that cannot be normalised (dead-lettered)
+  kUnsafeUrl,    // a paging URL pointing at another host
+  kKafka,        // publish or delivery failure
+  kSnapshot,     // snapshot store failure
+  kConfig,       // configuration problem found at run time
   kInternal,
 };
 
@@ -45,21 +45,33 @@ struct Error {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : v_(std::move(value)) {}      // NOLINT(google-explicit-constructor)
   Result(Error error) : v_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
 
   bool ok() const { return v_.index() == 0; }
   explicit operator bool() const { return ok(); }
 
-  T& value() & { assert(ok()); return std::get<0>(v_); }
-  const T& value() const& { assert(ok()); return std::get<0>(v_); }
-  T&& value() && { assert(ok()); return std::get<0>(std::move(v_)); }
+  T& value() & {
+    assert(ok());
+    return std::get<0>(v_);
+  }
+  const T& value() const& {
+    assert(ok());
+    return std::get<0>(v_);
+  }
+  T&& value() && {
+    assert(ok());
+    return std::get<0>(std::move(v_));
+  }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
 
-  const Error& error() const { assert(!ok()); return std::get<1>(v_); }
+  const Error& error() const {
+    assert(!ok());
+    return std::get<1>(v_);
+  }
 
  private:
   std::variant<T, Error> v_;
@@ -73,13 +85,18 @@ class [[nodiscard]] Result<void> {
 
   bool ok() const { return ok_; }
   explicit operator bool() const { return ok_; }
-  const Error& error() const { assert(!ok_); return error_; }
+  const Error& error() const {
+    assert(!ok_);
+    return error_;
+  }
 
  private:
   Error error_;
   bool ok_ = true;
 };
 
-inline Result<void> Ok() { return {}; }
+inline Result<void> Ok() {
+  return {};
+}
 
 }  // namespace ats

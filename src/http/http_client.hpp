@@ -5,8 +5,8 @@
 #include <chrono>
 #include <map>
 #include <optional>
-#include <string_view>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/result.hpp"

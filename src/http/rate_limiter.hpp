@@ -27,7 +27,8 @@ class RateLimiter {
   // A request is being sent now.
   void Record(Clock::time_point now);
   // Feedback from a response. remaining == 0 with a reset time blocks until the reset.
-  void Observe(const RateLimitInfo& info, Clock::time_point now, std::chrono::system_clock::time_point wall_now);
+  void Observe(const RateLimitInfo& info, Clock::time_point now,
+               std::chrono::system_clock::time_point wall_now);
   // After a 429: how long to wait. The reset header if present, else Retry-After, else
   // `fallback` (the caller's exponential backoff). Also blocks Delay() for that long.
   std::chrono::milliseconds On429(const RateLimitInfo& info, Clock::time_point now,

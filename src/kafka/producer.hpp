@@ -15,8 +15,8 @@ namespace ats::kafka {
 struct ProducerOptions {
   std::string bootstrap_servers;
   std::string client_id = "ats-connector";
-  int delivery_timeout_ms = 60000;              // message.timeout.ms
-  std::map<std::string, std::string> rdkafka;   // passthrough, applied last (may override)
+  int delivery_timeout_ms = 60000;             // message.timeout.ms
+  std::map<std::string, std::string> rdkafka;  // passthrough, applied last (may override)
 };
 
 class Producer {

@@ -4,11 +4,11 @@
 
 #include <algorithm>
 #include <chrono>
-#include <functional>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <optional>
@@ -26,7 +26,8 @@ namespace {
 
 constexpr const char* kVersion = "0.1.0";
 
-constexpr const char* kMainHelp = R"HELP(ats-connector — streams recruiting data from applicant tracking systems into Kafka.
+constexpr const char* kMainHelp =
+    R"HELP(ats-connector — streams recruiting data from applicant tracking systems into Kafka.
 
 Usage:
   ats-connector run --config FILE        sync the configured connections until stopped
@@ -93,9 +94,9 @@ Args Parse(int argc, char** argv, const std::vector<std::string>& value_options)
       if (auto eq = name.find('='); eq != std::string::npos) {
         value = name.substr(eq + 1);
         name = name.substr(0, eq);
-      } else if (i + 1 < argc && (std::find(value_options.begin(), value_options.end(), name) !=
-                                       value_options.end() ||
-                                   std::string_view(argv[i + 1]).rfind("--", 0) != 0)) {
+      } else if (i + 1 < argc &&
+                 (std::find(value_options.begin(), value_options.end(), name) != value_options.end() ||
+                  std::string_view(argv[i + 1]).rfind("--", 0) != 0)) {
         // Known value options take the next word; so does an unknown one, so that a typo such
         // as `--confg x.yaml` is reported as an unknown option rather than a stray argument.
         value = argv[++i];
@@ -183,13 +184,15 @@ int Validate(const Args& args) {
   if (args.help) return std::cout << kValidateHelp, 0;
   if (auto bad = RejectUnknown(args, {"config"}, kValidateHelp)) return *bad;
   auto it = args.options.find("config");
-  if (it == args.options.end() || it->second.empty()) return Usage("validate needs --config FILE", kValidateHelp);
+  if (it == args.options.end() || it->second.empty())
+    return Usage("validate needs --config FILE", kValidateHelp);
   int code = 0;
   auto config = Load(it->second, code);
   if (!config) return code;
   std::cout << "Configuration OK: " << it->second << "\n";
   for (const auto& c : config->connections)
-    std::cout << "  connection " << c.id << " (" << c.source << "), poll every " << c.poll_interval_s << " s\n";
+    std::cout << "  connection " << c.id << " (" << c.source << "), poll every " << c.poll_interval_s
+              << " s\n";
   std::cout << "  kafka: " << config->kafka.bootstrap_servers << "; snapshot: " << config->snapshot.path
             << "; http: " << config->http.listen << "\n";
   return 0;
@@ -200,7 +203,8 @@ int RunService(config::Config config, ServiceOptions options, const sigset_t& si
                const std::function<void()>& tick) {
   Service service(std::move(config), options);
   if (auto started = service.Start(); !started) {
-    log::Error("Start-up failed.", {{"kind", ToString(started.error().category)}, {"error", started.error().message}});
+    log::Error("Start-up failed.",
+               {{"kind", ToString(started.error().category)}, {"error", started.error().message}});
     std::cerr << "ats-connector: " << log::Redact(started.error().message) << "\n";
     return started.error().category == ErrorCategory::kConfig ? 2 : 1;
   }
@@ -220,15 +224,17 @@ int Run(const Args& args) {
   auto config = Load(it->second, code);
   if (!config) return code;
   if (config->kafka.embedded())
-    log::Warn("kafka.bootstrap_servers is 'embedded': events live in this process's memory only and are "
-              "lost when it stops, while the snapshot on disk remembers them. Use it for trials, not production.");
+    log::Warn(
+        "kafka.bootstrap_servers is 'embedded': events live in this process's memory only and are "
+        "lost when it stops, while the snapshot on disk remembers them. Use it for trials, not production.");
   return RunService(std::move(*config), ServiceOptions{}, signals, std::chrono::seconds(0), nullptr, [] {});
 }
 
 int Sandbox(const Args& args) {
   if (args.help) return std::cout << kSandboxHelp, 0;
-  if (auto bad = RejectUnknown(args, {"dir", "http-listen", "poll-interval-s", "mutate-every-s", "mutations",
-                                       "jobs", "candidates-per-job", "seed", "exit-after-s"},
+  if (auto bad = RejectUnknown(args,
+                               {"dir", "http-listen", "poll-interval-s", "mutate-every-s", "mutations",
+                                "jobs", "candidates-per-job", "seed", "exit-after-s"},
                                kSandboxHelp))
     return *bad;
   std::string error;
@@ -241,7 +247,8 @@ int Sandbox(const Args& args) {
   const auto exit_after = IntOption(args, "exit-after-s", 0, 0, 86400, error);
   if (!error.empty()) return Usage(error, kSandboxHelp);
   const std::string dir = args.options.count("dir") ? args.options.at("dir") : "./ats-sandbox";
-  const std::string listen = args.options.count("http-listen") ? args.options.at("http-listen") : "127.0.0.1:8080";
+  const std::string listen =
+      args.options.count("http-listen") ? args.options.at("http-listen") : "127.0.0.1:8080";
 
   const sigset_t signals = BlockStopSignals();
 
@@ -281,10 +288,10 @@ int Sandbox(const Args& args) {
     const std::string bootstrap_file = (std::filesystem::path(dir) / "kafka-bootstrap.txt").string();
     std::ofstream(bootstrap_file) << service.bootstrap_servers() << "\n";
     std::cout << "\nats-connector sandbox is running.\n"
-              << "  Simulated Workable tenant: " << tenant.base_url() << " (" << tenant.jobs().size() << " jobs, "
-              << tenant.candidates().size() << " candidates)\n"
-              << "  Embedded Kafka bootstrap:  " << service.bootstrap_servers() << "  (also in " << bootstrap_file
-              << ")\n"
+              << "  Simulated Workable tenant: " << tenant.base_url() << " (" << tenant.jobs().size()
+              << " jobs, " << tenant.candidates().size() << " candidates)\n"
+              << "  Embedded Kafka bootstrap:  " << service.bootstrap_servers() << "  (also in "
+              << bootstrap_file << ")\n"
               << "  Read the events from another shell:\n"
               << "    kcat -C -b " << service.bootstrap_servers()
               << " -t ats.candidate-changed.v1 -f '%k %h\\n%s\\n\\n'\n"
@@ -303,7 +310,8 @@ int Sandbox(const Args& args) {
     for (const auto& line : tenant.MutateRandom(*mutations))
       log::Info("Simulated tenant changed.", {{"change", line}});
   };
-  const int code = RunService(std::move(config), ServiceOptions{.log_events = true}, signals, std::chrono::seconds(*exit_after), on_started, tick);
+  const int code = RunService(std::move(config), ServiceOptions{.log_events = true}, signals,
+                              std::chrono::seconds(*exit_after), on_started, tick);
   tenant.Stop();
   return code;
 }
@@ -311,8 +319,9 @@ int Sandbox(const Args& args) {
 }  // namespace
 
 int RunCli(int argc, char** argv) {
-  Args args = Parse(argc, argv, {"config", "dir", "http-listen", "poll-interval-s", "mutate-every-s", "mutations",
-                                 "jobs", "candidates-per-job", "seed", "exit-after-s"});
+  Args args = Parse(argc, argv,
+                    {"config", "dir", "http-listen", "poll-interval-s", "mutate-every-s", "mutations", "jobs",
+                     "candidates-per-job", "seed", "exit-after-s"});
   if (args.options.count("version")) return std::cout << "ats-connector " << kVersion << "\n", 0;
   if (args.command.empty()) {
     if (args.help) return std::cout << kMainHelp, 0;

@@ -15,8 +15,9 @@ Result<void> Publisher::Start() {
 Result<void> Publisher::EnsureProducer() {
   if (producer_ && !producer_->fatal()) return Ok();
   if (producer_) {
-    log::Warn("Kafka producer hit a fatal error; recreating it. Unacknowledged events will be "
-              "re-published from the snapshot.");
+    log::Warn(
+        "Kafka producer hit a fatal error; recreating it. Unacknowledged events will be "
+        "re-published from the snapshot.");
     producer_.reset();
     metrics_.ProducerRecreated().Increment();
   }

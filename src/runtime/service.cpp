@@ -8,7 +8,9 @@ namespace ats::runtime {
 Service::Service(config::Config config, ServiceOptions options)
     : config_(std::move(config)), options_(options) {}
 
-Service::~Service() { Stop(); }
+Service::~Service() {
+  Stop();
+}
 
 Result<void> Service::Start() {
   log::Level level = log::Level::kInfo;
@@ -25,7 +27,8 @@ Result<void> Service::Start() {
     embedded_ = std::move(cluster).value();
     for (const auto* topic : {&config_.kafka.topics.candidate_changed, &config_.kafka.topics.job_imported,
                               &config_.kafka.topics.dead_letter}) {
-      if (auto created = embedded_->CreateTopic(*topic, 4, std::min(3, config_.kafka.embedded_brokers)); !created)
+      if (auto created = embedded_->CreateTopic(*topic, 4, std::min(3, config_.kafka.embedded_brokers));
+          !created)
         return created.error();
     }
     bootstrap_ = embedded_->bootstrap_servers();
@@ -55,7 +58,8 @@ Result<void> Service::Start() {
   for (const auto& connection : config_.connections) {
     auto source = connectors::CreateSource(connection);
     if (!source) return source.error();
-    WorkerDeps deps{*store_, *publisher_, metrics_, status_, stop_, config_.kafka.topics, options_.log_events};
+    WorkerDeps deps{*store_, *publisher_,          metrics_,           status_,
+                    stop_,   config_.kafka.topics, options_.log_events};
     workers_.push_back(std::make_unique<SyncWorker>(connection, std::move(source).value(), deps));
   }
   for (auto& worker : workers_) threads_.emplace_back([w = worker.get()] { w->Run(); });

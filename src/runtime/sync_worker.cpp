@@ -13,9 +13,9 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-constexpr int kMaxAttempts = 6;        // per request, for 5xx / transport / bad bodies
-constexpr int kMaxRateLimited = 12;    // per request, for 429s (each waits for the window)
-constexpr size_t kDeleteBatch = 500;   // deleted events published per batch
+constexpr int kMaxAttempts = 6;       // per request, for 5xx / transport / bad bodies
+constexpr int kMaxRateLimited = 12;   // per request, for 429s (each waits for the window)
+constexpr size_t kDeleteBatch = 500;  // deleted events published per batch
 
 std::string Lower(std::string_view s) {
   std::string out(s);
@@ -38,7 +38,9 @@ std::string FieldString(const std::map<std::string, std::string>& fields, const 
   return out;
 }
 
-std::string CodeLabel(long status) { return std::to_string(status); }
+std::string CodeLabel(long status) {
+  return std::to_string(status);
+}
 
 }  // namespace
 
@@ -60,7 +62,9 @@ SyncWorker::SyncWorker(config::ConnectionConfig connection, connectors::SourcePt
   deps_.metrics.SyncLag(connection_.id).Set(0);
 }
 
-bool SyncWorker::Sleep(milliseconds d) const { return !deps_.stop.WaitFor(d); }
+bool SyncWorker::Sleep(milliseconds d) const {
+  return !deps_.stop.WaitFor(d);
+}
 
 void SyncWorker::CountError(const Error& error) {
   deps_.metrics.Errors(connection_.id, std::string(ToString(error.category))).Increment();
@@ -113,9 +117,9 @@ Result<http::Response> SyncWorker::Execute(const http::Request& request, CycleRe
       CountError(response.error());
       if (++attempts >= kMaxAttempts) return response.error();
       const auto wait = request_backoff_.Next();
-      log::Warn("Source request failed; retrying.",
-                {{"connection", connection_.id}, {"error", response.error().message},
-                 {"retry_in_ms", static_cast<long long>(wait.count())}});
+      log::Warn("Source request failed; retrying.", {{"connection", connection_.id},
+                                                     {"error", response.error().message},
+                                                     {"retry_in_ms", static_cast<long long>(wait.count())}});
       if (!Sleep(wait)) return Error::Retryable(ErrorCategory::kInternal, "shutdown requested");
       continue;
     }
@@ -125,15 +129,16 @@ Result<http::Response> SyncWorker::Execute(const http::Request& request, CycleRe
         .Observe(std::chrono::duration<double>(response->elapsed).count());
     const auto info = source_->ParseRateLimit(*response);
     limiter_.Observe(info, http::RateLimiter::Clock::now(), std::chrono::system_clock::now());
-    if (info.remaining) deps_.metrics.RateLimitRemaining(connection_.id).Set(static_cast<double>(*info.remaining));
+    if (info.remaining)
+      deps_.metrics.RateLimitRemaining(connection_.id).Set(static_cast<double>(*info.remaining));
     if (response->status >= 200 && response->status < 300) return response;
 
     Error error = source_->ClassifyError(*response);
     CountError(error);
     if (response->status == 429) {
       if (++rate_limited > kMaxRateLimited) return error;
-      const auto wait = limiter_.On429(info, http::RateLimiter::Clock::now(), std::chrono::system_clock::now(),
-                                       request_backoff_.Next());
+      const auto wait = limiter_.On429(info, http::RateLimiter::Clock::now(),
+                                       std::chrono::system_clock::now(), request_backoff_.Next());
       log::Warn("Source rate limit hit (429); waiting for the window to reset.",
                 {{"connection", connection_.id}, {"wait_ms", static_cast<long long>(wait.count())}});
       if (!Sleep(wait)) return Error::Retryable(ErrorCategory::kInternal, "shutdown requested");
@@ -142,7 +147,8 @@ Result<http::Response> SyncWorker::Execute(const http::Request& request, CycleRe
     if (!error.retryable() || ++attempts >= kMaxAttempts) return error;
     const auto wait = request_backoff_.Next();
     log::Warn("Source answered with a retryable error; retrying.",
-              {{"connection", connection_.id}, {"status", static_cast<long long>(response->status)},
+              {{"connection", connection_.id},
+               {"status", static_cast<long long>(response->status)},
                {"retry_in_ms", static_cast<long long>(wait.count())}});
     if (!Sleep(wait)) return Error::Retryable(ErrorCategory::kInternal, "shutdown requested");
   }
@@ -165,7 +171,8 @@ Result<connectors::Page> SyncWorker::FetchPage(Entity entity, const std::optiona
     if (!page.error().retryable() || attempt >= kMaxAttempts) return page.error();
     log::Warn("Source page could not be parsed; fetching it again.",
               {{"connection", connection_.id}, {"error", page.error().message}});
-    if (!Sleep(request_backoff_.Next())) return Error::Retryable(ErrorCategory::kInternal, "shutdown requested");
+    if (!Sleep(request_backoff_.Next()))
+      return Error::Retryable(ErrorCategory::kInternal, "shutdown requested");
   }
 }
 
@@ -242,8 +249,9 @@ Result<void> SyncWorker::ProcessPage(Entity entity, const connectors::Page& page
   for (const auto& rejected : page.rejected) {
     messages.push_back(events::DeadLetter(ctx, rejected, deps_.topics.dead_letter));
     ++page_counts.dead_lettered;
-    log::Warn("Source record rejected; sent to the dead-letter topic.",
-              {{"connection", connection_.id}, {"entity", ToString(rejected.entity)}, {"reason", rejected.reason}});
+    log::Warn(
+        "Source record rejected; sent to the dead-letter topic.",
+        {{"connection", connection_.id}, {"entity", ToString(rejected.entity)}, {"reason", rejected.reason}});
   }
 
   if (auto done = PublishAndCommit(messages, batch); !done) return done;
@@ -255,12 +263,16 @@ Result<void> SyncWorker::ProcessPage(Entity entity, const connectors::Page& page
   report.records += fetched;
   deps_.metrics.RecordsFetched(connection_.id, entity_name).Increment(static_cast<double>(fetched));
   if (page_counts.dead_lettered > 0) {
-    deps_.metrics.DeadLettered(connection_.id, entity_name).Increment(static_cast<double>(page_counts.dead_lettered));
-    deps_.metrics.Errors(connection_.id, "bad_record").Increment(static_cast<double>(page_counts.dead_lettered));
-    deps_.metrics.EventsPublished(connection_.id, "dead-letter").Increment(static_cast<double>(page_counts.dead_lettered));
+    deps_.metrics.DeadLettered(connection_.id, entity_name)
+        .Increment(static_cast<double>(page_counts.dead_lettered));
+    deps_.metrics.Errors(connection_.id, "bad_record")
+        .Increment(static_cast<double>(page_counts.dead_lettered));
+    deps_.metrics.EventsPublished(connection_.id, "dead-letter")
+        .Increment(static_cast<double>(page_counts.dead_lettered));
   }
   if (page_counts.jobs_imported > 0)
-    deps_.metrics.EventsPublished(connection_.id, "job-imported").Increment(static_cast<double>(page_counts.jobs_imported));
+    deps_.metrics.EventsPublished(connection_.id, "job-imported")
+        .Increment(static_cast<double>(page_counts.jobs_imported));
   if (const auto n = page_counts.created + page_counts.updated; n > 0)
     deps_.metrics.EventsPublished(connection_.id, "candidate-changed").Increment(static_cast<double>(n));
   report.created += page_counts.created;
@@ -300,13 +312,16 @@ Result<void> SyncWorker::ReconcileDeletions(Entity entity, const std::unordered_
                                                   deps_.topics.candidate_changed));
       ++deleted;
       if (deps_.log_events)
-        log::Info("Event published.", {{"connection", connection_.id}, {"event", "candidate-changed deleted " + id}});
+        log::Info("Event published.",
+                  {{"connection", connection_.id}, {"event", "candidate-changed deleted " + id}});
     }
     batch.Delete({connection_.id, entity, id});
     if (batch.deletes().size() >= kDeleteBatch || i + 1 == gone.size()) {
       if (auto done = PublishAndCommit(messages, batch); !done) return done;
       report.deleted += deleted;
-      if (deleted > 0) deps_.metrics.EventsPublished(connection_.id, "candidate-changed").Increment(static_cast<double>(deleted));
+      if (deleted > 0)
+        deps_.metrics.EventsPublished(connection_.id, "candidate-changed")
+            .Increment(static_cast<double>(deleted));
       deleted = 0;
     }
   }
@@ -356,19 +371,22 @@ void SyncWorker::Run() {
     if (result) {
       deps_.metrics.ConnectionUp(id).Set(1);
       deps_.metrics.SyncDuration(id).Observe(took);
-      deps_.metrics.LastSuccessfulSync(id).Set(
-          std::chrono::duration<double>(now.time_since_epoch()).count());
+      deps_.metrics.LastSuccessfulSync(id).Set(std::chrono::duration<double>(now.time_since_epoch()).count());
       deps_.status.CycleSucceeded(id, now, result->events(), result->records, result->dead_lettered);
       {
         std::lock_guard lock(gauges_mu_);
         last_success_ = now;
       }
       UpdateGauges(now);  // do not leave lag/freshness stale until the next tick
-      log::Info("Sync cycle complete.",
-                {{"connection", id}, {"records", result->records}, {"requests", result->requests},
-                 {"created", result->created}, {"updated", result->updated}, {"deleted", result->deleted},
-                 {"jobs_imported", result->jobs_imported}, {"dead_lettered", result->dead_lettered},
-                 {"seconds", took}});
+      log::Info("Sync cycle complete.", {{"connection", id},
+                                         {"records", result->records},
+                                         {"requests", result->requests},
+                                         {"created", result->created},
+                                         {"updated", result->updated},
+                                         {"deleted", result->deleted},
+                                         {"jobs_imported", result->jobs_imported},
+                                         {"dead_lettered", result->dead_lettered},
+                                         {"seconds", took}});
       cycle_backoff_.Reset();
       deps_.status.SetState(id, telemetry::ConnectionState::kIdle);
       wait = seconds(connection_.poll_interval_s);
@@ -379,11 +397,14 @@ void SyncWorker::Run() {
       deps_.status.CycleFailed(id, now, error);
       // Permanent failures (credentials, scopes, subdomain) need a human; retry at the poll
       // interval so a fixed secret is picked up, without hammering the API meanwhile.
-      wait = error.retryable() ? std::min<milliseconds>(cycle_backoff_.Next(), seconds(connection_.poll_interval_s))
-                               : milliseconds(seconds(std::max(connection_.poll_interval_s, 60)));
-      log::Error("Sync cycle failed.",
-                 {{"connection", id}, {"kind", ToString(error.category)}, {"retryable", error.retryable()},
-                  {"error", error.message}, {"retry_in_ms", static_cast<long long>(wait.count())}});
+      wait = error.retryable()
+                 ? std::min<milliseconds>(cycle_backoff_.Next(), seconds(connection_.poll_interval_s))
+                 : milliseconds(seconds(std::max(connection_.poll_interval_s, 60)));
+      log::Error("Sync cycle failed.", {{"connection", id},
+                                        {"kind", ToString(error.category)},
+                                        {"retryable", error.retryable()},
+                                        {"error", error.message},
+                                        {"retry_in_ms", static_cast<long long>(wait.count())}});
       deps_.status.SetState(id, error.retryable() ? telemetry::ConnectionState::kBackingOff
                                                   : telemetry::ConnectionState::kFailed);
     }

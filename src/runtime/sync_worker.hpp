@@ -84,9 +84,9 @@ class SyncWorker {
   http::RateLimiter limiter_;
   Backoff request_backoff_;
   Backoff cycle_backoff_;
-  std::set<std::string> job_filter_;        // `jobs:` list
-  std::set<std::string> states_filter_;     // job_states, as JSON string literals
-  std::set<std::string> triggers_;          // trigger_stages, lower-cased
+  std::set<std::string> job_filter_;               // `jobs:` list
+  std::set<std::string> states_filter_;            // job_states, as JSON string literals
+  std::set<std::string> triggers_;                 // trigger_stages, lower-cased
   std::unordered_set<std::string> selected_jobs_;  // selected in the current cycle
 
   std::mutex gauges_mu_;

@@ -18,7 +18,7 @@ struct WorkableTenantOptions {
   std::string token = "sandbox-token-0123456789";
   std::vector<std::string> scopes = {"r_jobs", "r_candidates"};
   uint64_t seed = 42;
-  int jobs = 5;                  // generated jobs (mostly published; some closed/draft/archived)
+  int jobs = 5;  // generated jobs (mostly published; some closed/draft/archived)
   int candidates_per_job = 20;
   // Rate limiting as Workable does it: `rate_limit_requests` per `rate_limit_window_s` per
   // token, 429 beyond. 0 requests = no limit (benchmarks).
@@ -34,7 +34,7 @@ struct SimJob {
   std::string id;         // opaque id
   std::string shortcode;  // the id the connector keys jobs by
   std::string title;
-  std::string state;      // draft|published|closed|archived
+  std::string state;  // draft|published|closed|archived
   std::string department;
   std::string created_at, updated_at;
 };
@@ -51,18 +51,18 @@ struct SimCandidate {
 
 enum class Fault {
   kNone,
-  kUnauthorized,   // every call: 401 {"error":"Not authorized"}
-  kForbidden,      // every call: 403 {"error":"Forbidden"}
-  kNotFound,       // every call: 404 {"error":"Not found"} (wrong subdomain)
-  kServerError,    // next `count` calls: 500
-  kRateLimitStorm, // next `count` calls: 429 (with Reset header unless headers are off)
-  kInvalidJson,    // next `count` calls: 200 with a truncated body
-  kForeignNextUrl, // paging.next points at another host
+  kUnauthorized,    // every call: 401 {"error":"Not authorized"}
+  kForbidden,       // every call: 403 {"error":"Forbidden"}
+  kNotFound,        // every call: 404 {"error":"Not found"} (wrong subdomain)
+  kServerError,     // next `count` calls: 500
+  kRateLimitStorm,  // next `count` calls: 429 (with Reset header unless headers are off)
+  kInvalidJson,     // next `count` calls: 200 with a truncated body
+  kForeignNextUrl,  // paging.next points at another host
 };
 
 struct Stats {
   int64_t requests = 0;
-  int64_t rate_limited = 0;  // 429s sent
+  int64_t rate_limited = 0;                // 429s sent
   std::map<std::string, int64_t> by_path;  // "/spi/v3/candidates" -> n
 };
 

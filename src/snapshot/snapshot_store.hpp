@@ -16,10 +16,10 @@
 namespace ats::snapshot {
 
 struct StoredRecord {
-  uint64_t hash = 0;          // ContentHash(body)
-  std::string body;           // SerializeFields(record.fields)
-  std::string updated_at;     // source timestamp, for freshness
-  std::string parent_id;      // candidate: job id
+  uint64_t hash = 0;       // ContentHash(body)
+  std::string body;        // SerializeFields(record.fields)
+  std::string updated_at;  // source timestamp, for freshness
+  std::string parent_id;   // candidate: job id
 };
 
 struct Key {

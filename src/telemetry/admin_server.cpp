@@ -8,7 +8,9 @@ namespace ats::telemetry {
 
 AdminServer::AdminServer(Metrics& metrics, StatusBoard& status) : metrics_(metrics), status_(status) {}
 
-AdminServer::~AdminServer() { Stop(); }
+AdminServer::~AdminServer() {
+  Stop();
+}
 
 Result<void> AdminServer::Start(const std::string& listen) {
   const auto colon = listen.rfind(':');

@@ -10,7 +10,8 @@ using prometheus::BuildGauge;
 using prometheus::BuildHistogram;
 
 // HTTP calls to ATS APIs: tens of ms to tens of seconds.
-const prometheus::Histogram::BucketBoundaries kHttpBuckets{0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
+const prometheus::Histogram::BucketBoundaries kHttpBuckets{0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
+                                                           1,    2.5,   5,    10,  30};
 // A whole sync cycle: a second to hours for a full listing under rate limits.
 const prometheus::Histogram::BucketBoundaries kSyncBuckets{0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600};
 
@@ -18,10 +19,11 @@ const prometheus::Histogram::BucketBoundaries kSyncBuckets{0.1, 0.5, 1, 2.5, 5, 
 
 Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
   auto& r = *registry_;
-  sync_lag_ = &BuildGauge()
-                   .Name("ats_connector_sync_lag_seconds")
-                   .Help("Seconds since the connection's last successful sync cycle (since start-up if none).")
-                   .Register(r);
+  sync_lag_ =
+      &BuildGauge()
+           .Name("ats_connector_sync_lag_seconds")
+           .Help("Seconds since the connection's last successful sync cycle (since start-up if none).")
+           .Register(r);
   last_sync_ = &BuildGauge()
                     .Name("ats_connector_last_successful_sync_timestamp_seconds")
                     .Help("Unix time of the connection's last successful sync cycle (0 if none).")
@@ -32,8 +34,9 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
                     .Register(r);
   errors_ = &BuildCounter()
                  .Name("ats_connector_errors_total")
-                 .Help("Errors by kind (auth, permission, not_found, rate_limited, server, transport, "
-                       "bad_response, bad_record, unsafe_url, kafka, snapshot, config, internal).")
+                 .Help(
+                     "Errors by kind (auth, permission, not_found, rate_limited, server, transport, "
+                     "bad_response, bad_record, unsafe_url, kafka, snapshot, config, internal).")
                  .Register(r);
   records_fetched_ = &BuildCounter()
                           .Name("ats_connector_records_fetched_total")
@@ -43,10 +46,11 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
                            .Name("ats_connector_events_published_total")
                            .Help("Events acknowledged by Kafka, per event type.")
                            .Register(r);
-  dead_lettered_ = &BuildCounter()
-                        .Name("ats_connector_dead_letter_records_total")
-                        .Help("Source records that could not be normalised and went to the dead-letter topic.")
-                        .Register(r);
+  dead_lettered_ =
+      &BuildCounter()
+           .Name("ats_connector_dead_letter_records_total")
+           .Help("Source records that could not be normalised and went to the dead-letter topic.")
+           .Register(r);
   http_requests_ = &BuildCounter()
                         .Name("ats_connector_http_requests_total")
                         .Help("Requests to the source API by HTTP status code (\"error\" = no response).")
@@ -57,8 +61,9 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
                         .Register(r);
   rate_limit_remaining_ = &BuildGauge()
                                .Name("ats_connector_rate_limit_remaining")
-                               .Help("Requests left in the source's current rate-limit window "
-                                     "(X-Rate-Limit-Remaining; -1 until a response reported it).")
+                               .Help(
+                                   "Requests left in the source's current rate-limit window "
+                                   "(X-Rate-Limit-Remaining; -1 until a response reported it).")
                                .Register(r);
   sync_duration_ = &BuildHistogram()
                         .Name("ats_connector_sync_duration_seconds")
@@ -82,7 +87,9 @@ std::string Metrics::Serialize() const {
   return prometheus::TextSerializer().Serialize(registry_->Collect());
 }
 
-prometheus::Gauge& Metrics::SyncLag(const std::string& c) { return sync_lag_->Add({{"connection", c}}); }
+prometheus::Gauge& Metrics::SyncLag(const std::string& c) {
+  return sync_lag_->Add({{"connection", c}});
+}
 prometheus::Gauge& Metrics::LastSuccessfulSync(const std::string& c) {
   return last_sync_->Add({{"connection", c}});
 }
@@ -113,8 +120,14 @@ prometheus::Gauge& Metrics::RateLimitRemaining(const std::string& c) {
 prometheus::Histogram& Metrics::SyncDuration(const std::string& c) {
   return sync_duration_->Add({{"connection", c}}, kSyncBuckets);
 }
-prometheus::Gauge& Metrics::ConnectionUp(const std::string& c) { return connection_up_->Add({{"connection", c}}); }
-prometheus::Gauge& Metrics::KafkaQueueMessages() { return kafka_queue_->Add({}); }
-prometheus::Counter& Metrics::ProducerRecreated() { return producer_recreated_->Add({}); }
+prometheus::Gauge& Metrics::ConnectionUp(const std::string& c) {
+  return connection_up_->Add({{"connection", c}});
+}
+prometheus::Gauge& Metrics::KafkaQueueMessages() {
+  return kafka_queue_->Add({});
+}
+prometheus::Counter& Metrics::ProducerRecreated() {
+  return producer_recreated_->Add({});
+}
 
 }  // namespace ats::telemetry

@@ -1,14 +1,14 @@
 #pragma once
 // Every metric the connector exports, owned by the runtime and created once. Names follow
 // ats_connector_<what>_<unit>; labels are bounded (connection, entity, type, kind, code).
-#include <memory>
-#include <string>
-
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
 #include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
+
+#include <memory>
+#include <string>
 
 namespace ats::telemetry {
 
@@ -21,7 +21,7 @@ class Metrics {
 
   // Per-connection handles; look them up once and keep the references (Family::Add is a
   // locked map lookup).
-  prometheus::Gauge& SyncLag(const std::string& connection);  // now - last successful sync, s
+  prometheus::Gauge& SyncLag(const std::string& connection);             // now - last successful sync, s
   prometheus::Gauge& LastSuccessfulSync(const std::string& connection);  // Unix s
   prometheus::Gauge& SourceFreshness(const std::string& connection, const std::string& entity);
   prometheus::Counter& Errors(const std::string& connection, const std::string& kind);

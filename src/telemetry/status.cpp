@@ -79,7 +79,8 @@ bool StatusBoard::Ready(std::string* why_not) const {
     return false;
   };
   if (!config_loaded_) return fail("configuration not loaded");
-  if (!kafka_reachable_) return fail("Kafka not reachable" + (kafka_detail_.empty() ? "" : ": " + kafka_detail_));
+  if (!kafka_reachable_)
+    return fail("Kafka not reachable" + (kafka_detail_.empty() ? "" : ": " + kafka_detail_));
   for (const auto& [id, c] : connections_)
     if (!c.tried) return fail("connection " + id + " has not completed a sync attempt yet");
   return true;

@@ -1,11 +1,12 @@
 // The assembled service: config in, workers running on their own threads, and what ops see on
 // the admin port (/healthz, /readyz, /metrics, /status) over real HTTP.
+#include "runtime/service.hpp"
+
 #include <gtest/gtest.h>
 #include <httplib.h>
 
 #include <thread>
 
-#include "runtime/service.hpp"
 #include "sim/workable_tenant.hpp"
 #include "support/test_support.hpp"
 

@@ -62,8 +62,9 @@ class PipelineTest : public ::testing::Test {
     cluster_ = std::move(cluster).value();
     for (const auto* t : {&topics_.candidate_changed, &topics_.job_imported, &topics_.dead_letter})
       ASSERT_TRUE(cluster_->CreateTopic(*t, 4, 1).ok());
-    auto consumer = kafka::Consumer::Create(cluster_->bootstrap_servers(),
-                                            {topics_.candidate_changed, topics_.job_imported, topics_.dead_letter});
+    auto consumer =
+        kafka::Consumer::Create(cluster_->bootstrap_servers(),
+                                {topics_.candidate_changed, topics_.job_imported, topics_.dead_letter});
     ASSERT_TRUE(consumer.ok()) << consumer.error().message;
     consumer_ = std::move(consumer).value();
     connection_.id = "acme";
@@ -157,7 +158,8 @@ TEST_F(PipelineTest, FirstSyncThenExactlyTheChangesThenNothingAfterRestart) {
   auto events = Consume();
   const auto jobs = PublishedJobs();
   ASSERT_GE(jobs.size(), 1u);
-  ASSERT_LT(jobs.size(), tenant_->jobs().size()) << "the data set should include unselected (non-published) jobs";
+  ASSERT_LT(jobs.size(), tenant_->jobs().size())
+      << "the data set should include unselected (non-published) jobs";
   std::set<std::string> imported, created;
   for (const auto& e : events) {
     if (e.topic == topics_.job_imported) {
@@ -186,7 +188,8 @@ TEST_F(PipelineTest, FirstSyncThenExactlyTheChangesThenNothingAfterRestart) {
   // --- mutations: exactly the changed, new and deleted candidates, and the new job
   std::vector<sim::SimCandidate> in_selected;
   for (const auto& c : tenant_->candidates())
-    if (jobs.count(c.job_shortcode) && !c.disqualified && c.stage_kind != "interview") in_selected.push_back(c);
+    if (jobs.count(c.job_shortcode) && !c.disqualified && c.stage_kind != "interview")
+      in_selected.push_back(c);
   ASSERT_GE(in_selected.size(), 3u);
   const auto moved = in_selected[0], disqualified = in_selected[1], removed = in_selected[2];
   ASSERT_TRUE(tenant_->MoveCandidate(moved.id, "interview"));
@@ -220,7 +223,8 @@ TEST_F(PipelineTest, FirstSyncThenExactlyTheChangesThenNothingAfterRestart) {
       EXPECT_NE(e.value.find("\"changed_fields\":["), std::string::npos);
       EXPECT_NE(e.value.find("\"stage_kind\""), std::string::npos);
       EXPECT_NE(e.value.find("\"previous\":{"), std::string::npos);
-      EXPECT_NE(e.value.find(JsonString(moved.stage_kind)), std::string::npos) << "previous stage_kind missing";
+      EXPECT_NE(e.value.find(JsonString(moved.stage_kind)), std::string::npos)
+          << "previous stage_kind missing";
     }
   }
   ExpectValid(events);

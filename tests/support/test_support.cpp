@@ -49,7 +49,9 @@ CommandResult RunCommand(const std::string& command) {
   return result;
 }
 
-std::string SourceDir() { return ATS_SOURCE_DIR; }
+std::string SourceDir() {
+  return ATS_SOURCE_DIR;
+}
 
 std::string BinaryPath() {
   if (const char* bin = std::getenv("ATS_CONNECTOR_BIN")) return bin;
@@ -67,9 +69,9 @@ std::string ValidateAgainstSchemas(const std::vector<EventForValidation>& events
     jsonl += '\n';
   }
   WriteFile(dir.File("events.tsv"), jsonl);
-  const auto r = RunCommand(std::string(ATS_PYTHON3) + " " + SourceDir() +
-                            "/tests/support/validate_events.py " + SourceDir() + "/schemas " +
-                            dir.File("events.tsv"));
+  const auto r =
+      RunCommand(std::string(ATS_PYTHON3) + " " + SourceDir() + "/tests/support/validate_events.py " +
+                 SourceDir() + "/schemas " + dir.File("events.tsv"));
   if (r.exit_code == 0) return "";
   return r.output.empty() ? "validator exited " + std::to_string(r.exit_code) : r.output;
 }

@@ -39,7 +39,7 @@ struct EventForValidation {
 // with tests/support/validate_events.py. Returns "" when all are valid, else the report.
 std::string ValidateAgainstSchemas(const std::vector<EventForValidation>& events);
 
-std::string SourceDir();        // the repository root
-std::string BinaryPath();       // the built ats-connector (env ATS_CONNECTOR_BIN)
+std::string SourceDir();   // the repository root
+std::string BinaryPath();  // the built ats-connector (env ATS_CONNECTOR_BIN)
 
 }  // namespace ats::testing
