@@ -1,0 +1,632 @@
+#include "sim/workable_tenant.hpp"
+
+#include <httplib.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <atomic>
+#include <charconv>
+#include <chrono>
+#include <ctime>
+#include <string_view>
+#include <thread>
+#include <unordered_map>
+
+#include "common/json_writer.hpp"
+#include "common/time.hpp"
+#include "sim/workable_data.hpp"
+
+namespace ats::sim {
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+
+constexpr const char* kJsonContentType = "application/json; charset=utf-8";
+constexpr std::string_view kApiPrefix = "/spi/v3/";
+constexpr std::string_view kForeignOrigin = "http://evil.example.invalid";
+constexpr int kDefaultLimit = 50;
+constexpr int kMaxLimit = 100;
+
+struct Outcome {
+  int status = 200;
+  std::string body;
+};
+
+std::string ErrorBody(std::string_view message) {
+  JsonWriter w;
+  w.BeginObject().Key("error").String(message).EndObject();
+  return w.Take();
+}
+
+Outcome Error(int status, std::string_view message) {
+  return {status, ErrorBody(message)};
+}
+Outcome NotFound() {
+  return Error(404, "Not found");
+}
+
+std::string PercentEncode(std::string_view s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+        c == '_' || c == '~') {
+      out.push_back(ch);
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 0xF]);
+    }
+  }
+  return out;
+}
+
+bool AllDigits(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
+}
+
+// Workable documents `20150708T115616Z` and Unix seconds; clients also send RFC 3339.
+std::optional<int64_t> ParseTimeParam(std::string value) {
+  if (AllDigits(value) && value.size() <= 12) return std::stoll(value);
+  if (value.size() == 16 && value[8] == 'T' && value[15] == 'Z' && AllDigits(value.substr(0, 8)) &&
+      AllDigits(value.substr(9, 6))) {
+    value = value.substr(0, 4) + "-" + value.substr(4, 2) + "-" + value.substr(6, 2) + "T" +
+            value.substr(9, 2) + ":" + value.substr(11, 2) + ":" + value.substr(13, 2) + "Z";
+  }
+  // An unencoded '+' in an offset arrives as a space.
+  for (size_t i = 19; i < value.size(); ++i)
+    if (value[i] == ' ') value[i] = '+';
+  auto t = ParseRfc3339(value);
+  if (!t) return std::nullopt;
+  return std::chrono::floor<std::chrono::seconds>(*t).time_since_epoch().count();
+}
+
+std::string HttpDate(std::time_t t) {
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  const size_t n = std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  return std::string(buf, n);
+}
+
+std::vector<std::string_view> SplitPath(std::string_view rest) {
+  std::vector<std::string_view> parts;
+  size_t start = 0;
+  for (;;) {
+    const size_t slash = rest.find('/', start);
+    parts.push_back(
+        rest.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start));
+    if (slash == std::string_view::npos) return parts;
+    start = slash + 1;
+  }
+}
+
+int ParseLimit(const httplib::Request& req) {
+  if (!req.has_param("limit")) return kDefaultLimit;
+  const std::string v = req.get_param_value("limit");
+  int limit = 0;
+  auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), limit);
+  if (ec != std::errc() || ptr != v.data() + v.size() || limit < 1) return kDefaultLimit;
+  return std::min(limit, kMaxLimit);
+}
+
+bool IsCounted(Fault f) {
+  return f == Fault::kServerError || f == Fault::kRateLimitStorm || f == Fault::kInvalidJson ||
+         f == Fault::kForeignNextUrl;
+}
+
+}  // namespace
+
+struct WorkableTenant::Impl {
+  struct RateView {
+    bool present = false;    // send X-Rate-Limit-Remaining/Reset
+    bool has_limit = false;  // send X-Rate-Limit-Limit
+    int limit = 0;
+    int remaining = 0;
+    int64_t reset = 0;  // Unix seconds
+  };
+  struct Window {
+    SteadyClock::time_point start;
+    int64_t reset_epoch = 0;
+    int used = 0;
+  };
+  // Filters of a list call, kept as given so paging.next can carry them forward.
+  struct TimeFilter {
+    std::string raw;
+    int64_t after = 0;
+  };
+
+  explicit Impl(WorkableTenantOptions o)
+      : options(std::move(o)),
+        data(options.subdomain, options.seed, options.jobs, options.candidates_per_job),
+        rate_limit_headers(options.rate_limit_headers) {}
+
+  // --- guarded by mu ---
+  WorkableTenantOptions options;
+  mutable std::mutex mu;
+  detail::TenantData data;
+  Fault fault = Fault::kNone;
+  int fault_left = 0;
+  bool rate_limit_headers;
+  Stats stats;
+  std::unordered_map<std::string, Window> windows;  // per Authorization value
+
+  // --- lifecycle, guarded by lifecycle_mu ---
+  std::mutex lifecycle_mu;
+  std::unique_ptr<httplib::Server> server;
+  std::thread thread;
+  std::atomic<bool> listen_done{false};
+  std::atomic<int> port{0};
+
+  std::string HostForUrls() const {
+    const std::string& h = options.listen_host;
+    if (h.empty() || h == "0.0.0.0") return "127.0.0.1";
+    if (h.find(':') != std::string::npos) return "[" + h + "]";
+    return h;
+  }
+  std::string Origin() const { return "http://" + HostForUrls() + ":" + std::to_string(port.load()); }
+
+  bool TakeFault() {
+    if (fault_left <= 0) return false;
+    if (--fault_left == 0) fault = Fault::kNone;
+    return true;
+  }
+
+  std::chrono::seconds WindowLength() const {
+    return std::chrono::seconds(std::max(1, options.rate_limit_window_s));
+  }
+
+  int64_t EpochAfter(std::chrono::seconds length) const {
+    const auto end = std::chrono::system_clock::now() + length;
+    return std::chrono::ceil<std::chrono::seconds>(end.time_since_epoch()).count();
+  }
+
+  Window& CurrentWindow(const std::string& key) {
+    const auto now = SteadyClock::now();
+    Window& w = windows[key];
+    if (w.reset_epoch == 0 || now >= w.start + WindowLength()) {
+      w.start = now;
+      w.reset_epoch = EpochAfter(WindowLength());
+      w.used = 0;
+    }
+    return w;
+  }
+
+  RateView View(const Window& w) const {
+    const int limit = options.rate_limit_requests;
+    return {true, true, limit, std::max(0, limit - w.used), w.reset_epoch};
+  }
+
+  // The headers of a response that does not count against the budget.
+  RateView Peek(const std::string& key) {
+    if (options.rate_limit_requests <= 0) return {};
+    return View(CurrentWindow(key));
+  }
+
+  RateView StormView(const std::string& key) {
+    if (options.rate_limit_requests <= 0) return {true, false, 0, 0, EpochAfter(WindowLength())};
+    RateView v = View(CurrentWindow(key));
+    v.remaining = 0;
+    return v;
+  }
+
+  void Handle(const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard lock(mu);
+    ++stats.requests;
+    ++stats.by_path[req.path];
+    RateView rate;
+    Outcome out = Process(req, rate);
+    res.status = out.status;
+    res.set_header("Date", HttpDate(std::time(nullptr)));
+    if (rate_limit_headers && rate.present) {
+      if (rate.has_limit) res.set_header("X-Rate-Limit-Limit", std::to_string(rate.limit));
+      res.set_header("X-Rate-Limit-Remaining", std::to_string(rate.remaining));
+      res.set_header("X-Rate-Limit-Reset", std::to_string(rate.reset));
+    }
+    res.set_content(out.body, kJsonContentType);
+  }
+
+  Outcome Process(const httplib::Request& req, RateView& rate) {
+    const std::string auth = req.get_header_value("Authorization");
+    switch (fault) {
+      case Fault::kUnauthorized: rate = Peek(auth); return Error(401, "Not authorized");
+      case Fault::kForbidden: rate = Peek(auth); return Error(403, "Forbidden");
+      case Fault::kNotFound: rate = Peek(auth); return NotFound();
+      case Fault::kServerError:
+        if (TakeFault()) {
+          rate = Peek(auth);
+          return Error(500, "Internal server error");
+        }
+        break;
+      case Fault::kRateLimitStorm:
+        if (TakeFault()) {
+          rate = StormView(auth);
+          ++stats.rate_limited;
+          return Error(429, "Too many requests");
+        }
+        break;
+      default: break;
+    }
+    if (options.rate_limit_requests > 0) {
+      Window& w = CurrentWindow(auth);
+      if (w.used >= options.rate_limit_requests) {
+        rate = View(w);
+        ++stats.rate_limited;
+        return Error(429, "Too many requests");
+      }
+      ++w.used;
+      rate = View(w);
+    }
+    if (auth != "Bearer " + options.token) return Error(401, "Not authorized");
+    Outcome out = Route(req);
+    if (out.status == 200 && fault == Fault::kInvalidJson && TakeFault())
+      out.body.resize(out.body.size() / 2);
+    return out;
+  }
+
+  bool HasScope(std::string_view scope) const {
+    return std::find(options.scopes.begin(), options.scopes.end(), scope) != options.scopes.end();
+  }
+
+  Outcome Route(const httplib::Request& req) {
+    const std::string_view path = req.path;
+    if ((req.method != "GET" && req.method != "HEAD") || !path.starts_with(kApiPrefix)) return NotFound();
+    const auto parts = SplitPath(path.substr(kApiPrefix.size()));
+    const size_t n = parts.size();
+    const std::string_view head = parts[0];
+    if (head == "accounts" && n == 1) {
+      JsonWriter w;
+      data.WriteAccounts(w);
+      return {200, w.Take()};
+    }
+    if (head == "stages" && n == 1) {
+      if (!HasScope("r_jobs")) return Error(403, "Forbidden");
+      JsonWriter w;
+      data.WriteStages(w);
+      return {200, w.Take()};
+    }
+    if (head == "jobs" && n == 1) {
+      if (!HasScope("r_jobs")) return Error(403, "Forbidden");
+      return ListJobs(req);
+    }
+    if (head == "jobs" && n == 3 && parts[2] == "candidates") {  // legacy per-job listing
+      if (!HasScope("r_candidates")) return Error(403, "Forbidden");
+      return ListCandidates(req, std::string(parts[1]));
+    }
+    if (head == "jobs" && (n == 2 || (n == 3 && parts[2] == "stages"))) {
+      if (!HasScope("r_jobs")) return Error(403, "Forbidden");
+      auto job = data.FindJob(parts[1]);
+      if (!job) return NotFound();
+      JsonWriter w;
+      if (n == 3) {
+        data.WriteStages(w);  // every job uses the account's pipeline
+      } else {
+        data.WriteJob(w, data.jobs()[*job], /*detail=*/true);
+      }
+      return {200, w.Take()};
+    }
+    if (head == "candidates" && n == 1) {
+      if (!HasScope("r_candidates")) return Error(403, "Forbidden");
+      return ListCandidates(req, std::nullopt);
+    }
+    if (head == "candidates" && n == 2) {
+      if (!HasScope("r_candidates")) return Error(403, "Forbidden");
+      auto index = data.FindCandidate(parts[1]);
+      if (!index) return NotFound();
+      JsonWriter w;
+      w.BeginObject().Key("candidate");
+      data.WriteCandidate(w, data.candidates()[*index], /*detail=*/true);
+      w.EndObject();
+      return {200, w.Take()};
+    }
+    return NotFound();
+  }
+
+  // Reads created_after/updated_after; false (and an error in `out`) when one is malformed.
+  static bool ReadTimeFilter(const httplib::Request& req, const char* name, std::optional<TimeFilter>& filter,
+                             Outcome& out) {
+    if (!req.has_param(name)) return true;
+    TimeFilter f{req.get_param_value(name), 0};
+    auto t = ParseTimeParam(f.raw);
+    if (!t) {
+      out = Error(422, std::string("Invalid value for ") + name);
+      return false;
+    }
+    f.after = *t;
+    filter = std::move(f);
+    return true;
+  }
+
+  static void AppendParam(std::string& url, std::string_view name, std::string_view value) {
+    url.push_back('&');
+    url.append(name);
+    url.push_back('=');
+    url.append(PercentEncode(value));
+  }
+
+  std::string NextUrl(std::string_view resource, int limit, std::string_view since_id,
+                      const std::vector<std::pair<std::string_view, std::string>>& carried) {
+    std::string url = fault == Fault::kForeignNextUrl && TakeFault() ? std::string(kForeignOrigin) : Origin();
+    url.append("/spi/v3/").append(resource);
+    url.append("?limit=").append(std::to_string(limit));
+    AppendParam(url, "since_id", since_id);
+    for (const auto& [name, value] : carried) AppendParam(url, name, value);
+    return url;
+  }
+
+  Outcome ListJobs(const httplib::Request& req) {
+    Outcome error;
+    std::optional<TimeFilter> created_after, updated_after;
+    if (!ReadTimeFilter(req, "created_after", created_after, error) ||
+        !ReadTimeFilter(req, "updated_after", updated_after, error))
+      return error;
+    std::optional<std::string> state_raw;
+    int state = -1;
+    if (req.has_param("state")) {
+      state_raw = req.get_param_value("state");
+      state = detail::JobStateIndex(*state_raw);  // unknown: matches nothing
+    }
+    size_t start = 0;
+    if (req.has_param("since_id")) {
+      auto s = data.JobLowerBound(req.get_param_value("since_id"));
+      if (!s) return Error(422, "Invalid value for since_id");
+      start = *s;
+    }
+    const int limit = ParseLimit(req);
+    const auto& jobs = data.jobs();
+    JsonWriter w;
+    w.BeginObject().Key("jobs").BeginArray();
+    int count = 0;
+    size_t next = jobs.size();
+    for (size_t i = start; i < jobs.size(); ++i) {
+      const detail::JobRecord& job = jobs[i];
+      if (state_raw && job.state != state) continue;
+      if (created_after && job.created_at <= created_after->after) continue;
+      if (updated_after && job.updated_at <= updated_after->after) continue;
+      if (count == limit) {
+        next = i;
+        break;
+      }
+      data.WriteJob(w, job, /*detail=*/false);
+      ++count;
+    }
+    w.EndArray();
+    if (next < jobs.size()) {
+      std::vector<std::pair<std::string_view, std::string>> carried;
+      if (state_raw) carried.emplace_back("state", *state_raw);
+      if (created_after) carried.emplace_back("created_after", created_after->raw);
+      if (updated_after) carried.emplace_back("updated_after", updated_after->raw);
+      w.Key("paging")
+          .BeginObject()
+          .Key("next")
+          .String(NextUrl("jobs", limit, jobs[next].id, carried))
+          .EndObject();
+    }
+    w.EndObject();
+    return {200, w.Take()};
+  }
+
+  // GET /candidates, or the legacy GET /jobs/:shortcode/candidates when `path_shortcode` is set.
+  // Like Workable, a listing filtered by job pages on through the legacy per-job URL.
+  Outcome ListCandidates(const httplib::Request& req, const std::optional<std::string>& path_shortcode) {
+    Outcome error;
+    std::optional<TimeFilter> created_after, updated_after;
+    if (!ReadTimeFilter(req, "created_after", created_after, error) ||
+        !ReadTimeFilter(req, "updated_after", updated_after, error))
+      return error;
+    std::string shortcode = path_shortcode ? *path_shortcode : req.get_param_value("shortcode");
+    std::optional<size_t> job;
+    if (!shortcode.empty()) {
+      job = data.FindJob(shortcode);
+      if (!job) return NotFound();
+    }
+    std::optional<std::string> stage_raw, email;
+    int stage = -1;
+    if (req.has_param("stage")) {
+      stage_raw = req.get_param_value("stage");
+      stage = detail::StageIndex(*stage_raw);  // unknown: matches nothing
+    }
+    if (req.has_param("email")) email = req.get_param_value("email");
+    size_t start = 0;
+    if (req.has_param("since_id")) {
+      auto s = data.CandidateLowerBound(req.get_param_value("since_id"));
+      if (!s) return Error(422, "Invalid value for since_id");
+      start = *s;
+    }
+    const int limit = ParseLimit(req);
+    const auto& candidates = data.candidates();
+    JsonWriter w;
+    w.BeginObject().Key("candidates").BeginArray();
+    int count = 0;
+    size_t next = candidates.size();
+    for (size_t i = start; i < candidates.size(); ++i) {
+      const detail::CandidateRecord& c = candidates[i];
+      if (c.deleted) continue;
+      if (job && c.job != *job) continue;
+      if (stage_raw && c.stage != stage) continue;
+      if (created_after && c.created_at <= created_after->after) continue;
+      if (updated_after && c.updated_at <= updated_after->after) continue;
+      if (email && data.Email(c) != *email) continue;
+      if (count == limit) {
+        next = i;
+        break;
+      }
+      data.WriteCandidate(w, c, /*detail=*/false);
+      ++count;
+    }
+    w.EndArray();
+    if (next < candidates.size()) {
+      std::vector<std::pair<std::string_view, std::string>> carried;
+      if (stage_raw) carried.emplace_back("stage", *stage_raw);
+      if (email) carried.emplace_back("email", *email);
+      if (created_after) carried.emplace_back("created_after", created_after->raw);
+      if (updated_after) carried.emplace_back("updated_after", updated_after->raw);
+      const std::string resource =
+          job ? "jobs/" + PercentEncode(data.jobs()[*job].shortcode) + "/candidates" : "candidates";
+      w.Key("paging").BeginObject();
+      w.Key("next").String(NextUrl(resource, limit, candidates[next].id, carried));
+      w.EndObject();
+    }
+    w.EndObject();
+    return {200, w.Take()};
+  }
+};
+
+WorkableTenant::WorkableTenant(WorkableTenantOptions options)
+    : impl_(std::make_unique<Impl>(std::move(options))) {}
+
+WorkableTenant::~WorkableTenant() {
+  Stop();
+}
+
+bool WorkableTenant::Start() {
+  std::lock_guard lock(impl_->lifecycle_mu);
+  if (impl_->server) return true;
+  auto server = std::make_unique<httplib::Server>();
+  // Short keep-alive so Stop() does not wait long for idle client connections to time out.
+  server->set_keep_alive_timeout(1);
+  server->set_keep_alive_max_count(1000);
+  // httplib's default sets SO_REUSEPORT, which would let a second tenant share a port that is in
+  // use; SO_REUSEADDR alone still allows a quick rebind after Stop().
+  server->set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
+  Impl* impl = impl_.get();
+  const auto handler = [impl](const httplib::Request& req, httplib::Response& res) {
+    impl->Handle(req, res);
+  };
+  server->Get(".*", handler);
+  server->Post(".*", handler);
+  server->Put(".*", handler);
+  server->Patch(".*", handler);
+  server->Delete(".*", handler);
+  server->Options(".*", handler);
+
+  const std::string& host = impl->options.listen_host;
+  int port = impl->options.port;
+  if (port == 0) {
+    port = server->bind_to_any_port(host);
+    if (port <= 0) return false;
+  } else if (!server->bind_to_port(host, port)) {
+    return false;
+  }
+  impl->port = port;
+  impl->listen_done = false;
+  httplib::Server* raw = server.get();
+  impl->thread = std::thread([impl, raw] {
+    raw->listen_after_bind();
+    impl->listen_done = true;
+  });
+  // stop() is a no-op until the accept loop runs, so do not return (and allow Stop) before it does.
+  while (!raw->is_running() && !impl->listen_done) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  if (!raw->is_running()) {
+    impl->thread.join();
+    return false;
+  }
+  impl->server = std::move(server);
+  return true;
+}
+
+void WorkableTenant::Stop() {
+  std::lock_guard lock(impl_->lifecycle_mu);
+  if (!impl_->server) return;
+  impl_->server->stop();
+  if (impl_->thread.joinable()) impl_->thread.join();
+  impl_->server.reset();
+}
+
+int WorkableTenant::port() const {
+  return impl_->port.load();
+}
+
+std::string WorkableTenant::base_url() const {
+  return impl_->Origin() + "/spi/v3";
+}
+
+std::vector<SimJob> WorkableTenant::jobs() const {
+  std::lock_guard lock(impl_->mu);
+  std::vector<SimJob> out;
+  out.reserve(impl_->data.jobs().size());
+  for (const auto& job : impl_->data.jobs()) out.push_back(impl_->data.ToSim(job));
+  return out;
+}
+
+std::vector<SimCandidate> WorkableTenant::candidates() const {
+  std::lock_guard lock(impl_->mu);
+  std::vector<SimCandidate> out;
+  out.reserve(impl_->data.candidates().size());
+  for (const auto& c : impl_->data.candidates())
+    if (!c.deleted) out.push_back(impl_->data.ToSim(c));
+  return out;
+}
+
+std::string WorkableTenant::AddCandidate(const std::string& job_shortcode) {
+  std::lock_guard lock(impl_->mu);
+  auto job = impl_->data.FindJob(job_shortcode);
+  return job ? impl_->data.AddCandidate(*job) : std::string();
+}
+
+bool WorkableTenant::MoveCandidate(const std::string& candidate_id, const std::string& stage_kind) {
+  std::lock_guard lock(impl_->mu);
+  auto index = impl_->data.FindCandidate(candidate_id);
+  const int stage = detail::StageIndex(stage_kind);
+  return index && stage >= 0 && impl_->data.MoveCandidate(*index, stage);
+}
+
+bool WorkableTenant::Disqualify(const std::string& candidate_id, const std::string& reason) {
+  std::lock_guard lock(impl_->mu);
+  auto index = impl_->data.FindCandidate(candidate_id);
+  return index && impl_->data.Disqualify(*index, reason);
+}
+
+bool WorkableTenant::DeleteCandidate(const std::string& candidate_id) {
+  std::lock_guard lock(impl_->mu);
+  auto index = impl_->data.FindCandidate(candidate_id);
+  return index && impl_->data.DeleteCandidate(*index);
+}
+
+std::string WorkableTenant::AddJob(const std::string& state) {
+  std::lock_guard lock(impl_->mu);
+  const int s = detail::JobStateIndex(state);
+  return s < 0 ? std::string() : impl_->data.AddJob(s);
+}
+
+bool WorkableTenant::SetJobState(const std::string& shortcode, const std::string& state) {
+  std::lock_guard lock(impl_->mu);
+  auto job = impl_->data.FindJob(shortcode);
+  const int s = detail::JobStateIndex(state);
+  return job && s >= 0 && impl_->data.SetJobState(*job, s);
+}
+
+std::vector<std::string> WorkableTenant::MutateRandom(int n) {
+  std::lock_guard lock(impl_->mu);
+  std::vector<std::string> lines;
+  for (int i = 0; i < n; ++i) lines.push_back(impl_->data.MutateRandom());
+  return lines;
+}
+
+void WorkableTenant::SetFault(Fault fault, int count) {
+  std::lock_guard lock(impl_->mu);
+  impl_->fault = fault;
+  // A counted fault with no count affects the next call.
+  impl_->fault_left = IsCounted(fault) ? std::max(count, 1) : 0;
+}
+
+void WorkableTenant::SetRateLimitHeaders(bool on) {
+  std::lock_guard lock(impl_->mu);
+  impl_->rate_limit_headers = on;
+}
+
+Stats WorkableTenant::stats() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->stats;
+}
+
+void WorkableTenant::ResetStats() {
+  std::lock_guard lock(impl_->mu);
+  impl_->stats = Stats{};
+}
+
+}  // namespace ats::sim
