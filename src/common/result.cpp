@@ -8,6 +8,7 @@ std::string_view ToString(ErrorCategory category) {
     case ErrorCategory::kServer: return "server";
     case ErrorCategory::kRateLimited: return "rate_limited";
     case ErrorCategory::kAuth: return "auth";
+    case ErrorCategory::kCredentials: return "credentials";
     case ErrorCategory::kPermission: return "permission";
     case ErrorCategory::kNotFound: return "not_found";
     case ErrorCategory::kBadResponse: return "bad_response";

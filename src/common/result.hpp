@@ -18,7 +18,8 @@ enum class ErrorCategory {
   kTransport,    // connect/reset/timeout
   kServer,       // 5xx
   kRateLimited,  // 429
-  kAuth,         // 401: token invalid, expired or revoked
+  kAuth,         // 401 / invalid_grant: token invalid, expired or revoked
+  kCredentials,  // invalid_client: client id / secret do not match
   kPermission,   // 403: token lacks a scope or permission
   kNotFound,     // 404: wrong subdomain / endpoint
   kBadResponse,  // body that does not parse or has the wrong shape

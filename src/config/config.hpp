@@ -26,10 +26,53 @@ struct WorkableConfig {
   int page_size = 100;  // Workable's maximum
 };
 
+// One Workday custom report (Report-as-a-Service) that lists candidates / job applications.
+struct WorkdayReportConfig {
+  // https://{host}/ccx/service/customreport2/{tenant}/{owner}/{report}; format=json is forced.
+  std::string url;
+  std::string auth = "bearer";  // "bearer" (the OAuth token) or "basic" (integration system user)
+  std::string username;         // basic: the ISU, e.g. ISU_ATS@acme
+  std::string password;         // basic: resolved from password_file or ${ENV}; never logged
+  // Extra query parameters (report prompts), e.g. {From_Date: 2026-01-01}.
+  std::map<std::string, std::string> prompts;
+};
+
+// Which report column (its alias, as in the report definition) means what. Columns that are not
+// mapped are carried through as `attributes`.
+struct WorkdayColumns {
+  std::string candidate_id = "Candidate_ID";
+  std::string application_id = "Job_Application_ID";  // record id when present, else candidate_id
+  std::string job_id = "Job_Requisition_ID";
+  std::string stage = "Stage";
+  std::string status = "Status";
+  std::string name = "Candidate_Name";
+  std::string email = "Email";
+  std::string phone = "Phone";
+  std::string updated_at = "Last_Updated";
+};
+
+struct WorkdayConfig {
+  // https://{host}/ccx/api/v1/{tenant} or https://{host}/ccx/api/{service}/{version}/{tenant}
+  std::string rest_endpoint;
+  std::string token_endpoint;  // default: https://{host}/ccx/oauth2/{tenant}/token
+  std::string client_id;
+  std::string client_secret;   // resolved from client_secret_file or ${ENV}
+  std::string refresh_token;   // resolved; a rotated token persisted in the snapshot wins
+  std::string client_auth = "body";  // "body" (client_id/secret form fields) or "basic"
+  // Job postings, relative to https://{host}/ccx/api/ ({tenant} is substituted).
+  std::string jobs_path = "recruiting/v4/{tenant}/jobPostings";
+  std::vector<WorkdayReportConfig> reports;
+  WorkdayColumns columns;
+  bool allow_insecure_http = false;
+  int page_size = 100;  // REST limit (Workday's maximum is 100)
+  RateLimitConfig rate_limit{10, 1};  // Workday publishes no limit; 10 requests/s is polite
+};
+
 struct ConnectionConfig {
   std::string id;      // [a-z0-9][a-z0-9._-]*, unique; used in keys, metrics labels and paths
-  std::string source;  // "workable" (the only one so far)
+  std::string source;  // "workable" or "workday"
   WorkableConfig workable;
+  WorkdayConfig workday;
   int poll_interval_s = 60;
   int request_timeout_s = 30;
   // Sync options

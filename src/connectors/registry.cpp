@@ -4,7 +4,8 @@
 
 namespace ats::connectors {
 
-Result<SourcePtr> CreateSource(const config::ConnectionConfig& conn) {
+Result<SourcePtr> CreateSource(const config::ConnectionConfig& conn, SourceContext context) {
+  (void)context;  // used by sources that keep state (Workday's rotated refresh token)
   if (conn.source == WorkableSource::kName) {
     auto source = WorkableSource::Create(conn);
     if (!source) return source.error();

@@ -8,6 +8,6 @@ namespace ats::connectors {
 
 // The source for `conn.source` ("workable"); permanent kConfig for an unknown name or a
 // configuration the source cannot work with.
-Result<SourcePtr> CreateSource(const config::ConnectionConfig& conn);
+Result<SourcePtr> CreateSource(const config::ConnectionConfig& conn, SourceContext context = {});
 
 }  // namespace ats::connectors

@@ -9,6 +9,7 @@
 
 #include "common/record.hpp"
 #include "common/result.hpp"
+#include "config/config.hpp"
 #include "http/http_client.hpp"
 #include "http/rate_limiter.hpp"
 
@@ -21,6 +22,32 @@ struct Page {
 };
 
 using http::RateLimitInfo;
+
+// A listing that arrives as one large document (a Workday custom report): the runtime feeds
+// the body to the stream as it downloads, and processes the records it yields in batches, so
+// memory stays bounded whatever the document's size.
+class RecordStream {
+ public:
+  virtual ~RecordStream() = default;
+  // Consumes the next chunk of the body; appends every record completed by it to `out`. A
+  // malformed document is a retryable kBadResponse.
+  virtual Result<void> Feed(std::string_view chunk, Page& out) = 0;
+  // The body ended: error if the document is incomplete (truncated download).
+  virtual Result<void> Finish(Page& out) = 0;
+};
+
+// Small durable per-connection state a source may keep (e.g. a rotated OAuth refresh token).
+// Backed by the snapshot store; Put is durable when it returns.
+class StateStore {
+ public:
+  virtual ~StateStore() = default;
+  virtual Result<std::optional<std::string>> Get(const std::string& key) = 0;
+  virtual Result<void> Put(const std::string& key, const std::string& value) = 0;
+};
+
+struct SourceContext {
+  StateStore* state = nullptr;  // may be null (e.g. `check` without a snapshot)
+};
 
 class Source {
  public:
@@ -39,6 +66,39 @@ class Source {
   virtual RateLimitInfo ParseRateLimit(const http::Response& response) = 0;
   // Every secret this source holds, for log redaction.
   virtual std::vector<std::string> secrets() const = 0;
+  // Client-side pacing for this connection's token.
+  virtual config::RateLimitConfig rate_limit() const = 0;
+
+  // Called right before every request is sent (after BuildRequest, and again on retries):
+  // adds credentials. Workday obtains or refreshes its OAuth access token here, with `client`.
+  virtual Result<void> Authorize(http::Request& request, http::Client& client) {
+    (void)request;
+    (void)client;
+    return Ok();
+  }
+  // An API call answered 401. Returns true when fresh credentials may help (a cached access
+  // token was dropped); the runtime then authorizes again and retries once.
+  virtual bool OnUnauthorized() { return false; }
+
+  // Entities whose listing is one or more streamed documents rather than pages (Workday
+  // reports). For those, BuildRequest(entity, cursor) builds the request of the document the
+  // cursor names (nullopt: the first), the runtime feeds its body to OpenStream(entity), and
+  // NextDocument says which document follows.
+  virtual bool Streamed(Entity entity) const {
+    (void)entity;
+    return false;
+  }
+  virtual std::unique_ptr<RecordStream> OpenStream(Entity entity) {
+    (void)entity;
+    return nullptr;
+  }
+  // After a streamed document ended: the cursor of the next document of the same entity (a
+  // second report), or nullopt when the listing is complete.
+  virtual std::optional<std::string> NextDocument(Entity entity, const std::optional<std::string>& cursor) {
+    (void)entity;
+    (void)cursor;
+    return std::nullopt;
+  }
 };
 
 using SourcePtr = std::unique_ptr<Source>;

@@ -48,7 +48,7 @@ SyncWorker::SyncWorker(config::ConnectionConfig connection, connectors::SourcePt
     : connection_(std::move(connection)),
       source_(std::move(source)),
       deps_(std::move(deps)),
-      limiter_(connection_.workable.rate_limit.requests, seconds(connection_.workable.rate_limit.per_s)),
+      limiter_(source_->rate_limit().requests, seconds(source_->rate_limit().per_s)),
       request_backoff_(milliseconds(1000), milliseconds(30000)),
       cycle_backoff_(milliseconds(2000), milliseconds(300000)),
       started_at_(std::chrono::system_clock::now()) {

@@ -436,8 +436,10 @@ Result<std::unique_ptr<WorkableSource>> WorkableSource::Create(const config::Con
   }
   const int page_size = std::clamp(w.page_size, 1, kMaxPageSize);
   const std::chrono::milliseconds timeout = std::chrono::seconds(std::max(1, conn.request_timeout_s));
-  return std::unique_ptr<WorkableSource>(
+  auto source = std::unique_ptr<WorkableSource>(
       new WorkableSource(w.api_token, std::move(base_url), std::move(*base), page_size, timeout));
+  source->rate_limit_ = w.rate_limit;
+  return source;
 }
 
 WorkableSource::WorkableSource(std::string token, std::string base_url, http::Url base,

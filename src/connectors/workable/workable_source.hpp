@@ -30,6 +30,7 @@ class WorkableSource final : public Source {
   Error ClassifyError(const http::Response& response) override;
   RateLimitInfo ParseRateLimit(const http::Response& response) override;
   std::vector<std::string> secrets() const override;
+  config::RateLimitConfig rate_limit() const override { return rate_limit_; }
 
  private:
   struct Parser;  // simdjson state, kept out of this header
@@ -42,6 +43,7 @@ class WorkableSource final : public Source {
   std::string ErrorText(const std::string& body);
 
   std::string token_;
+  config::RateLimitConfig rate_limit_;
   std::string base_url_;  // without a trailing slash
   http::Url base_;
   int page_size_;
