@@ -1,0 +1,280 @@
+#include "kafka/producer.hpp"
+
+#include <librdkafka/rdkafka.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <mutex>
+#include <string>
+
+#include "common/log.hpp"
+#include "kafka/rdkafka_util.hpp"
+
+namespace ats::kafka {
+namespace {
+
+using internal::ConfPtr;
+using internal::HandlePtr;
+using internal::HeadersPtr;
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+constexpr int kDestroyFlushMs = 10000;
+constexpr milliseconds kPollSlice{50};
+
+int ToMs(milliseconds d) {
+  return static_cast<int>(std::clamp<milliseconds::rep>(d.count(), 0, 24 * 3600 * 1000));
+}
+
+std::string FormatMs(milliseconds d) {
+  return std::to_string(d.count()) + " ms";
+}
+
+class RdKafkaProducer final : public Producer {
+ public:
+  RdKafkaProducer() = default;
+  ~RdKafkaProducer() override;
+  RdKafkaProducer(const RdKafkaProducer&) = delete;
+  RdKafkaProducer& operator=(const RdKafkaProducer&) = delete;
+
+  Result<void> Init(const ProducerOptions& options);
+
+  Result<void> Produce(const Message& message, milliseconds timeout) override;
+  Result<void> AwaitDeliveries(milliseconds timeout) override;
+  bool fatal() const override { return fatal_.load(); }
+  int64_t queue_length() const override { return rk_ ? rd_kafka_outq_len(rk_.get()) : 0; }
+  Result<void> Ping(milliseconds timeout) override;
+
+ private:
+  static void OnDelivery(rd_kafka_t* rk, const rd_kafka_message_t* msg, void* opaque);
+  static void OnError(rd_kafka_t* rk, int err, const char* reason, void* opaque);
+
+  // Records the fatal error librdkafka raised (idempotent): later calls fail fast.
+  void MarkFatal();
+  Error FatalError() const;
+  rd_kafka_resp_err_t Enqueue(const Message& message);
+
+  HandlePtr rk_;
+  // Serialises Produce and AwaitDeliveries: delivery reports are only served by their polls, so
+  // a generation's counters cannot move under a caller.
+  std::mutex call_mu_;
+  // Counters of the current generation: messages enqueued since the last completed
+  // AwaitDeliveries and their delivery reports so far.
+  std::atomic<int64_t> enqueued_{0};
+  std::atomic<int64_t> acked_{0};
+  std::atomic<int64_t> failed_{0};
+  std::atomic<bool> fatal_{false};
+  mutable std::mutex mu_;      // guards the strings below
+  std::string first_failure_;  // first failed delivery report of the generation
+  std::string fatal_reason_;
+};
+
+Result<void> RdKafkaProducer::Init(const ProducerOptions& options) {
+  ConfPtr conf(rd_kafka_conf_new());
+  const std::map<std::string, std::string> fixed = {
+      {"bootstrap.servers", options.bootstrap_servers},
+      {"client.id", options.client_id},
+      {"enable.idempotence", "true"},
+      {"acks", "all"},
+      {"compression.type", "lz4"},
+      {"linger.ms", "5"},
+      {"message.timeout.ms", std::to_string(options.delivery_timeout_ms)},
+  };
+  if (auto r = internal::SetConfs(conf.get(), fixed, "kafka."); !r) return r;
+  if (auto r = internal::SetConfs(conf.get(), options.rdkafka, "kafka.rdkafka."); !r) return r;
+
+  rd_kafka_conf_set_opaque(conf.get(), this);
+  rd_kafka_conf_set_dr_msg_cb(conf.get(), &RdKafkaProducer::OnDelivery);
+  rd_kafka_conf_set_error_cb(conf.get(), &RdKafkaProducer::OnError);
+  internal::RouteLogs(conf.get());
+
+  std::array<char, 512> errstr{};
+  // rd_kafka_new takes ownership of conf only on success.
+  rk_.reset(rd_kafka_new(RD_KAFKA_PRODUCER, conf.get(), errstr.data(), errstr.size()));
+  if (!rk_) {
+    std::string why = errstr.data();
+    for (const auto& [key, value] : options.rdkafka)
+      if (internal::IsSecretKey(key)) why = internal::RedactValue(std::move(why), value);
+    return Error::Permanent(ErrorCategory::kConfig, "kafka: cannot create the producer: " + why);
+  }
+  static_cast<void>(conf.release());
+  return Ok();
+}
+
+RdKafkaProducer::~RdKafkaProducer() {
+  if (!rk_) return;
+  const rd_kafka_resp_err_t err = rd_kafka_flush(rk_.get(), kDestroyFlushMs);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    const int left = rd_kafka_outq_len(rk_.get());
+    log::Warn(
+        "kafka producer closed with undelivered messages; they will be published again from "
+        "the snapshot",
+        {{"undelivered", left}, {"error", rd_kafka_err2str(err)}});
+    // Fail what is left now so that rd_kafka_destroy does not wait on it.
+    rd_kafka_purge(rk_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+    rd_kafka_poll(rk_.get(), 0);
+  }
+  rk_.reset();
+}
+
+void RdKafkaProducer::OnDelivery(rd_kafka_t* /*rk*/, const rd_kafka_message_t* msg, void* opaque) {
+  auto* self = static_cast<RdKafkaProducer*>(opaque);
+  if (msg->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    self->acked_.fetch_add(1);
+    return;
+  }
+  {
+    std::lock_guard lock(self->mu_);
+    if (self->first_failure_.empty()) {
+      const char* topic = msg->rkt != nullptr ? rd_kafka_topic_name(msg->rkt) : "?";
+      self->first_failure_ = std::string("delivery to ") + topic + " failed: " + rd_kafka_err2str(msg->err);
+    }
+  }
+  self->failed_.fetch_add(1);
+}
+
+void RdKafkaProducer::OnError(rd_kafka_t* /*rk*/, int err, const char* reason, void* opaque) {
+  auto* self = static_cast<RdKafkaProducer*>(opaque);
+  if (err == RD_KAFKA_RESP_ERR__FATAL) {
+    self->MarkFatal();
+    return;
+  }
+  // Transport errors, "all brokers down" and the like: librdkafka keeps retrying by itself.
+  log::Warn("kafka producer error",
+            {{"error", rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err))}, {"reason", reason}});
+}
+
+void RdKafkaProducer::MarkFatal() {
+  std::array<char, 512> buf{};
+  const rd_kafka_resp_err_t underlying = rd_kafka_fatal_error(rk_.get(), buf.data(), buf.size());
+  std::string reason = std::string(rd_kafka_err2name(underlying)) + ": " + buf.data();
+  bool first = false;
+  {
+    std::lock_guard lock(mu_);
+    if (fatal_reason_.empty()) {
+      fatal_reason_ = reason;
+      first = true;
+    }
+  }
+  fatal_.store(true);
+  if (first) log::Error("kafka producer hit a fatal error; it must be recreated", {{"reason", reason}});
+}
+
+Error RdKafkaProducer::FatalError() const {
+  std::lock_guard lock(mu_);
+  return Error::Retryable(ErrorCategory::kKafka, "kafka producer is unusable after a fatal error (" +
+                                                     fatal_reason_ +
+                                                     "); recreate it and resume from the snapshot");
+}
+
+rd_kafka_resp_err_t RdKafkaProducer::Enqueue(const Message& message) {
+  HeadersPtr headers(rd_kafka_headers_new(message.headers.size()));
+  for (const auto& [name, value] : message.headers) {
+    rd_kafka_header_add(headers.get(), name.data(), static_cast<ssize_t>(name.size()), value.data(),
+                        static_cast<ssize_t>(value.size()));
+  }
+  // The RD_KAFKA_V_* macros cast C-style (also away from const: with RD_KAFKA_MSG_F_COPY
+  // librdkafka copies key and value and never writes through these pointers).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wold-style-cast"
+  const rd_kafka_resp_err_t err = rd_kafka_producev(
+      rk_.get(), RD_KAFKA_V_TOPIC(message.topic.c_str()),
+      RD_KAFKA_V_KEY(message.key.data(), message.key.size()),
+      RD_KAFKA_V_VALUE(const_cast<char*>(message.value.data()), message.value.size()),
+      RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(headers.get()), RD_KAFKA_V_END);
+#pragma GCC diagnostic pop
+  // On success librdkafka owns the headers; on failure they are still ours.
+  if (err == RD_KAFKA_RESP_ERR_NO_ERROR) static_cast<void>(headers.release());
+  return err;
+}
+
+Result<void> RdKafkaProducer::Produce(const Message& message, milliseconds timeout) {
+  std::lock_guard call_lock(call_mu_);
+  const auto deadline = Clock::now() + timeout;
+  while (true) {
+    if (fatal_.load()) return FatalError();
+    const rd_kafka_resp_err_t err = Enqueue(message);
+    switch (err) {
+      case RD_KAFKA_RESP_ERR_NO_ERROR:
+        enqueued_.fetch_add(1);
+        rd_kafka_poll(rk_.get(), 0);  // serve delivery reports as we go
+        return Ok();
+      case RD_KAFKA_RESP_ERR__QUEUE_FULL: {
+        const auto now = Clock::now();
+        if (now >= deadline) {
+          return Error::Retryable(ErrorCategory::kKafka, "kafka: local producer queue still full after " +
+                                                             FormatMs(timeout) +
+                                                             " (brokers slow or unreachable)");
+        }
+        const auto left = std::chrono::duration_cast<milliseconds>(deadline - now);
+        rd_kafka_poll(rk_.get(), ToMs(std::min(left, kPollSlice)));
+        continue;
+      }
+      case RD_KAFKA_RESP_ERR__FATAL: MarkFatal(); return FatalError();
+      case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE:
+        return Error::Permanent(ErrorCategory::kKafka, "kafka: message for " + message.topic + " (" +
+                                                           std::to_string(message.value.size()) +
+                                                           " bytes) exceeds message.max.bytes");
+      default:
+        return Error::Retryable(ErrorCategory::kKafka, "kafka: cannot enqueue a message for " +
+                                                           message.topic + ": " + rd_kafka_err2str(err));
+    }
+  }
+}
+
+Result<void> RdKafkaProducer::AwaitDeliveries(milliseconds timeout) {
+  std::lock_guard call_lock(call_mu_);
+  const auto deadline = Clock::now() + timeout;
+  while (true) {
+    if (fatal_.load()) return FatalError();
+    const int64_t enqueued = enqueued_.load();
+    const int64_t reported = acked_.load() + failed_.load();
+    if (reported >= enqueued) break;
+    const auto now = Clock::now();
+    if (now >= deadline) {
+      // The generation stays open: a later call keeps waiting for these messages.
+      return Error::Retryable(ErrorCategory::kKafka, "kafka: " + std::to_string(enqueued - reported) +
+                                                         " messages not acknowledged within " +
+                                                         FormatMs(timeout));
+    }
+    const auto left = std::chrono::duration_cast<milliseconds>(deadline - now);
+    rd_kafka_poll(rk_.get(), ToMs(std::min(left, kPollSlice)));
+  }
+  // Every report of this generation is in: close it.
+  const int64_t failed = failed_.exchange(0);
+  acked_.store(0);
+  enqueued_.store(0);
+  std::string first_failure;
+  {
+    std::lock_guard lock(mu_);
+    first_failure.swap(first_failure_);
+  }
+  if (failed > 0) {
+    return Error::Retryable(ErrorCategory::kKafka, "kafka: " + std::to_string(failed) +
+                                                       " messages not delivered; first: " + first_failure);
+  }
+  return Ok();
+}
+
+Result<void> RdKafkaProducer::Ping(milliseconds timeout) {
+  if (fatal_.load()) return FatalError();
+  const rd_kafka_metadata_t* raw = nullptr;
+  const rd_kafka_resp_err_t err = rd_kafka_metadata(rk_.get(), 0, nullptr, &raw, ToMs(timeout));
+  internal::MetadataPtr metadata(raw);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return Error::Retryable(ErrorCategory::kKafka, std::string("kafka: no metadata answer within ") +
+                                                       FormatMs(timeout) + ": " + rd_kafka_err2str(err));
+  }
+  return Ok();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Producer>> Producer::Create(const ProducerOptions& options) {
+  auto producer = std::make_unique<RdKafkaProducer>();
+  if (auto r = producer->Init(options); !r) return r.error();
+  return std::unique_ptr<Producer>(std::move(producer));
+}
+
+}  // namespace ats::kafka

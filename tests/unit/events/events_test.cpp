@@ -1,0 +1,370 @@
+#include "events/events.hpp"
+
+#include <gtest/gtest.h>
+#include <simdjson.h>
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "support/test_support.hpp"
+
+namespace ats::events {
+namespace {
+
+using snapshot::Change;
+using snapshot::ChangeType;
+
+Context Ctx() {
+  return Context{"acme-workable", "workable", ParseRfc3339("2026-07-23T19:00:02.417Z").value()};
+}
+
+Change UpdatedCandidate() {
+  Change c;
+  c.type = ChangeType::kUpdated;
+  c.entity = Entity::kCandidate;
+  c.id = "272702e9";
+  c.parent_id = "B3627BCF5D";
+  c.updated_at = "2026-07-23T20:58:18+02:00";
+  c.fields = {{"id", R"("272702e9")"},
+              {"name", R"("Cindy Sawyers")"},
+              {"email", R"("cindy_sawyers@samplecandidate.com")"},
+              {"stage", R"("Phone Screen")"},
+              {"stage_kind", R"("phone-screen")"},
+              {"disqualified", "false"},
+              {"hired_at", "null"},
+              {"created_at", R"("2026-04-21T05:54:46Z")"},
+              {"updated_at", R"("2026-07-23T18:58:18Z")"}};
+  c.changed_fields = {"stage", "stage_kind"};
+  c.previous = {{"stage", R"("Applied")"}, {"stage_kind", R"("applied")"}};
+  c.old_hash = 0x1111;
+  c.new_hash = 0x2222;
+  return c;
+}
+
+Change CreatedJob() {
+  Change c;
+  c.type = ChangeType::kCreated;
+  c.entity = Entity::kJob;
+  c.id = "9CD658E13E";
+  c.updated_at = "2026-07-22T14:05:41Z";
+  c.fields = {{"id", R"("61884e2")"},
+              {"shortcode", R"("9CD658E13E")"},
+              {"title", R"("Senior Backend Engineer")"},
+              {"state", R"("published")"},
+              {"department", "null"},
+              {"location", R"({"city":"Athens","country_code":"GR","telecommuting":false})"}};
+  c.new_hash = 0x3333;
+  return c;
+}
+
+std::map<std::string, std::string> HeaderMap(const Message& m) {
+  std::map<std::string, std::string> out;
+  for (const auto& [k, v] : m.headers) {
+    EXPECT_FALSE(out.contains(k)) << "duplicate header " << k;
+    out[k] = v;
+  }
+  return out;
+}
+
+bool IsLowerHex(const std::string& s) {
+  return s.find_first_not_of("0123456789abcdef") == std::string::npos;
+}
+
+// A parsed event value; the parser must outlive the element.
+struct Parsed {
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  explicit Parsed(const std::string& json) {
+    auto r = parser.parse(json);
+    EXPECT_EQ(r.error(), simdjson::SUCCESS) << json;
+    if (r.error() == simdjson::SUCCESS) root = r.value();
+  }
+  std::string Str(std::string_view pointer) {
+    std::string_view v;
+    EXPECT_EQ(root.at_pointer(pointer).get(v), simdjson::SUCCESS) << pointer;
+    return std::string(v);
+  }
+  bool IsNull(std::string_view pointer) { return root.at_pointer(pointer).is_null(); }
+  size_t Size(std::string_view pointer) {
+    auto e = root.at_pointer(pointer);
+    if (e.is_array()) return e.get_array().size();
+    if (e.is_object()) return e.get_object().size();
+    ADD_FAILURE() << pointer << " is neither array nor object";
+    return 0;
+  }
+  std::vector<std::string> Keys() {
+    std::vector<std::string> keys;
+    simdjson::dom::object obj;
+    EXPECT_EQ(root.get(obj), simdjson::SUCCESS);
+    for (auto field : obj) keys.emplace_back(field.key);
+    return keys;
+  }
+};
+
+std::string Compact(std::string json) {
+  // JSON strings cannot hold raw newlines, so this keeps the document intact.
+  for (char& c : json)
+    if (c == '\n' || c == '\r') c = ' ';
+  return json;
+}
+
+TEST(EventsTest, CandidateChangedHeadersAndKey) {
+  const Change c = UpdatedCandidate();
+  const Message m = CandidateChanged(Ctx(), c, true, "ats.candidates");
+  EXPECT_EQ(m.topic, "ats.candidates");
+  EXPECT_EQ(m.key, "acme-workable/272702e9");
+  const auto h = HeaderMap(m);
+  EXPECT_EQ(h.size(), 7u);
+  EXPECT_EQ(h.at("ce_specversion"), "1.0");
+  EXPECT_EQ(h.at("ce_type"), "com.ats-connector.candidate-changed.v1");
+  EXPECT_EQ(h.at("ce_source"), "/ats-connector/workable/acme-workable");
+  EXPECT_EQ(h.at("ce_time"), "2026-07-23T19:00:02.417Z");
+  EXPECT_EQ(h.at("ce_subject"), "272702e9");
+  EXPECT_EQ(h.at("content-type"), "application/json");
+  EXPECT_EQ(h.at("ce_id"), EventId(Ctx(), c));
+  EXPECT_EQ(h.at("ce_id").size(), 32u);
+  EXPECT_TRUE(IsLowerHex(h.at("ce_id"))) << h.at("ce_id");
+}
+
+TEST(EventsTest, EventIdIsDeterministicAndCoversEveryIdentityPart) {
+  const Change c = UpdatedCandidate();
+  const std::string id = EventId(Ctx(), c);
+  EXPECT_EQ(EventId(Ctx(), UpdatedCandidate()), id);
+  // detected_at and non-identity content do not matter: a replay gets the same id.
+  Context later = Ctx();
+  later.detected_at += std::chrono::hours(5);
+  EXPECT_EQ(EventId(later, c), id);
+  EXPECT_EQ(HeaderMap(CandidateChanged(later, c, false, "t")).at("ce_id"), id);
+
+  std::vector<Change> variants(6, c);
+  variants[0].new_hash = 0x2223;
+  variants[1].old_hash = 0x1112;
+  variants[2].id = "272702e8";
+  variants[3].type = ChangeType::kCreated;
+  variants[4].entity = Entity::kJob;
+  variants[5].type = ChangeType::kDeleted;
+  std::set<std::string> ids = {id};
+  for (const auto& v : variants) ids.insert(EventId(Ctx(), v));
+  EXPECT_EQ(ids.size(), 7u);
+  Context other = Ctx();
+  other.connection = "acme-workable-2";
+  EXPECT_NE(EventId(other, c), id);
+}
+
+TEST(EventsTest, EventIdSeparatorsAreUnambiguous) {
+  Change a = UpdatedCandidate();
+  Change b = a;
+  Context ca = Ctx(), cb = Ctx();
+  ca.connection = "ab";
+  a.id = "c";
+  cb.connection = "a";
+  b.id = "bc";
+  EXPECT_NE(EventId(ca, a), EventId(cb, b));
+}
+
+TEST(EventsTest, CandidateChangedValueHasExactlyTheSchemaKeys) {
+  const Message m = CandidateChanged(Ctx(), UpdatedCandidate(), true, "t");
+  Parsed p(m.value);
+  EXPECT_EQ(p.Keys(), (std::vector<std::string>{"connection", "source", "change", "candidate_id", "job_id",
+                                                "follow_up", "candidate", "changed_fields", "previous",
+                                                "source_updated_at", "detected_at"}));
+  EXPECT_EQ(p.Str("/connection"), "acme-workable");
+  EXPECT_EQ(p.Str("/source"), "workable");
+  EXPECT_EQ(p.Str("/change"), "updated");
+  EXPECT_EQ(p.Str("/candidate_id"), "272702e9");
+  EXPECT_EQ(p.Str("/job_id"), "B3627BCF5D");
+  bool follow_up = false;
+  ASSERT_EQ(p.root.at_pointer("/follow_up").get(follow_up), simdjson::SUCCESS);
+  EXPECT_TRUE(follow_up);
+  EXPECT_EQ(p.Str("/candidate/stage"), "Phone Screen");
+  EXPECT_TRUE(p.IsNull("/candidate/hired_at"));  // raw JSON values pass through
+  EXPECT_EQ(p.Size("/candidate"), 9u);
+  EXPECT_EQ(p.Size("/changed_fields"), 2u);
+  EXPECT_EQ(p.Str("/changed_fields/0"), "stage");
+  EXPECT_EQ(p.Str("/previous/stage"), "Applied");
+  EXPECT_EQ(p.Str("/source_updated_at"), "2026-07-23T18:58:18Z");  // normalised to UTC
+  EXPECT_EQ(p.Str("/detected_at"), "2026-07-23T19:00:02.417Z");
+}
+
+TEST(EventsTest, CreatedAndDeletedCarryNoDiffAndNullsWhereUnknown) {
+  for (ChangeType type : {ChangeType::kCreated, ChangeType::kDeleted}) {
+    Change c = UpdatedCandidate();
+    c.type = type;
+    c.parent_id.clear();
+    c.updated_at.clear();
+    c.fields.erase("id");  // the id still reaches the candidate object
+    const Message m = CandidateChanged(Ctx(), c, false, "t");
+    Parsed p(m.value);
+    EXPECT_EQ(p.Str("/change"), type == ChangeType::kCreated ? "created" : "deleted");
+    EXPECT_TRUE(p.IsNull("/job_id"));
+    EXPECT_TRUE(p.IsNull("/source_updated_at"));
+    EXPECT_EQ(p.Str("/candidate/id"), "272702e9");
+    EXPECT_EQ(p.Str("/candidate/name"), "Cindy Sawyers");
+    EXPECT_EQ(p.Size("/changed_fields"), 0u);
+    EXPECT_EQ(p.Size("/previous"), 0u);
+  }
+}
+
+TEST(EventsTest, UnparseableSourceTimeBecomesNullAndFractionsAreKept) {
+  Change c = UpdatedCandidate();
+  c.updated_at = "yesterday";
+  EXPECT_TRUE(Parsed(CandidateChanged(Ctx(), c, false, "t").value).IsNull("/source_updated_at"));
+  c.updated_at = "2026-07-23T18:58:18.250Z";
+  EXPECT_EQ(Parsed(CandidateChanged(Ctx(), c, false, "t").value).Str("/source_updated_at"),
+            "2026-07-23T18:58:18.250Z");
+}
+
+TEST(EventsTest, JobImportedHeadersKeyAndValue) {
+  const Change c = CreatedJob();
+  const Message m = JobImported(Ctx(), c, "ats.jobs");
+  EXPECT_EQ(m.topic, "ats.jobs");
+  EXPECT_EQ(m.key, "acme-workable/9CD658E13E");
+  const auto h = HeaderMap(m);
+  EXPECT_EQ(h.at("ce_type"), "com.ats-connector.job-imported.v1");
+  EXPECT_EQ(h.at("ce_subject"), "9CD658E13E");
+  EXPECT_EQ(h.at("ce_id"), EventId(Ctx(), c));
+  EXPECT_EQ(h.at("ce_specversion"), "1.0");
+  EXPECT_EQ(h.at("content-type"), "application/json");
+  Parsed p(m.value);
+  EXPECT_EQ(p.Keys(), (std::vector<std::string>{"connection", "source", "job_id", "job", "source_updated_at",
+                                                "detected_at"}));
+  EXPECT_EQ(p.Str("/job_id"), "9CD658E13E");
+  EXPECT_EQ(p.Str("/job/id"), "61884e2");
+  EXPECT_EQ(p.Str("/job/location/city"), "Athens");
+  EXPECT_EQ(p.Str("/source_updated_at"), "2026-07-22T14:05:41Z");
+}
+
+TEST(EventsTest, DeadLetterHeadersKeyValueAndId) {
+  const RejectedRecord rejected{Entity::kCandidate, R"({"name":"No Id"})", "missing required field 'id'"};
+  const Message m = DeadLetter(Ctx(), rejected, "ats.dlq");
+  EXPECT_EQ(m.topic, "ats.dlq");
+  EXPECT_EQ(m.key, "acme-workable/candidate");
+  const auto h = HeaderMap(m);
+  EXPECT_EQ(h.at("ce_type"), "com.ats-connector.dead-letter.v1");
+  EXPECT_EQ(h.at("ce_source"), "/ats-connector/workable/acme-workable");
+  EXPECT_FALSE(h.contains("ce_subject"));
+  EXPECT_EQ(h.at("ce_id").size(), 32u);
+  EXPECT_EQ(HeaderMap(DeadLetter(Ctx(), rejected, "ats.dlq")).at("ce_id"), h.at("ce_id"));
+  RejectedRecord other = rejected;
+  other.raw = R"({"name":"Other"})";
+  EXPECT_NE(HeaderMap(DeadLetter(Ctx(), other, "ats.dlq")).at("ce_id"), h.at("ce_id"));
+  other = rejected;
+  other.entity = Entity::kJob;
+  EXPECT_NE(HeaderMap(DeadLetter(Ctx(), other, "ats.dlq")).at("ce_id"), h.at("ce_id"));
+
+  Parsed p(m.value);
+  EXPECT_EQ(p.Keys(), (std::vector<std::string>{"connection", "source", "entity", "reason", "raw",
+                                                "raw_truncated", "detected_at"}));
+  EXPECT_EQ(p.Str("/entity"), "candidate");
+  EXPECT_EQ(p.Str("/reason"), "missing required field 'id'");
+  EXPECT_EQ(p.Str("/raw"), rejected.raw);
+  bool truncated = true;
+  ASSERT_EQ(p.root.at_pointer("/raw_truncated").get(truncated), simdjson::SUCCESS);
+  EXPECT_FALSE(truncated);
+}
+
+TEST(EventsTest, DeadLetterTruncatesHugeRawOnACharacterBoundary) {
+  // 65535 ASCII bytes, then a 3-byte character that would straddle the 64 KiB limit.
+  std::string raw(65535, 'x');
+  raw += "\xE2\x82\xAC";  // U+20AC
+  raw += std::string(1000, 'y');
+  const Message m = DeadLetter(Ctx(), RejectedRecord{Entity::kJob, raw, "bad"}, "t");
+  Parsed p(m.value);  // simdjson rejects invalid UTF-8, so parsing proves the cut is clean
+  const std::string got = p.Str("/raw");
+  EXPECT_EQ(got, std::string(65535, 'x'));
+  bool truncated = false;
+  ASSERT_EQ(p.root.at_pointer("/raw_truncated").get(truncated), simdjson::SUCCESS);
+  EXPECT_TRUE(truncated);
+  EXPECT_NE(p.Str("/reason").find("truncated from 66538 to 65535 bytes"), std::string::npos)
+      << p.Str("/reason");
+  EXPECT_EQ(p.Str("/entity"), "job");
+}
+
+TEST(EventsTest, DeadLetterReplacesInvalidUtf8) {
+  const std::string raw = std::string("{\"name\":\"caf") + "\xE9" + "\"}";  // Latin-1 é
+  const Message m = DeadLetter(Ctx(), RejectedRecord{Entity::kCandidate, raw, "not UTF-8"}, "t");
+  Parsed p(m.value);
+  EXPECT_EQ(p.Str("/raw"), "{\"name\":\"caf\xEF\xBF\xBD\"}");
+}
+
+TEST(EventsTest, SourceAndConnectionArePercentEncodedInCeSource) {
+  Context ctx = Ctx();
+  ctx.connection = "acme eu/1";
+  const auto h = HeaderMap(CandidateChanged(ctx, UpdatedCandidate(), false, "t"));
+  EXPECT_EQ(h.at("ce_source"), "/ats-connector/workable/acme%20eu%2F1");
+}
+
+TEST(EventsTest, EveryEventTypeValidatesAgainstItsSchema) {
+  std::vector<testing::EventForValidation> events;
+  auto add = [&](const Message& m) { events.push_back({HeaderMap(m).at("ce_type"), m.value}); };
+  for (ChangeType type : {ChangeType::kCreated, ChangeType::kUpdated, ChangeType::kDeleted}) {
+    Change c = UpdatedCandidate();
+    c.type = type;
+    add(CandidateChanged(Ctx(), c, type == ChangeType::kUpdated, "t"));
+  }
+  Change bare = UpdatedCandidate();
+  bare.type = ChangeType::kCreated;
+  bare.fields = {{"name", R"("Only Name")"}, {"custom_source_field", R"({"x":[1,2]})"}};
+  bare.parent_id.clear();
+  bare.updated_at.clear();
+  add(CandidateChanged(Ctx(), bare, false, "t"));
+  add(JobImported(Ctx(), CreatedJob(), "t"));
+  Change job_without_time = CreatedJob();
+  job_without_time.updated_at.clear();
+  add(JobImported(Ctx(), job_without_time, "t"));
+  add(DeadLetter(Ctx(), RejectedRecord{Entity::kCandidate, R"({"name":"x"})", "missing id"}, "t"));
+  add(DeadLetter(Ctx(), RejectedRecord{Entity::kJob, std::string(70000, 'z'), "too big"}, "t"));
+  EXPECT_EQ(testing::ValidateAgainstSchemas(events), "");
+}
+
+TEST(EventsTest, SchemaExamplesAreValid) {
+  std::vector<testing::EventForValidation> events;
+  for (const std::string name : {"candidate-changed.v1", "job-imported.v1", "dead-letter.v1"}) {
+    const std::string text =
+        testing::ReadFile(testing::SourceDir() + "/schemas/examples/" + name + ".example.json");
+    ASSERT_FALSE(text.empty()) << name;
+    events.push_back({"com.ats-connector." + name, Compact(text)});
+  }
+  EXPECT_EQ(testing::ValidateAgainstSchemas(events), "");
+}
+
+TEST(EventsTest, ValidatorRejectsBrokenEvents) {
+  const Message good = CandidateChanged(Ctx(), UpdatedCandidate(), false, "t");
+  const std::string type(kCandidateChangedType);
+  ASSERT_EQ(testing::ValidateAgainstSchemas({{type, good.value}}), "");
+
+  std::string missing_change = good.value;
+  const std::string change_member = R"("change":"updated",)";
+  const size_t pos = missing_change.find(change_member);
+  ASSERT_NE(pos, std::string::npos);
+  missing_change.erase(pos, change_member.size());
+  const std::string report = testing::ValidateAgainstSchemas({{type, missing_change}});
+  EXPECT_NE(report.find("'change' is a required property"), std::string::npos) << report;
+
+  // A created event that carries a diff, an unknown top-level key, and a bad enum value.
+  const Message created = CandidateChanged(
+      Ctx(),
+      [] {
+        Change c = UpdatedCandidate();
+        c.type = ChangeType::kCreated;
+        return c;
+      }(),
+      false, "t");
+  std::string with_diff = created.value;
+  with_diff.replace(with_diff.find(R"("changed_fields":[])"), 19, R"("changed_fields":["x"])");
+  EXPECT_NE(testing::ValidateAgainstSchemas({{type, with_diff}}), "");
+  std::string extra = good.value;
+  extra.insert(1, R"("unexpected":1,)");
+  EXPECT_NE(testing::ValidateAgainstSchemas({{type, extra}}), "");
+  std::string bad_enum = good.value;
+  bad_enum.replace(bad_enum.find(R"("updated")"), 9, R"("renamed")");
+  EXPECT_NE(testing::ValidateAgainstSchemas({{type, bad_enum}}), "");
+  std::string bad_time = good.value;
+  bad_time.replace(bad_time.find("2026-07-23T19:00:02.417Z"), 24, "23/07/2026 19:00");
+  EXPECT_NE(testing::ValidateAgainstSchemas({{type, bad_time}}), "");
+}
+
+}  // namespace
+}  // namespace ats::events
