@@ -10,7 +10,7 @@ namespace ats {
 struct Message {
   std::string topic;
   std::string key;
-  std::string value;  // empty with tombstone=true means a null value
+  std::string value;  // the event data (JSON)
   std::vector<std::pair<std::string, std::string>> headers;
 };
 
