@@ -14,13 +14,17 @@ namespace {
 constexpr std::chrono::milliseconds kMaxConnectTimeout{10000};
 // A guard against a runaway response; Workable pages are a few hundred KB at most.
 constexpr size_t kMaxBodyBytes = size_t{64} << 20;
+// Streaming: what is kept of a non-2xx body (enough for any error document).
+constexpr size_t kMaxErrorBodyBytes = size_t{64} << 10;
 
 void GlobalInitOnce() {
   static std::once_flag once;
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
 
-CURL* AsCurl(void* handle) { return static_cast<CURL*>(handle); }
+CURL* AsCurl(void* handle) {
+  return static_cast<CURL*>(handle);
+}
 
 struct SlistDeleter {
   void operator()(curl_slist* list) const { curl_slist_free_all(list); }
@@ -30,7 +34,26 @@ using SlistPtr = std::unique_ptr<curl_slist, SlistDeleter>;
 struct Transfer {
   Response* response = nullptr;
   bool body_too_large = false;
+  // Streaming only:
+  CURL* curl = nullptr;
+  const std::function<bool(std::string_view)>* on_body = nullptr;
+  long status = 0;       // of the response whose body is arriving; 0 = not known yet
+  bool aborted = false;  // on_body returned false
+  std::chrono::milliseconds idle_timeout{0};
+  std::chrono::steady_clock::time_point last_activity;  // when bytes last arrived
+  bool idle_timed_out = false;
 };
+
+// Streaming only: ends a transfer that received nothing for idle_timeout. curl calls this about
+// once a second while idle, and more often while data flows.
+int OnProgress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  auto* transfer = static_cast<Transfer*>(user);
+  if (std::chrono::steady_clock::now() - transfer->last_activity > transfer->idle_timeout) {
+    transfer->idle_timed_out = true;
+    return 1;  // makes curl abort with CURLE_ABORTED_BY_CALLBACK
+  }
+  return 0;
+}
 
 std::string_view Trim(std::string_view s) {
   const auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
@@ -48,6 +71,23 @@ std::string ToLower(std::string_view s) {
 size_t OnBody(char* data, size_t size, size_t count, void* user) {
   auto* transfer = static_cast<Transfer*>(user);
   const size_t n = size * count;
+  if (transfer->on_body != nullptr) {
+    transfer->last_activity = std::chrono::steady_clock::now();
+    if (transfer->status == 0) curl_easy_getinfo(transfer->curl, CURLINFO_RESPONSE_CODE, &transfer->status);
+    if (transfer->status >= 200 && transfer->status <= 299) {
+      if (n == 0) return 0;
+      if (!(*transfer->on_body)(std::string_view(data, n))) {
+        transfer->aborted = true;
+        return 0;  // makes curl abort with CURLE_WRITE_ERROR
+      }
+      return n;
+    }
+    // An error document: keep its beginning, read (and drop) the rest so the connection stays
+    // reusable.
+    std::string& body = transfer->response->body;
+    if (body.size() < kMaxErrorBodyBytes) body.append(data, std::min(n, kMaxErrorBodyBytes - body.size()));
+    return n;
+  }
   if (transfer->response->body.size() + n > kMaxBodyBytes) {
     transfer->body_too_large = true;
     return 0;  // makes curl abort with CURLE_WRITE_ERROR
@@ -59,11 +99,13 @@ size_t OnBody(char* data, size_t size, size_t count, void* user) {
 size_t OnHeader(char* data, size_t size, size_t count, void* user) {
   auto* transfer = static_cast<Transfer*>(user);
   const size_t n = size * count;
+  transfer->last_activity = std::chrono::steady_clock::now();
   const std::string_view line(data, n);
   if (line.starts_with("HTTP/")) {
     // A new status line (after "100 Continue" or a proxy's CONNECT answer): only the headers
     // of the final response count.
     transfer->response->headers.clear();
+    transfer->status = 0;
     return n;
   }
   const size_t colon = line.find(':');
@@ -78,8 +120,8 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
 std::string Describe(const Request& request) {
   const auto url = ParseUrl(request.url);
   if (!url) return request.method + " <unparsable URL>";
-  const bool default_port = (url->scheme == "https" && url->port == 443) ||
-                            (url->scheme == "http" && url->port == 80);
+  const bool default_port =
+      (url->scheme == "https" && url->port == 443) || (url->scheme == "http" && url->port == 80);
   std::string out = request.method + " " + url->scheme + "://" + url->host;
   if (!default_port) out += ":" + std::to_string(url->port);
   out += url->path_and_query.substr(0, url->path_and_query.find('?'));
@@ -104,14 +146,25 @@ std::string Scrub(std::string text, const Request& request) {
   return text;
 }
 
-bool HasLineBreak(std::string_view s) { return s.find_first_of("\r\n") != std::string_view::npos; }
+bool HasLineBreak(std::string_view s) {
+  return s.find_first_of("\r\n") != std::string_view::npos;
+}
 
 Error TransportError(CURLcode code, const char* error_buffer, const Request& request,
-                     bool body_too_large) {
-  if (body_too_large) {
+                     const Transfer& transfer) {
+  if (transfer.aborted) {
     return Error::Retryable(ErrorCategory::kTransport,
-                            Describe(request) + ": response body exceeds " +
-                                std::to_string(kMaxBodyBytes >> 20) + " MiB");
+                            Describe(request) + ": download aborted by its receiver");
+  }
+  if (transfer.idle_timed_out) {
+    return Error::Retryable(ErrorCategory::kTransport, Describe(request) + ": no data received for " +
+                                                           std::to_string(transfer.idle_timeout.count()) +
+                                                           " ms");
+  }
+  const bool body_too_large = transfer.body_too_large;
+  if (body_too_large) {
+    return Error::Retryable(ErrorCategory::kTransport, Describe(request) + ": response body exceeds " +
+                                                           std::to_string(kMaxBodyBytes >> 20) + " MiB");
   }
   std::string detail = error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(code);
   while (!detail.empty() && (detail.back() == '\n' || detail.back() == '\r')) detail.pop_back();
@@ -140,6 +193,16 @@ Client::~Client() {
 }
 
 Result<Response> Client::Execute(const Request& request) {
+  return Perform(request, nullptr);
+}
+
+Result<Response> Client::Execute(const Request& request,
+                                 const std::function<bool(std::string_view chunk)>& on_body) {
+  return Perform(request, &on_body);
+}
+
+Result<Response> Client::Perform(const Request& request,
+                                 const std::function<bool(std::string_view)>* on_body) {
   if (curl_ == nullptr) {
     return Error::Permanent(ErrorCategory::kInternal, "libcurl could not create an easy handle");
   }
@@ -156,8 +219,7 @@ Result<Response> Client::Execute(const Request& request) {
     return appended != nullptr;
   };
   for (const auto& [name, value] : request.headers) {
-    if (name.empty() || HasLineBreak(name) || HasLineBreak(value) ||
-        name.find(':') != std::string::npos) {
+    if (name.empty() || HasLineBreak(name) || HasLineBreak(value) || name.find(':') != std::string::npos) {
       return Error::Permanent(ErrorCategory::kInternal,
                               "refusing to send a malformed request header on " + Describe(request));
     }
@@ -172,7 +234,10 @@ Result<Response> Client::Execute(const Request& request) {
   }
 
   Response response;
-  Transfer transfer{&response, false};
+  Transfer transfer;
+  transfer.response = &response;
+  transfer.curl = curl;
+  transfer.on_body = on_body;
   char error_buffer[CURL_ERROR_SIZE] = {};
 
   const long timeout_ms = std::max<long>(1, static_cast<long>(request.timeout.count()));
@@ -183,7 +248,16 @@ Result<Response> Client::Execute(const Request& request) {
   curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms);
+  if (on_body == nullptr) {
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms);
+  } else {
+    // No total deadline: the transfer ends when nothing arrives for the timeout.
+    transfer.idle_timeout = std::chrono::milliseconds(timeout_ms);
+    transfer.last_activity = std::chrono::steady_clock::now();
+    curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, &OnProgress);
+    curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &transfer);
+    curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+  }
   curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "");  // every encoding curl can decode (gzip)
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, header_list.get());
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &OnBody);
@@ -213,7 +287,9 @@ Result<Response> Client::Execute(const Request& request) {
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, nullptr);
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, nullptr);
 
-  if (code != CURLE_OK) return TransportError(code, error_buffer, request, transfer.body_too_large);
+  if (code != CURLE_OK) {
+    return TransportError(code, error_buffer, request, transfer);
+  }
 
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
   return response;
@@ -240,10 +316,9 @@ std::optional<Url> ParseUrl(const std::string& url) {
 
   const size_t authority_begin = scheme_end + 3;
   const size_t authority_end = url.find_first_of("/?#", authority_begin);
-  const std::string_view authority =
-      std::string_view(url).substr(authority_begin, authority_end == std::string::npos
-                                                        ? std::string::npos
-                                                        : authority_end - authority_begin);
+  const std::string_view authority = std::string_view(url).substr(
+      authority_begin,
+      authority_end == std::string::npos ? std::string::npos : authority_end - authority_begin);
   // user:password@host is never legitimate here and is the classic origin-confusion trick.
   if (authority.empty() || authority.find('@') != std::string_view::npos) return std::nullopt;
 

@@ -3,6 +3,7 @@
 // Never follows redirects: a redirect is returned as-is, so credentials are never replayed to
 // another host by the library.
 #include <chrono>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -43,7 +44,21 @@ class Client {
   // truncated body) are retryable Errors of category kTransport.
   Result<Response> Execute(const Request& request);
 
+  // Streaming variant, for documents too large to hold (a Workday custom report): when the status
+  // is 2xx, each body chunk goes to `on_body` as it arrives and Response::body stays empty; any
+  // other status keeps its body (at most the first 64 KiB) in Response::body, so the error can
+  // be classified. `on_body` returning false aborts the transfer (a retryable kTransport error
+  // saying so). A body cut short (truncated chunked encoding, closed connection) is a retryable
+  // kTransport error, as with Execute.
+  // Here `request.timeout` bounds the time without receiving any data (connect, wait for the
+  // first byte, any stall), not the whole download, so a large document is never cut off by a
+  // total deadline.
+  Result<Response> Execute(const Request& request,
+                           const std::function<bool(std::string_view chunk)>& on_body);
+
  private:
+  Result<Response> Perform(const Request& request, const std::function<bool(std::string_view)>* on_body);
+
   void* curl_;  // CURL*
 };
 
