@@ -1,24 +1,25 @@
 #include "sim/workable_tenant.hpp"
 
 #include <httplib.h>
-#include <sys/socket.h>
 
 #include <algorithm>
-#include <atomic>
 #include <charconv>
 #include <chrono>
 #include <ctime>
 #include <string_view>
-#include <thread>
 #include <unordered_map>
 
 #include "common/json_writer.hpp"
 #include "common/time.hpp"
+#include "sim/sim_util.hpp"
 #include "sim/workable_data.hpp"
 
 namespace ats::sim {
 namespace {
 
+using detail::HttpDate;
+using detail::PercentEncode;
+using detail::SplitPath;
 using SteadyClock = std::chrono::steady_clock;
 
 constexpr const char* kJsonContentType = "application/json; charset=utf-8";
@@ -45,23 +46,6 @@ Outcome NotFound() {
   return Error(404, "Not found");
 }
 
-std::string PercentEncode(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-        c == '_' || c == '~') {
-      out.push_back(ch);
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 0xF]);
-    }
-  }
-  return out;
-}
-
 bool AllDigits(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
 }
@@ -80,26 +64,6 @@ std::optional<int64_t> ParseTimeParam(std::string value) {
   auto t = ParseRfc3339(value);
   if (!t) return std::nullopt;
   return std::chrono::floor<std::chrono::seconds>(*t).time_since_epoch().count();
-}
-
-std::string HttpDate(std::time_t t) {
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[64];
-  const size_t n = std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-  return std::string(buf, n);
-}
-
-std::vector<std::string_view> SplitPath(std::string_view rest) {
-  std::vector<std::string_view> parts;
-  size_t start = 0;
-  for (;;) {
-    const size_t slash = rest.find('/', start);
-    parts.push_back(
-        rest.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start));
-    if (slash == std::string_view::npos) return parts;
-    start = slash + 1;
-  }
 }
 
 int ParseLimit(const httplib::Request& req) {
@@ -152,20 +116,11 @@ struct WorkableTenant::Impl {
   Stats stats;
   std::unordered_map<std::string, Window> windows;  // per Authorization value
 
-  // --- lifecycle, guarded by lifecycle_mu ---
-  std::mutex lifecycle_mu;
-  std::unique_ptr<httplib::Server> server;
-  std::thread thread;
-  std::atomic<bool> listen_done{false};
-  std::atomic<int> port{0};
+  detail::LoopbackServer server;
 
-  std::string HostForUrls() const {
-    const std::string& h = options.listen_host;
-    if (h.empty() || h == "0.0.0.0") return "127.0.0.1";
-    if (h.find(':') != std::string::npos) return "[" + h + "]";
-    return h;
+  std::string Origin() const {
+    return "http://" + detail::UrlHost(options.listen_host) + ":" + std::to_string(server.port());
   }
-  std::string Origin() const { return "http://" + HostForUrls() + ":" + std::to_string(port.load()); }
 
   bool TakeFault() {
     if (fault_left <= 0) return false;
@@ -481,64 +436,18 @@ WorkableTenant::~WorkableTenant() {
 }
 
 bool WorkableTenant::Start() {
-  std::lock_guard lock(impl_->lifecycle_mu);
-  if (impl_->server) return true;
-  auto server = std::make_unique<httplib::Server>();
-  // Short keep-alive so Stop() does not wait long for idle client connections to time out.
-  server->set_keep_alive_timeout(1);
-  server->set_keep_alive_max_count(1000);
-  // httplib's default sets SO_REUSEPORT, which would let a second tenant share a port that is in
-  // use; SO_REUSEADDR alone still allows a quick rebind after Stop().
-  server->set_socket_options([](socket_t sock) {
-    int yes = 1;
-    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
-  });
   Impl* impl = impl_.get();
-  const auto handler = [impl](const httplib::Request& req, httplib::Response& res) {
-    impl->Handle(req, res);
-  };
-  server->Get(".*", handler);
-  server->Post(".*", handler);
-  server->Put(".*", handler);
-  server->Patch(".*", handler);
-  server->Delete(".*", handler);
-  server->Options(".*", handler);
-
-  const std::string& host = impl->options.listen_host;
-  int port = impl->options.port;
-  if (port == 0) {
-    port = server->bind_to_any_port(host);
-    if (port <= 0) return false;
-  } else if (!server->bind_to_port(host, port)) {
-    return false;
-  }
-  impl->port = port;
-  impl->listen_done = false;
-  httplib::Server* raw = server.get();
-  impl->thread = std::thread([impl, raw] {
-    raw->listen_after_bind();
-    impl->listen_done = true;
-  });
-  // stop() is a no-op until the accept loop runs, so do not return (and allow Stop) before it does.
-  while (!raw->is_running() && !impl->listen_done) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  if (!raw->is_running()) {
-    impl->thread.join();
-    return false;
-  }
-  impl->server = std::move(server);
-  return true;
+  return impl->server.Start(
+      impl->options.listen_host, impl->options.port,
+      [impl](const httplib::Request& req, httplib::Response& res) { impl->Handle(req, res); });
 }
 
 void WorkableTenant::Stop() {
-  std::lock_guard lock(impl_->lifecycle_mu);
-  if (!impl_->server) return;
-  impl_->server->stop();
-  if (impl_->thread.joinable()) impl_->thread.join();
-  impl_->server.reset();
+  impl_->server.Stop();
 }
 
 int WorkableTenant::port() const {
-  return impl_->port.load();
+  return impl_->server.port();
 }
 
 std::string WorkableTenant::base_url() const {
