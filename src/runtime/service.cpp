@@ -2,6 +2,7 @@
 
 #include "common/log.hpp"
 #include "connectors/registry.hpp"
+#include "runtime/source_state.hpp"
 
 namespace ats::runtime {
 
@@ -56,7 +57,8 @@ Result<void> Service::Start() {
   if (auto bound = admin_->Start(config_.http.listen); !bound) return bound.error();
 
   for (const auto& connection : config_.connections) {
-    auto source = connectors::CreateSource(connection);
+    source_states_.push_back(std::make_unique<SnapshotStateStore>(*store_, connection.id));
+    auto source = connectors::CreateSource(connection, {source_states_.back().get()});
     if (!source) return source.error();
     WorkerDeps deps{*store_, *publisher_,          metrics_,           status_,
                     stop_,   config_.kafka.topics, options_.log_events};

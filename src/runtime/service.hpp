@@ -55,6 +55,7 @@ class Service {
   std::string bootstrap_;
   std::unique_ptr<Publisher> publisher_;
   std::unique_ptr<telemetry::AdminServer> admin_;
+  std::vector<std::unique_ptr<connectors::StateStore>> source_states_;
   std::vector<std::unique_ptr<SyncWorker>> workers_;
   std::vector<std::thread> threads_;
   std::thread ticker_;

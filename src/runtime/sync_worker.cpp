@@ -5,6 +5,7 @@
 
 #include "common/json_writer.hpp"
 #include "common/log.hpp"
+#include "connectors/diagnosis.hpp"
 #include "events/events.hpp"
 
 namespace ats::runtime {
@@ -16,6 +17,7 @@ using std::chrono::seconds;
 constexpr int kMaxAttempts = 6;       // per request, for 5xx / transport / bad bodies
 constexpr int kMaxRateLimited = 12;   // per request, for 429s (each waits for the window)
 constexpr size_t kDeleteBatch = 500;  // deleted events published per batch
+constexpr size_t kStreamBatch = 500;  // records of a streamed document processed per batch
 
 std::string Lower(std::string_view s) {
   std::string out(s);
@@ -73,8 +75,10 @@ void SyncWorker::CountError(const Error& error) {
 bool SyncWorker::JobSelected(const Record& job) const {
   if (!job_filter_.empty() && job_filter_.count(job.id) == 0) return false;
   if (states_filter_.empty()) return true;
+  // job_states applies to sources whose jobs have a state (Workable). A Workday job posting is
+  // listed only while it is posted, and carries no state to filter on.
   auto it = job.fields.find("state");
-  return it != job.fields.end() && states_filter_.count(it->second) > 0;
+  return it == job.fields.end() || states_filter_.count(it->second) > 0;
 }
 
 bool SyncWorker::InTriggerStage(const std::map<std::string, std::string>& fields) const {
@@ -100,27 +104,57 @@ bool SyncWorker::FollowUp(const snapshot::Change& change) const {
   return !InTriggerStage(before);
 }
 
-Result<http::Response> SyncWorker::Execute(const http::Request& request, CycleReport& report) {
+Result<http::Response> SyncWorker::Execute(const http::Request& request, CycleReport& report,
+                                           BodySink* sink) {
   int attempts = 0;
   int rate_limited = 0;
+  bool reauthorized = false;
   request_backoff_.Reset();
+  const auto shutdown = [] { return Error::Retryable(ErrorCategory::kInternal, "shutdown requested"); };
+  // One failed attempt: counts it and waits before the next, or gives up.
+  const auto retry_after_failure = [&](const Error& error, const char* what) -> std::optional<Error> {
+    if (!error.retryable() || ++attempts >= kMaxAttempts) return error;
+    const auto wait = request_backoff_.Next();
+    log::Warn(what, {{"connection", connection_.id},
+                     {"kind", ToString(error.category)},
+                     {"error", error.message},
+                     {"retry_in_ms", static_cast<long long>(wait.count())}});
+    if (!Sleep(wait)) return shutdown();
+    return std::nullopt;
+  };
   while (true) {
-    if (deps_.stop.stopped()) return Error::Retryable(ErrorCategory::kInternal, "shutdown requested");
+    if (deps_.stop.stopped()) return shutdown();
+    http::Request attempt = request;
+    if (auto authorized = source_->Authorize(attempt, client_); !authorized) {
+      CountError(authorized.error());
+      if (auto give_up = retry_after_failure(authorized.error(), "Could not obtain credentials; retrying."))
+        return *give_up;
+      continue;
+    }
     const auto delay = limiter_.Delay(http::RateLimiter::Clock::now());
-    if (delay.count() > 0 && !Sleep(delay))
-      return Error::Retryable(ErrorCategory::kInternal, "shutdown requested");
+    if (delay.count() > 0 && !Sleep(delay)) return shutdown();
     limiter_.Record(http::RateLimiter::Clock::now());
     ++report.requests;
-    auto response = client_.Execute(request);
+    if (sink != nullptr) {
+      sink->failure.reset();
+      sink->begin();
+    }
+    auto response = sink != nullptr ? client_.Execute(attempt, sink->chunk) : client_.Execute(attempt);
+    if (sink != nullptr && sink->failure) {
+      // The body was fine as far as HTTP goes, but processing it failed: a malformed document
+      // is fetched again, anything else (Kafka, snapshot) ends the cycle.
+      const Error failure = *sink->failure;
+      if (failure.category != ErrorCategory::kBadResponse) return failure;
+      CountError(failure);
+      if (auto give_up = retry_after_failure(failure, "Source document is malformed; fetching it again."))
+        return *give_up;
+      continue;
+    }
     if (!response) {
       deps_.metrics.HttpRequests(connection_.id, "error").Increment();
       CountError(response.error());
-      if (++attempts >= kMaxAttempts) return response.error();
-      const auto wait = request_backoff_.Next();
-      log::Warn("Source request failed; retrying.", {{"connection", connection_.id},
-                                                     {"error", response.error().message},
-                                                     {"retry_in_ms", static_cast<long long>(wait.count())}});
-      if (!Sleep(wait)) return Error::Retryable(ErrorCategory::kInternal, "shutdown requested");
+      if (auto give_up = retry_after_failure(response.error(), "Source request failed; retrying."))
+        return *give_up;
       continue;
     }
     const std::string code = CodeLabel(response->status);
@@ -131,8 +165,25 @@ Result<http::Response> SyncWorker::Execute(const http::Request& request, CycleRe
     limiter_.Observe(info, http::RateLimiter::Clock::now(), std::chrono::system_clock::now());
     if (info.remaining)
       deps_.metrics.RateLimitRemaining(connection_.id).Set(static_cast<double>(*info.remaining));
-    if (response->status >= 200 && response->status < 300) return response;
-
+    if (response->status >= 200 && response->status < 300) {
+      if (sink == nullptr) return response;
+      if (auto ended = sink->end(); !ended) {
+        if (ended.error().category != ErrorCategory::kBadResponse) return ended.error();
+        CountError(ended.error());
+        if (auto give_up =
+                retry_after_failure(ended.error(), "Source document ended early; fetching it again."))
+          return *give_up;
+        continue;
+      }
+      return response;
+    }
+    // An expired access token: the source drops it and the next attempt authorizes afresh.
+    // Invisible to users except in ats_connector_auth_retries_total.
+    if (response->status == 401 && !reauthorized && source_->OnUnauthorized()) {
+      reauthorized = true;
+      deps_.metrics.AuthRetries(connection_.id).Increment();
+      continue;
+    }
     Error error = source_->ClassifyError(*response);
     CountError(error);
     if (response->status == 429) {
@@ -141,16 +192,11 @@ Result<http::Response> SyncWorker::Execute(const http::Request& request, CycleRe
                                        std::chrono::system_clock::now(), request_backoff_.Next());
       log::Warn("Source rate limit hit (429); waiting for the window to reset.",
                 {{"connection", connection_.id}, {"wait_ms", static_cast<long long>(wait.count())}});
-      if (!Sleep(wait)) return Error::Retryable(ErrorCategory::kInternal, "shutdown requested");
+      if (!Sleep(wait)) return shutdown();
       continue;
     }
-    if (!error.retryable() || ++attempts >= kMaxAttempts) return error;
-    const auto wait = request_backoff_.Next();
-    log::Warn("Source answered with a retryable error; retrying.",
-              {{"connection", connection_.id},
-               {"status", static_cast<long long>(response->status)},
-               {"retry_in_ms", static_cast<long long>(wait.count())}});
-    if (!Sleep(wait)) return Error::Retryable(ErrorCategory::kInternal, "shutdown requested");
+    if (auto give_up = retry_after_failure(error, "Source answered with a retryable error; retrying."))
+      return *give_up;
   }
 }
 
@@ -328,7 +374,55 @@ Result<void> SyncWorker::ReconcileDeletions(Entity entity, const std::unordered_
   return Ok();
 }
 
+// A listing made of whole documents (Workday reports): each is parsed while it downloads and
+// processed in batches, so memory stays bounded by the batch, not by the document.
+Result<void> SyncWorker::SyncStreamedEntity(Entity entity, CycleReport& report) {
+  std::unordered_set<std::string> seen;
+  std::optional<std::string> cursor;
+  do {
+    if (deps_.stop.stopped())
+      return Error::Retryable(ErrorCategory::kInternal, "shutdown requested; the cycle resumes on restart");
+    auto request = source_->BuildRequest(entity, cursor);
+    if (!request) {
+      CountError(request.error());
+      return request.error();
+    }
+    // A report of gigabytes takes as long as it takes; stalls are caught by the transport.
+    request->timeout = std::chrono::hours(6);
+    std::unique_ptr<connectors::RecordStream> stream;
+    connectors::Page pending;
+    BodySink sink;
+    sink.begin = [&] {
+      stream = source_->OpenStream(entity);
+      pending = connectors::Page();
+    };
+    sink.chunk = [&](std::string_view chunk) {
+      if (auto fed = stream->Feed(chunk, pending); !fed) {
+        sink.failure = fed.error();
+        return false;
+      }
+      if (pending.records.size() + pending.rejected.size() >= kStreamBatch) {
+        if (auto done = ProcessPage(entity, pending, seen, report); !done) {
+          sink.failure = done.error();
+          return false;
+        }
+        pending = connectors::Page();
+      }
+      return !deps_.stop.stopped();
+    };
+    sink.end = [&]() -> Result<void> {
+      if (auto finished = stream->Finish(pending); !finished) return finished;
+      return ProcessPage(entity, pending, seen, report);
+    };
+    auto response = Execute(*request, report, &sink);
+    if (!response) return response.error();
+    cursor = source_->NextDocument(entity, cursor);
+  } while (cursor);
+  return ReconcileDeletions(entity, seen, report);
+}
+
 Result<void> SyncWorker::SyncEntity(Entity entity, CycleReport& report) {
+  if (source_->Streamed(entity)) return SyncStreamedEntity(entity, report);
   std::unordered_set<std::string> seen;
   std::set<std::string> visited_cursors;
   std::optional<std::string> cursor;
@@ -394,7 +488,8 @@ void SyncWorker::Run() {
       if (deps_.stop.stopped()) break;
       const Error& error = result.error();
       deps_.metrics.ConnectionUp(id).Set(0);
-      deps_.status.CycleFailed(id, now, error);
+      const auto diagnosis = connectors::Diagnose(error, source_->name());
+      deps_.status.CycleFailed(id, now, error, diagnosis.category, diagnosis.fix);
       // Permanent failures (credentials, scopes, subdomain) need a human; retry at the poll
       // interval so a fixed secret is picked up, without hammering the API meanwhile.
       wait = error.retryable()

@@ -5,6 +5,7 @@
 // deleted. A failed page stops the cycle with the snapshot still describing what Kafka has,
 // so the next cycle re-derives (and re-publishes, with the same ce_id) whatever was missed.
 #include <chrono>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -62,10 +63,20 @@ class SyncWorker {
   const std::string& id() const { return connection_.id; }
 
  private:
+  // Receives a streamed document's body: begin() before each attempt, chunk() per piece
+  // (false aborts; `failure` says why), end() once a 2xx body is complete.
+  struct BodySink {
+    std::function<void()> begin;
+    std::function<bool(std::string_view)> chunk;
+    std::function<Result<void>()> end;
+    std::optional<Error> failure;
+  };
+
   Result<void> SyncEntity(Entity entity, CycleReport& report);
+  Result<void> SyncStreamedEntity(Entity entity, CycleReport& report);
   Result<connectors::Page> FetchPage(Entity entity, const std::optional<std::string>& cursor,
                                      CycleReport& report);
-  Result<http::Response> Execute(const http::Request& request, CycleReport& report);
+  Result<http::Response> Execute(const http::Request& request, CycleReport& report, BodySink* sink = nullptr);
   Result<void> ProcessPage(Entity entity, const connectors::Page& page, std::unordered_set<std::string>& seen,
                            CycleReport& report);
   Result<void> ReconcileDeletions(Entity entity, const std::unordered_set<std::string>& seen,

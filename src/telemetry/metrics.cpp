@@ -73,6 +73,11 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
                         .Name("ats_connector_connection_up")
                         .Help("1 when the connection's last sync cycle succeeded, 0 when it failed.")
                         .Register(r);
+  auth_retries_ =
+      &BuildCounter()
+           .Name("ats_connector_auth_retries_total")
+           .Help("API calls answered 401 (expired access token) and retried once with a fresh token.")
+           .Register(r);
   kafka_queue_ = &BuildGauge()
                       .Name("ats_connector_kafka_queue_messages")
                       .Help("Messages in the producer's queue or in flight, not yet acknowledged.")
@@ -122,6 +127,9 @@ prometheus::Histogram& Metrics::SyncDuration(const std::string& c) {
 }
 prometheus::Gauge& Metrics::ConnectionUp(const std::string& c) {
   return connection_up_->Add({{"connection", c}});
+}
+prometheus::Counter& Metrics::AuthRetries(const std::string& c) {
+  return auth_retries_->Add({{"connection", c}});
 }
 prometheus::Gauge& Metrics::KafkaQueueMessages() {
   return kafka_queue_->Add({});

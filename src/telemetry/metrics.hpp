@@ -33,6 +33,7 @@ class Metrics {
   prometheus::Gauge& RateLimitRemaining(const std::string& connection);
   prometheus::Histogram& SyncDuration(const std::string& connection);
   prometheus::Gauge& ConnectionUp(const std::string& connection);
+  prometheus::Counter& AuthRetries(const std::string& connection);
   prometheus::Gauge& KafkaQueueMessages();
   prometheus::Counter& ProducerRecreated();
 
@@ -50,6 +51,7 @@ class Metrics {
   prometheus::Family<prometheus::Gauge>* rate_limit_remaining_;
   prometheus::Family<prometheus::Histogram>* sync_duration_;
   prometheus::Family<prometheus::Gauge>* connection_up_;
+  prometheus::Family<prometheus::Counter>* auth_retries_;
   prometheus::Family<prometheus::Gauge>* kafka_queue_;
   prometheus::Family<prometheus::Counter>* producer_recreated_;
 };

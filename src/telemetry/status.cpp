@@ -43,13 +43,16 @@ void StatusBoard::CycleSucceeded(const std::string& id, SystemTime at, long long
   c.dead_lettered += dead_lettered;
 }
 
-void StatusBoard::CycleFailed(const std::string& id, SystemTime at, const Error& error) {
+void StatusBoard::CycleFailed(const std::string& id, SystemTime at, const Error& error,
+                              const std::string& category, const std::string& fix) {
   std::lock_guard lock(mu_);
   auto& c = connections_[id];
   c.tried = true;
   c.up = false;
   c.last_attempt = at;
   c.last_error = error;
+  c.error_category = category;
+  c.error_fix = fix;
   c.last_error_at = at;
   c.cycles++;
 }
@@ -118,6 +121,8 @@ std::string StatusBoard::ToJson(SystemTime now) const {
       w.Key("kind").String(ToString(c.last_error->category));
       w.Key("retryable").Bool(c.last_error->retryable());
       w.Key("message").String(log::Redact(c.last_error->message));
+      if (!c.error_category.empty()) w.Key("category").String(c.error_category);
+      if (!c.error_fix.empty()) w.Key("fix").String(c.error_fix);
       time_or_null("at", c.last_error_at);
       w.EndObject();
     } else {

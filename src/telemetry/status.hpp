@@ -24,6 +24,8 @@ struct ConnectionStatus {
   std::optional<SystemTime> last_attempt;
   std::optional<SystemTime> last_success;
   std::optional<Error> last_error;
+  std::string error_category;  // as the setup screens say it: "Token Errors", "Invalid API Endpoint", ...
+  std::string error_fix;
   std::optional<SystemTime> last_error_at;
   long long cycles = 0;
   long long events_published = 0;
@@ -37,7 +39,9 @@ class StatusBoard {
   void SetState(const std::string& id, ConnectionState state);
   void CycleSucceeded(const std::string& id, SystemTime at, long long events, long long records,
                       long long dead_lettered);
-  void CycleFailed(const std::string& id, SystemTime at, const Error& error);
+  // `category` and `fix` come from connectors::Diagnose.
+  void CycleFailed(const std::string& id, SystemTime at, const Error& error, const std::string& category = "",
+                   const std::string& fix = "");
   void SetKafkaReachable(bool reachable, const std::string& detail = "");
   void SetConfigLoaded(bool loaded);
 
