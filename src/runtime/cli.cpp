@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <future>
 #include <iostream>
 #include <map>
 #include <optional>
@@ -293,6 +294,7 @@ int Check(const Args& args) {
 int RunService(config::Config config, ServiceOptions options, const sigset_t& signals,
                std::chrono::seconds exit_after, const std::function<void(Service&)>& on_started,
                const std::function<void()>& tick) {
+  const auto grace = std::chrono::seconds(config.shutdown_grace_s);
   Service service(std::move(config), options);
   if (auto started = service.Start(); !started) {
     log::Error("Start-up failed.",
@@ -302,7 +304,22 @@ int RunService(config::Config config, ServiceOptions options, const sigset_t& si
   }
   if (on_started) on_started(service);
   WaitForStop(signals, exit_after, tick);
-  service.Stop();
+  // Stop within the grace period (Kubernetes sends SIGKILL 30 s after SIGTERM). Past it, exit
+  // anyway: every snapshot commit is atomic and follows Kafka's acknowledgement, so whatever
+  // was not committed is simply re-derived and re-published (same ce_id) on the next start.
+  std::promise<void> stopped;
+  auto done = stopped.get_future();
+  std::thread stopper([&] {
+    service.Stop();
+    stopped.set_value();
+  });
+  if (done.wait_for(grace) != std::future_status::ready) {
+    log::Error("Did not stop within shutdown_grace_s; exiting now. The snapshot is consistent; "
+               "unacknowledged events will be published again on the next start.",
+               {{"shutdown_grace_s", static_cast<long long>(grace.count())}});
+    std::_Exit(1);
+  }
+  stopper.join();
   return 0;
 }
 
