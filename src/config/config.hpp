@@ -141,3 +141,37 @@ Config LoadConfigString(const std::string& yaml, EnvLookup env = nullptr);
 std::string WorkableBaseUrl(const WorkableConfig& c);
 
 }  // namespace ats::config
+
+namespace ats::config {
+
+// ---- Workday URLs (implemented in config_loader.cpp; the loader and the source share them) ----
+
+// What a Workday REST endpoint (from View API Clients) says. Two forms are accepted:
+// https://{host}/ccx/api/{version}/{tenant} (e.g. /ccx/api/v1/acme) and
+// https://{host}/ccx/api/{service}/{version}/{tenant} (e.g. /ccx/api/recruiting/v4/acme).
+struct WorkdayEndpoint {
+  std::string scheme;          // "https" ("http" only for a local simulator)
+  std::string host;            // lower-cased host, with ":port" when one was written
+  std::string tenant;          // e.g. "acme_preview"
+  std::string service;         // "" for the /ccx/api/{version}/{tenant} form, else e.g. "recruiting"
+  std::string version;         // e.g. "v1", "v4"
+  std::string api_base;        // {scheme}://{host}/ccx/api: jobs_path is relative to it
+  std::string token_endpoint;  // {scheme}://{host}/ccx/oauth2/{tenant}/token
+};
+// nullopt when the URL has neither form (or has credentials, a query or a fragment). A
+// trailing slash is accepted.
+std::optional<WorkdayEndpoint> ParseWorkdayEndpoint(const std::string& rest_endpoint);
+
+// A custom report's Web Service URL:
+// https://{host}/ccx/service/customreport2/{tenant}/{owner}/{report}[?query].
+struct WorkdayReportUrl {
+  std::string scheme;
+  std::string host;  // lower-cased, with ":port" when one was written
+  std::string tenant;
+  std::string owner;
+  std::string report;
+  std::string query;  // without the '?'; may be empty
+};
+std::optional<WorkdayReportUrl> ParseWorkdayReportUrl(const std::string& url);
+
+}  // namespace ats::config

@@ -242,6 +242,140 @@ bool ReadSmallFile(const std::string& path, size_t max_bytes, std::string& out, 
 }
 
 // ---------------------------------------------------------------------------------------------
+// Workday URLs
+
+constexpr std::string_view kInvalidEndpoint =
+    "Invalid API Endpoint — the URL format is https://{domain}/ccx/api/v1/{tenant} (or "
+    "https://{domain}/ccx/api/{service}/{version}/{tenant}), as shown by View API Clients";
+
+struct HttpUrlParts {
+  std::string scheme;  // "https" or "http"
+  std::string host;    // lower-cased authority: host[:port]
+  std::string path;    // from the first '/' up to the query; "" when there is none
+  std::string query;   // without the '?'
+  bool has_query = false;
+};
+
+// http(s)://authority[/path][?query] with no credentials, fragment, spaces, control characters or
+// backslashes (anything a parser could read two ways).
+std::optional<HttpUrlParts> SplitHttpUrl(std::string_view url) {
+  for (char ch : url) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c <= 0x20 || c == 0x7f || c == '\\' || c == '#') return std::nullopt;
+  }
+  HttpUrlParts out;
+  const std::string prefix = Lower(url.substr(0, 8));
+  size_t rest;
+  if (prefix.rfind("https://", 0) == 0) {
+    out.scheme = "https";
+    rest = 8;
+  } else if (prefix.rfind("http://", 0) == 0) {
+    out.scheme = "http";
+    rest = 7;
+  } else {
+    return std::nullopt;
+  }
+  const size_t q = url.find('?', rest);
+  if (q != std::string_view::npos) {
+    out.has_query = true;
+    out.query = std::string(url.substr(q + 1));
+  }
+  const std::string_view before_query = url.substr(0, q);
+  const size_t slash = before_query.find('/', rest);
+  const std::string_view authority =
+      before_query.substr(rest, slash == std::string_view::npos ? std::string_view::npos : slash - rest);
+  if (authority.empty() || authority.find('@') != std::string_view::npos) return std::nullopt;
+  if (authority.front() == '[' || authority.find(':') != std::string_view::npos) {
+    if (!ValidHostPort(authority, 1)) return std::nullopt;
+  } else if (!std::all_of(authority.begin(), authority.end(),
+                          [](char c) { return IsAlnum(c) || c == '.' || c == '-' || c == '_'; })) {
+    return std::nullopt;
+  }
+  out.host = Lower(authority);
+  if (slash != std::string_view::npos) out.path = std::string(before_query.substr(slash));
+  return out;
+}
+
+// "/ccx/api/v1/acme/" -> {ccx, api, v1, acme}: one trailing slash is fine, "//" gives an empty
+// segment (which no rule accepts).
+std::vector<std::string_view> PathSegments(std::string_view path) {
+  std::vector<std::string_view> out;
+  if (path.empty()) return out;
+  path.remove_prefix(1);
+  if (!path.empty() && path.back() == '/') path.remove_suffix(1);
+  if (path.empty()) return out;
+  size_t start = 0;
+  while (true) {
+    const size_t slash = path.find('/', start);
+    out.push_back(
+        path.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start));
+    if (slash == std::string_view::npos) break;
+    start = slash + 1;
+  }
+  return out;
+}
+
+bool IsWorkdayTenant(std::string_view s) {
+  return !s.empty() && s.size() <= 100 &&
+         std::all_of(s.begin(), s.end(), [](char c) { return IsAlnum(c) || c == '_' || c == '-'; });
+}
+
+// v1, v4, v41.2
+bool IsWorkdayVersion(std::string_view s) {
+  if (s.size() < 2 || s[0] != 'v') return false;
+  const std::string_view rest = s.substr(1);
+  const size_t dot = rest.find('.');
+  if (dot == std::string_view::npos) return AllDigits(rest);
+  return AllDigits(rest.substr(0, dot)) && AllDigits(rest.substr(dot + 1));
+}
+
+// recruiting, absenceManagement, common
+bool IsWorkdayService(std::string_view s) {
+  if (s.empty() || s.size() > 64 || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z')))
+    return false;
+  return std::all_of(s.begin(), s.end(), [](char c) { return IsAlnum(c) || c == '_'; });
+}
+
+// A report owner or report name as it appears in the URL path.
+bool IsReportSegment(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+    return IsAlnum(c) || c == '_' || c == '-' || c == '.' || c == '~' || c == '%' || c == '@';
+  });
+}
+
+// What to add to kInvalidEndpoint so the user sees what is wrong with `value`.
+std::string EndpointHint(const std::string& value) {
+  if (value.find('@') != std::string::npos) return ": remove the user name and password from the URL";
+  const std::string lower = Lower(value);
+  if (lower.rfind("https://", 0) != 0 && lower.rfind("http://", 0) != 0)
+    return "; got '" + value + "': start it with https://";
+  if (value.find("/ccx/oauth2/") != std::string::npos)
+    return "; got the token endpoint: the REST API endpoint is the other URL shown by View API Clients";
+  if (value.find("/ccx/service/") != std::string::npos)
+    return "; got a web service (SOAP or report) URL, not the REST API endpoint";
+  // A URL with a path or query after the tenant: offer the longest prefix that is an endpoint.
+  std::string candidate = value.substr(0, value.find('?'));
+  while (true) {
+    const size_t slash = candidate.rfind('/');
+    if (slash == std::string::npos || slash < 8) break;
+    candidate.resize(slash);
+    if (ParseWorkdayEndpoint(candidate)) return "; got '" + value + "': did you mean '" + candidate + "'?";
+  }
+  return "; got '" + value + "'";
+}
+
+std::string ReportUrlHint(const std::string& value) {
+  const size_t scheme = value.find("://");
+  const size_t start = scheme == std::string::npos ? 0 : scheme + 3;
+  const std::string authority = value.substr(start, value.find_first_of("/?", start) - start);
+  if (authority.find('@') != std::string::npos)
+    return ": remove the user name and password from the URL (set username and password_file)";
+  if (value.find("/systemreport2/") != std::string::npos)
+    return "; got a delivered (system) report: copy it as a custom report enabled as a web service";
+  return "; got '" + value + "'";
+}
+
+// ---------------------------------------------------------------------------------------------
 // The loader
 
 // A node with its key path, e.g. {node, "connections[0].workable"}.
@@ -565,10 +699,8 @@ class Loader {
   }
 
   bool ReadConnection(const Field& f, ConnectionConfig& c) {
-    if (!CheckMap(f,
-                  {"id", "source", "poll_interval_s", "request_timeout_s", "jobs", "job_states",
-                   "trigger_stages", "workable"},
-                  {"workday"})) {
+    if (!CheckMap(f, {"id", "source", "poll_interval_s", "request_timeout_s", "jobs", "job_states",
+                      "trigger_stages", "workable", "workday"})) {
       return false;
     }
     if (auto id = Get(f, "id")) {
@@ -590,15 +722,12 @@ class Loader {
       std::string value;
       if (ReadString(*source, value)) {
         c.source = value;
-        if (value == "workday") {
-          Add(source->path,
-              "source 'workday' is not supported yet in this version; supported sources: workable");
-        } else if (value != "workable") {
-          Add(source->path, "unknown source '" + value + "'; supported sources: workable");
+        if (value != "workable" && value != "workday") {
+          Add(source->path, "unknown source '" + value + "'; supported sources: workable, workday");
         }
       }
     } else {
-      Add(Join(f.path, "source"), "required: the ATS to pull from; supported sources: workable");
+      Add(Join(f.path, "source"), "required: the ATS to pull from; supported sources: workable, workday");
     }
 
     ReadInt(f, "poll_interval_s", c.poll_interval_s, {1, 86400, true});
@@ -627,12 +756,32 @@ class Loader {
         c.trigger_stages = std::move(*list);
     }
 
+    // Each source reads its own block; a block for the other source is a mistake, not a no-op.
     if (auto workable = Get(f, "workable")) {
-      ReadWorkable(*workable, c.workable);
+      if (c.source == "workday") {
+        Add(workable->path,
+            "a 'workable' block belongs to source: workable, but this connection has source: workday; "
+            "remove the block or fix 'source'");
+      } else {
+        ReadWorkable(*workable, c.workable);
+      }
     } else if (c.source == "workable") {
       Add(Join(f.path, "workable"),
           "required for source 'workable': the subdomain and a credential "
           "(api_token_file or api_token); see examples/connector.yaml");
+    }
+    if (auto workday = Get(f, "workday")) {
+      if (c.source == "workable") {
+        Add(workday->path,
+            "a 'workday' block belongs to source: workday, but this connection has source: workable; "
+            "remove the block or fix 'source'");
+      } else {
+        ReadWorkday(*workday, c.workday);
+      }
+    } else if (c.source == "workday") {
+      Add(Join(f.path, "workday"),
+          "required for source 'workday': rest_endpoint, client_id, client_secret_file, "
+          "refresh_token_file and at least one report; see examples/workday.yaml");
     }
     return true;
   }
@@ -725,59 +874,400 @@ class Loader {
   }
 
   void ReadCredential(const Field& f, WorkableConfig& w) {
-    auto file = Get(f, "api_token_file");
-    auto inline_token = Get(f, "api_token");
-    if (file && inline_token) {
-      Add(inline_token->path, "set only one of api_token_file and api_token");
-      return;
+    ReadSecret(f, {"api_token_file", "api_token", "token", "the Workable API token", "${WORKABLE_TOKEN}"},
+               /*required=*/true, w.api_token);
+  }
+
+  // How one secret is configured: a file (`file_key`) or the value itself (`inline_key`,
+  // normally ${ENV}). Messages name the secret by `noun` and never show its value.
+  struct SecretSpec {
+    std::string_view file_key;     // "api_token_file"
+    std::string_view inline_key;   // "api_token"
+    std::string_view noun;         // "token"
+    std::string_view holds;        // "the Workable API token"
+    std::string_view env_example;  // "${WORKABLE_TOKEN}"
+    bool spaces_allowed = false;   // passwords may contain spaces; tokens may not
+  };
+
+  bool BadSecretByte(std::string_view s, bool spaces_allowed) {
+    if (!spaces_allowed) return HasSpaceOrControl(s);
+    return std::any_of(s.begin(), s.end(), [](char c) {
+      const auto u = static_cast<unsigned char>(c);
+      return u < 0x20 || u == 0x7f;
+    });
+  }
+
+  // Reads exactly one of spec.file_key / spec.inline_key into `out` and registers it as a
+  // secret. Returns false (with a problem, unless absent and not `required`) when unusable.
+  bool ReadSecret(const Field& f, const SecretSpec& spec, bool required, std::string& out) {
+    const std::string noun(spec.noun);
+    auto file = Get(f, spec.file_key);
+    auto inline_value = Get(f, spec.inline_key);
+    if (file && inline_value) {
+      Add(inline_value->path,
+          "set only one of " + std::string(spec.file_key) + " and " + std::string(spec.inline_key));
+      return false;
     }
-    if (!file && !inline_token) {
-      Add(f.path, "missing credential: set api_token_file (a path) or api_token: ${ENV_VAR}");
-      return;
+    if (!file && !inline_value) {
+      if (required) {
+        Add(f.path, "missing credential: set " + std::string(spec.file_key) + " (a path) or " +
+                        std::string(spec.inline_key) + ": ${ENV_VAR}");
+      }
+      return false;
     }
     if (file) {
       std::string path;
-      if (!ReadString(*file, path)) return;
+      if (!ReadString(*file, path)) return false;
       std::string content;
       std::string reason;
       if (!ReadSmallFile(path, kMaxTokenFileBytes, content, reason)) {
-        Add(file->path, "cannot read token file '" + path + "': " + reason);
-        return;
+        Add(file->path, "cannot read " + noun + " file '" + path + "': " + reason);
+        return false;
       }
-      while (!content.empty() && HasSpaceOrControl(std::string_view(&content.back(), 1))) content.pop_back();
+      // A trailing newline (echo > file) is not part of the secret; for passwords only line
+      // ends are trimmed, since a space may be part of one.
+      while (!content.empty() &&
+             (spec.spaces_allowed ? (content.back() == '\n' || content.back() == '\r')
+                                  : HasSpaceOrControl(std::string_view(&content.back(), 1)))) {
+        content.pop_back();
+      }
       log::RegisterSecret(content);
       if (content.empty()) {
-        Add(file->path, "token file '" + path + "' is empty; it must hold the Workable API token");
-      } else if (HasSpaceOrControl(content)) {
-        Add(file->path, "token file '" + path +
-                            "' holds spaces or control characters inside the token; "
-                            "it must hold only the token");
-      } else {
-        w.api_token = std::move(content);
+        Add(file->path, noun + " file '" + path + "' is empty; it must hold " + std::string(spec.holds));
+        return false;
       }
-      return;
+      if (BadSecretByte(content, spec.spaces_allowed)) {
+        Add(file->path, noun + " file '" + path + "' holds " +
+                            (spec.spaces_allowed ? "control characters" : "spaces or control characters") +
+                            " inside the " + noun + "; it must hold only the " + noun);
+        return false;
+      }
+      out = std::move(content);
+      return true;
     }
-    // Inline api_token: never echo the value in a message.
-    if (inline_token->node.IsNull() || !inline_token->node.IsScalar()) {
-      Add(inline_token->path, "expected the token as text, e.g. api_token: ${WORKABLE_TOKEN}");
-      return;
+    // Inline value: never echo it in a message.
+    if (inline_value->node.IsNull() || !inline_value->node.IsScalar()) {
+      Add(inline_value->path, "expected the " + noun + " as text, e.g. " + std::string(spec.inline_key) +
+                                  ": " + std::string(spec.env_example));
+      return false;
     }
     bool used_env = false;
-    std::optional<std::string> token = Expand(inline_token->node.Scalar(), inline_token->path, &used_env);
-    if (!token) return;
-    log::RegisterSecret(*token);
-    if (token->empty()) {
-      Add(inline_token->path,
-          used_env ? "the environment variable holds an empty token" : "must not be empty");
+    std::optional<std::string> value = Expand(inline_value->node.Scalar(), inline_value->path, &used_env);
+    if (!value) return false;
+    log::RegisterSecret(*value);
+    if (value->empty()) {
+      Add(inline_value->path,
+          used_env ? "the environment variable holds an empty " + noun : std::string("must not be empty"));
+      return false;
+    }
+    if (BadSecretByte(*value, spec.spaces_allowed)) {
+      Add(inline_value->path,
+          "the " + noun + " contains " +
+              (spec.spaces_allowed ? "control characters" : "spaces or control characters"));
+      return false;
+    }
+    if (!used_env) {
+      log::Warn("inline secret; prefer " + std::string(spec.file_key) + " or ${ENV}",
+                {{"path", inline_value->path}});
+    }
+    out = std::move(*value);
+    return true;
+  }
+
+  // --- workday -------------------------------------------------------------------------------
+
+  void ReadRateLimit(const Field& map, RateLimitConfig& out) {
+    if (auto rate = Get(map, "rate_limit")) {
+      if (CheckMap(*rate, {"requests", "per_s"})) {
+        ReadInt(*rate, "requests", out.requests, {1, 1000, false});
+        ReadInt(*rate, "per_s", out.per_s, {1, 3600, true});
+      }
+    }
+  }
+
+  void ReadWorkday(const Field& f, WorkdayConfig& w) {
+    if (!CheckMap(f, {"rest_endpoint", "token_endpoint", "client_id", "client_secret_file", "client_secret",
+                      "refresh_token_file", "refresh_token", "client_auth", "jobs_path", "reports", "columns",
+                      "allow_insecure_http", "page_size", "rate_limit"})) {
       return;
     }
-    if (HasSpaceOrControl(*token)) {
-      Add(inline_token->path, "the token contains spaces or control characters");
-      return;
+    ReadBool(f, "allow_insecure_http", w.allow_insecure_http);
+    const std::string_view plain_http =
+        "plain http would send the OAuth credentials unencrypted; use https or set allow_insecure_http: "
+        "true for a local simulator or test";
+
+    std::optional<WorkdayEndpoint> endpoint;
+    if (auto rest = Get(f, "rest_endpoint")) {
+      std::string value;
+      if (ReadString(*rest, value)) {
+        endpoint = ParseWorkdayEndpoint(value);
+        if (!endpoint) {
+          Add(rest->path, std::string(kInvalidEndpoint) + EndpointHint(value));
+        } else if (endpoint->scheme == "http" && !w.allow_insecure_http) {
+          Add(rest->path, std::string(plain_http));
+        } else {
+          while (!value.empty() && value.back() == '/') value.pop_back();
+          w.rest_endpoint = value;
+        }
+      }
+    } else {
+      Add(Join(f.path, "rest_endpoint"),
+          "required: the Workday REST API endpoint shown by View API Clients, e.g. "
+          "https://wd2-impl-services1.workday.com/ccx/api/v1/acme");
     }
-    if (!used_env)
-      log::Warn("inline secret; prefer api_token_file or ${ENV}", {{"path", inline_token->path}});
-    w.api_token = std::move(*token);
+
+    if (auto token = Get(f, "token_endpoint")) {
+      std::string value;
+      if (ReadString(*token, value)) {
+        const auto parts = SplitHttpUrl(value);
+        if (!parts || parts->has_query) {
+          Add(token->path,
+              "expected the token endpoint shown by View API Clients, e.g. "
+              "https://wd2-impl-services1.workday.com/ccx/oauth2/acme/token, got '" +
+                  value + "'");
+        } else if (parts->scheme == "http" && !w.allow_insecure_http) {
+          Add(token->path, std::string(plain_http));
+        } else {
+          w.token_endpoint = value;
+        }
+      }
+    }
+
+    if (auto id = Get(f, "client_id")) {
+      std::string value;
+      if (ReadString(*id, value)) {
+        if (HasSpaceOrControl(value)) {
+          Add(id->path,
+              "the client ID contains spaces or control characters; copy it again from View API "
+              "Clients");
+        } else {
+          w.client_id = value;
+        }
+      }
+    } else {
+      Add(Join(f.path, "client_id"), "required: the Client ID of the API client (View API Clients)");
+    }
+    ReadSecret(f,
+               {"client_secret_file", "client_secret", "client secret", "the API client's Client Secret",
+                "${WORKDAY_CLIENT_SECRET}"},
+               /*required=*/true, w.client_secret);
+    ReadSecret(f,
+               {"refresh_token_file", "refresh_token", "refresh token",
+                "the refresh token from Manage Refresh Tokens for Integrations", "${WORKDAY_REFRESH_TOKEN}"},
+               /*required=*/true, w.refresh_token);
+
+    if (auto auth = Get(f, "client_auth")) {
+      std::string value;
+      if (ReadString(*auth, value)) {
+        if (value == "body" || value == "basic") {
+          w.client_auth = value;
+        } else {
+          Add(auth->path,
+              "expected 'body' (client_id and client_secret as form fields, the default) or "
+              "'basic' (HTTP Basic), got '" +
+                  value + "'");
+        }
+      }
+    }
+
+    if (auto jobs = Get(f, "jobs_path")) {
+      std::string value;
+      if (ReadString(*jobs, value)) {
+        while (!value.empty() && value.front() == '/') value.erase(value.begin());
+        const bool bad = value.empty() || value.find("://") != std::string::npos ||
+                         value.find_first_of("?#\\ \t\r\n") != std::string::npos ||
+                         value.find("..") != std::string::npos || value.find("//") != std::string::npos;
+        if (bad) {
+          Add(jobs->path,
+              "expected a path relative to https://{domain}/ccx/api/, e.g. "
+              "recruiting/v4/{tenant}/jobPostings, got '" +
+                  value + "'");
+        } else {
+          w.jobs_path = value;
+        }
+      }
+    }
+
+    if (auto reports = Get(f, "reports")) {
+      if (!reports->node.IsSequence()) {
+        Add(reports->path, "expected a list of custom reports (- url: ...), got " + Describe(reports->node));
+      } else if (reports->node.size() == 0) {
+        Add(reports->path, "is empty: list at least one custom report that lists the job applications");
+      } else {
+        for (size_t i = 0; i < reports->node.size(); ++i) {
+          const Field item{reports->node[i], reports->path + "[" + std::to_string(i) + "]"};
+          WorkdayReportConfig report;
+          if (ReadReport(item, endpoint, w.allow_insecure_http, report))
+            w.reports.push_back(std::move(report));
+        }
+      }
+    } else {
+      Add(Join(f.path, "reports"),
+          "required: at least one custom report (Report-as-a-Service) that lists the job applications, "
+          "e.g. - url: https://{domain}/ccx/service/customreport2/{tenant}/{owner}/{report}");
+    }
+
+    if (auto columns = Get(f, "columns")) ReadColumns(*columns, w.columns);
+    ReadInt(f, "page_size", w.page_size, {1, 100, false});
+    ReadRateLimit(f, w.rate_limit);
+  }
+
+  bool ReadReport(const Field& f, const std::optional<WorkdayEndpoint>& endpoint, bool allow_http,
+                  WorkdayReportConfig& r) {
+    if (!CheckMap(f, {"url", "auth", "username", "password_file", "password", "prompts"})) return false;
+    bool ok = true;
+    std::optional<WorkdayReportUrl> url;
+    if (auto u = Get(f, "url")) {
+      std::string value;
+      if (ReadString(*u, value)) {
+        url = ParseWorkdayReportUrl(value);
+        if (!url) {
+          Add(u->path,
+              "expected a custom report URL "
+              "https://{domain}/ccx/service/customreport2/{tenant}/{owner}/{report} "
+              "(the report's Actions → Web Service → View URLs)" +
+                  ReportUrlHint(value));
+          ok = false;
+        } else if (url->scheme == "http" && !allow_http) {
+          Add(u->path,
+              "plain http would send the report credentials unencrypted; use https or set "
+              "allow_insecure_http: true for a local simulator or test");
+          ok = false;
+        } else if (endpoint && url->tenant != endpoint->tenant) {
+          Add(u->path, "the report's tenant '" + url->tenant + "' is not the REST endpoint's tenant '" +
+                           endpoint->tenant + "'; both must name the same tenant");
+          ok = false;
+        } else {
+          r.url = value;
+        }
+      } else {
+        ok = false;
+      }
+    } else {
+      Add(Join(f.path, "url"),
+          "required: the report's web service URL, "
+          "https://{domain}/ccx/service/customreport2/{tenant}/{owner}/{report}");
+      ok = false;
+    }
+
+    if (auto auth = Get(f, "auth")) {
+      std::string value;
+      if (ReadString(*auth, value)) {
+        if (value == "bearer" || value == "basic") {
+          r.auth = value;
+        } else {
+          Add(auth->path,
+              "expected 'bearer' (the OAuth access token, the default) or 'basic' (the "
+              "integration system user's name and password), got '" +
+                  value + "'");
+          ok = false;
+        }
+      } else {
+        ok = false;
+      }
+    }
+
+    if (r.auth == "bearer") {
+      // The access token may go only where the REST calls go.
+      if (url && endpoint && url->host != endpoint->host) {
+        Add(Join(f.path, "url"), "with auth: bearer the OAuth access token would be sent to " + url->host +
+                                     ", not to the REST endpoint's host " + endpoint->host +
+                                     "; use the same host, or auth: basic");
+        ok = false;
+      }
+      for (std::string_view key : {"username", "password_file", "password"}) {
+        if (auto extra = Get(f, key)) {
+          Add(extra->path, "'" + std::string(key) + "' is used only with auth: basic");
+          ok = false;
+        }
+      }
+    } else if (r.auth == "basic") {
+      if (auto user = Get(f, "username")) {
+        std::string value;
+        if (ReadString(*user, value)) {
+          if (value.find(':') != std::string::npos || BadSecretByte(value, false)) {
+            Add(user->path, "a user name must not contain ':', spaces or control characters");
+            ok = false;
+          } else {
+            r.username = value;
+          }
+        } else {
+          ok = false;
+        }
+      } else {
+        Add(Join(f.path, "username"), "required with auth: basic: the integration system user, e.g. ISU_ATS");
+        ok = false;
+      }
+      if (!ReadSecret(f,
+                      {"password_file", "password", "password", "the integration system user's password",
+                       "${WORKDAY_ISU_PASSWORD}", /*spaces_allowed=*/true},
+                      /*required=*/true, r.password)) {
+        ok = false;
+      }
+    }
+
+    if (auto prompts = Get(f, "prompts")) {
+      if (!prompts->node.IsMap()) {
+        Add(prompts->path, "expected a mapping of report prompts, e.g. {From_Date: 2026-01-01}, got " +
+                               Describe(prompts->node));
+        ok = false;
+      } else {
+        CheckKeys(*prompts, {}, {}, /*passthrough=*/true);
+        std::set<std::string> seen;
+        for (auto it = prompts->node.begin(); it != prompts->node.end(); ++it) {
+          if (!it->first.IsScalar() || !seen.insert(it->first.Scalar()).second) continue;
+          const std::string key = it->first.Scalar();
+          const Field value_field{it->second, prompts->path + "." + key};
+          if (key.empty() || HasSpaceOrControl(key)) {
+            Add(prompts->path, "a prompt name must not be empty or contain spaces");
+            ok = false;
+            continue;
+          }
+          if (key == "format") {
+            Add(value_field.path, "remove it: the report is always requested with format=json");
+            ok = false;
+            continue;
+          }
+          std::string value;
+          if (!ReadString(value_field, value, /*allow_empty=*/true)) {
+            ok = false;
+            continue;
+          }
+          r.prompts[key] = value;
+        }
+      }
+    }
+    return ok;
+  }
+
+  void ReadColumns(const Field& f, WorkdayColumns& c) {
+    const std::vector<std::pair<std::string_view, std::string*>> columns = {
+        {"candidate_id", &c.candidate_id},
+        {"application_id", &c.application_id},
+        {"job_id", &c.job_id},
+        {"stage", &c.stage},
+        {"status", &c.status},
+        {"name", &c.name},
+        {"email", &c.email},
+        {"phone", &c.phone},
+        {"updated_at", &c.updated_at}};
+    std::vector<std::string_view> keys;
+    for (const auto& [key, target] : columns) keys.push_back(key);
+    if (!CheckMap(f, keys)) return;
+    for (const auto& [key, target] : columns) {
+      auto column = Get(f, key);
+      if (!column) continue;
+      std::string value;
+      if (!ReadString(*column, value)) continue;
+      if (HasSpaceOrControl(value)) {
+        Add(column->path,
+            "expected a column's XML alias as in the report definition (no spaces), e.g. "
+            "Candidate_ID, got '" +
+                value + "'");
+        continue;
+      }
+      *target = value;
+    }
   }
 
   void ReadKafka(const Field& f, KafkaConfig& k) {
@@ -881,6 +1371,48 @@ class Loader {
 };
 
 }  // namespace
+
+std::optional<WorkdayEndpoint> ParseWorkdayEndpoint(const std::string& rest_endpoint) {
+  const auto parts = SplitHttpUrl(rest_endpoint);
+  if (!parts || parts->has_query) return std::nullopt;
+  const std::vector<std::string_view> seg = PathSegments(parts->path);
+  WorkdayEndpoint out;
+  if (seg.size() == 4 && seg[0] == "ccx" && seg[1] == "api" && IsWorkdayVersion(seg[2]) &&
+      IsWorkdayTenant(seg[3])) {
+    out.version = std::string(seg[2]);
+    out.tenant = std::string(seg[3]);
+  } else if (seg.size() == 5 && seg[0] == "ccx" && seg[1] == "api" && IsWorkdayService(seg[2]) &&
+             !IsWorkdayVersion(seg[2]) && IsWorkdayVersion(seg[3]) && IsWorkdayTenant(seg[4])) {
+    out.service = std::string(seg[2]);
+    out.version = std::string(seg[3]);
+    out.tenant = std::string(seg[4]);
+  } else {
+    return std::nullopt;
+  }
+  out.scheme = parts->scheme;
+  out.host = parts->host;
+  out.api_base = out.scheme + "://" + out.host + "/ccx/api";
+  out.token_endpoint = out.scheme + "://" + out.host + "/ccx/oauth2/" + out.tenant + "/token";
+  return out;
+}
+
+std::optional<WorkdayReportUrl> ParseWorkdayReportUrl(const std::string& url) {
+  const auto parts = SplitHttpUrl(url);
+  if (!parts) return std::nullopt;
+  const std::vector<std::string_view> seg = PathSegments(parts->path);
+  if (seg.size() != 6 || seg[0] != "ccx" || seg[1] != "service" || seg[2] != "customreport2" ||
+      !IsWorkdayTenant(seg[3]) || !IsReportSegment(seg[4]) || !IsReportSegment(seg[5])) {
+    return std::nullopt;
+  }
+  WorkdayReportUrl out;
+  out.scheme = parts->scheme;
+  out.host = parts->host;
+  out.tenant = std::string(seg[3]);
+  out.owner = std::string(seg[4]);
+  out.report = std::string(seg[5]);
+  out.query = parts->query;
+  return out;
+}
 
 Config LoadConfigString(const std::string& yaml, EnvLookup env) {
   return Loader(env).Load(yaml);
