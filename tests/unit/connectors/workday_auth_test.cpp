@@ -13,6 +13,8 @@
 #include <thread>
 #include <vector>
 
+#include "support/test_support.hpp"
+
 namespace ats::connectors {
 namespace {
 
@@ -478,6 +480,38 @@ TEST(WorkdayAuthTest, TokenErrorsAreClassifiedAndNeverShowASecret) {
     EXPECT_TRUE(Contains(e.message, c.message)) << c.name << ": " << e.message;
     EXPECT_FALSE(Contains(e.message, kSecret)) << c.name << ": " << e.message;
     EXPECT_FALSE(Contains(e.message, kRefresh)) << c.name << ": " << e.message;
+  }
+}
+
+TEST(WorkdayAuthTest, TheFixtureBodiesAreUnderstood) {
+  const auto fixture = [](const std::string& name) {
+    return testing::ReadFile(testing::SourceDir() + "/tests/fixtures/workday/" + name);
+  };
+  const struct {
+    std::string file;
+    int status;
+    std::optional<ErrorCategory> category;  // nullopt: a token is issued
+  } cases[] = {{"oauth_token_response.json", 200, std::nullopt},
+               {"oauth_error_invalid_grant.json", 400, ErrorCategory::kAuth},
+               {"oauth_error_invalid_client.json", 401, ErrorCategory::kCredentials}};
+  for (const auto& c : cases) {
+    const std::string body = fixture(c.file);
+    ASSERT_FALSE(body.empty()) << c.file;
+    TokenServer server([&](const Seen&, httplib::Response& res) {
+      res.status = c.status;
+      res.set_content(body, "application/json");
+    });
+    auto auth = MakeAuth(server);
+    http::Client client;
+    auto token = auth->AccessToken(client);
+    if (!c.category) {
+      ASSERT_TRUE(token.ok()) << c.file << ": " << token.error().message;
+      EXPECT_EQ(*token, "fixture-access-token-3f9a1c77d2e8");
+    } else {
+      ASSERT_FALSE(token.ok()) << c.file;
+      EXPECT_EQ(token.error().category, *c.category) << c.file << ": " << token.error().message;
+      EXPECT_FALSE(token.error().retryable()) << c.file;
+    }
   }
 }
 
