@@ -309,7 +309,7 @@ MapOutcome MapJobPosting(ondemand::object& posting, Record& out) {
   out = Record{};
   out.entity = Entity::kJob;
   std::string posting_id;
-  std::string requisition_plain;      // jobRequisitionId / requisitionId
+  std::string requisition_plain;  // jobReqId (as on Workday career sites) / jobRequisitionId / requisitionId
   std::string requisition_reference;  // jobRequisition.id
   std::string title, posting_title, descriptor;
 
@@ -332,8 +332,8 @@ MapOutcome MapJobPosting(ondemand::object& posting, Record& out) {
       posting_id = value.plain;
     } else if (name == "jobRequisition") {
       requisition_reference = reference_id;
-    } else if ((name == "jobRequisitionId" || name == "jobRequisitionID" || name == "requisitionId" ||
-                name == "requisitionID") &&
+    } else if ((name == "jobReqId" || name == "jobRequisitionId" || name == "jobRequisitionID" ||
+                name == "requisitionId" || name == "requisitionID") &&
                text) {
       requisition_plain = value.plain;
     } else if (name == "title" && value.type == ondemand::json_type::string) {

@@ -37,8 +37,9 @@ MapOutcome MapReportEntry(ondemand::object& entry, const config::WorkdayColumns&
 
 // One element of a REST job-postings page -> a job record.
 //   id        = the requisition the posting belongs to, because that is what report rows
-//               reference (Job_Requisition_ID): a plain `jobRequisitionId`/`requisitionId`
-//               string, else the `id` of the `jobRequisition` reference (the value part of a
+//               reference (Job_Requisition_ID): a plain `jobReqId` (as on Workday career sites),
+//               `jobRequisitionId` or `requisitionId` string, else the `id` of the
+//               `jobRequisition` reference (the value part of a
 //               `Type=Value` reference id such as Job_Requisition_ID=R-00008); a posting without
 //               any falls back to its own `id`
 //   fields    = every top-level key as compact JSON (references stay {id, descriptor, href}),

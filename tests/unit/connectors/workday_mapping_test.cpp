@@ -226,6 +226,17 @@ TEST(WorkdayMappingTest, APlainRequisitionIdWinsOverTheReference) {
   EXPECT_EQ(m.record.id, "R-00012");
 }
 
+TEST(WorkdayMappingTest, ACareerSiteStyleJobReqIdWinsOverAWidReference) {
+  // The shape of the simulated tenant's postings: the requisition twice, plain and as a WID reference.
+  const auto m = MapPosting(R"({"id": "0f1e2d3c4b5a69788796a5b4c3d2e1f0", "title": "Payroll Specialist",
+      "jobReqId": "R-00012",
+      "jobRequisition": {"id": "d41f7a2c9b3e4f5a8c6d0e1f2a3b4c5d", "descriptor": "R-00012 Payroll Specialist"}})");
+  ASSERT_TRUE(m.outcome.ok()) << m.outcome.reason;
+  EXPECT_EQ(m.record.id, "R-00012");
+  EXPECT_EQ(Field(m.record, "requisition_id"), "\"R-00012\"");
+  EXPECT_EQ(Field(m.record, "jobReqId"), "\"R-00012\"");
+}
+
 TEST(WorkdayMappingTest, AWidReferenceIsUsedAsIs) {
   const auto m = MapPosting(R"({"id": "p-1", "jobRequisition": {"id": "d41f7a2c9b3e4f5a8c6d0e1f2a3b4c5d"}})");
   ASSERT_TRUE(m.outcome.ok()) << m.outcome.reason;
