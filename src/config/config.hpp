@@ -80,6 +80,16 @@ struct ConnectionConfig {
   std::vector<std::string> jobs;          // `jobs: [shortcode, ...]` when all_jobs is false
   std::vector<std::string> job_states = {"published"};  // jobs in these states are processed
   std::vector<std::string> trigger_stages;               // stages that ask for follow-up
+  std::vector<std::string> job_departments;  // when set, only jobs of these departments
+  std::vector<std::string> job_locations;    // when set, only jobs whose location mentions one of these
+  // Source stage name / kind / status → canonical stage; extends and overrides the defaults.
+  std::map<std::string, std::string> stage_map;
+  std::string publish = "all";  // "all" or "triggers_only" (only candidate events with follow_up)
+  // Incremental sync (sources that can list by updated time): list only what changed since
+  // the cursor minus the overlap; a full listing every full_reconcile_interval_s finds deletions.
+  bool incremental = true;
+  int incremental_overlap_s = 60;
+  int full_reconcile_interval_s = 6 * 3600;
 };
 
 struct TopicsConfig {

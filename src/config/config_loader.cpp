@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "common/log.hpp"
+#include "common/stages.hpp"
 #include "config/config.hpp"
 
 namespace ats::config {
@@ -699,8 +700,10 @@ class Loader {
   }
 
   bool ReadConnection(const Field& f, ConnectionConfig& c) {
-    if (!CheckMap(f, {"id", "source", "poll_interval_s", "request_timeout_s", "jobs", "job_states",
-                      "trigger_stages", "workable", "workday"})) {
+    if (!CheckMap(
+            f, {"id", "source", "poll_interval_s", "request_timeout_s", "jobs", "job_states",
+                "trigger_stages", "job_departments", "job_locations", "stage_map", "publish", "incremental",
+                "incremental_overlap_s", "full_reconcile_interval_s", "workable", "workday"})) {
       return false;
     }
     if (auto id = Get(f, "id")) {
@@ -752,9 +755,10 @@ class Loader {
       }
     }
     if (auto stages = Get(f, "trigger_stages")) {
-      if (auto list = ReadStringList(*stages, "[phone-screen, assessment]"))
+      if (auto list = ReadStringList(*stages, "[Screen, Assessment, Reference Check, Background Check]"))
         c.trigger_stages = std::move(*list);
     }
+    ReadSyncOptions(f, c);
 
     // Each source reads its own block; a block for the other source is a mistake, not a no-op.
     if (auto workable = Get(f, "workable")) {
@@ -784,6 +788,51 @@ class Loader {
           "refresh_token_file and at least one report; see examples/workday.yaml");
     }
     return true;
+  }
+
+  // Stage vocabulary, publishing, job filters and incremental sync (README: sync options).
+  void ReadSyncOptions(const Field& f, ConnectionConfig& c) {
+    if (auto list_field = Get(f, "job_departments"))
+      if (auto list = ReadStringList(*list_field, "[Engineering, Sales]"))
+        c.job_departments = std::move(*list);
+    if (auto list_field = Get(f, "job_locations"))
+      if (auto list = ReadStringList(*list_field, "[Berlin, Remote]")) c.job_locations = std::move(*list);
+    if (auto map = Get(f, "stage_map")) {
+      if (!map->node.IsMap()) {
+        Add(map->path,
+            "expected a mapping of source stage -> canonical stage, e.g. {Culture Fit: Interview}, got " +
+                Describe(map->node));
+      } else {
+        CheckKeys(*map, {}, {}, /*passthrough=*/true);
+        for (auto it = map->node.begin(); it != map->node.end(); ++it) {
+          if (!it->first.IsScalar()) continue;
+          const std::string key = it->first.Scalar();
+          const Field value_field{it->second, map->path + "." + key};
+          std::string value;
+          if (!ReadString(value_field, value)) continue;
+          if (auto canonical = CanonicalName(value)) {
+            c.stage_map[key] = *canonical;
+          } else {
+            std::string all;
+            for (const auto& stage : CanonicalStages()) all += (all.empty() ? "" : ", ") + stage;
+            Add(value_field.path, "'" + value + "' is not a canonical stage; use one of: " + all);
+          }
+        }
+      }
+    }
+    if (auto publish = Get(f, "publish")) {
+      std::string value;
+      if (ReadString(*publish, value)) {
+        if (value == "all" || value == "triggers_only") {
+          c.publish = value;
+        } else {
+          Add(publish->path, "expected 'all' or 'triggers_only', got '" + value + "'");
+        }
+      }
+    }
+    ReadBool(f, "incremental", c.incremental);
+    ReadInt(f, "incremental_overlap_s", c.incremental_overlap_s, {0, 86400, true});
+    ReadInt(f, "full_reconcile_interval_s", c.full_reconcile_interval_s, {60, 30 * 86400, true});
   }
 
   void ReadJobs(const Field& conn, ConnectionConfig& c) {

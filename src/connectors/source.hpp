@@ -9,6 +9,7 @@
 
 #include "common/record.hpp"
 #include "common/result.hpp"
+#include "common/time.hpp"
 #include "config/config.hpp"
 #include "http/http_client.hpp"
 #include "http/rate_limiter.hpp"
@@ -22,6 +23,12 @@ struct Page {
 };
 
 using http::RateLimitInfo;
+
+// A narrower listing than "everything", for sources whose API can filter.
+struct ListQuery {
+  std::optional<SystemTime> updated_after;  // records updated strictly after this time
+  std::optional<std::string> parent_id;     // only the children of this record (a job's candidates)
+};
 
 // A listing that arrives as one large document (a Workday custom report): the runtime feeds
 // the body to the stream as it downloads, and processes the records it yields in batches, so
@@ -79,6 +86,19 @@ class Source {
   // An API call answered 401. Returns true when fresh credentials may help (a cached access
   // token was dropped); the runtime then authorizes again and retries once.
   virtual bool OnUnauthorized() { return false; }
+
+  // Whether BuildQueryRequest can filter `entity` listings (Workable candidates: by
+  // updated_after and by job). Incremental sync and backfills need it.
+  virtual bool SupportsQuery(Entity entity) const {
+    (void)entity;
+    return false;
+  }
+  // The first page of a filtered listing; later pages come from BuildRequest(entity, cursor).
+  virtual Result<http::Request> BuildQueryRequest(Entity entity, const ListQuery& query) {
+    (void)entity;
+    (void)query;
+    return Error::Permanent(ErrorCategory::kInternal, "this source cannot filter listings");
+  }
 
   // Entities whose listing is one or more streamed documents rather than pages (Workday
   // reports). For those, BuildRequest(entity, cursor) builds the request of the document the

@@ -164,7 +164,25 @@ std::string EventId(const Context& ctx, const snapshot::Change& change) {
   return ShortSha256(input);
 }
 
-Message CandidateChanged(const Context& ctx, const snapshot::Change& change, bool follow_up,
+static void WriteStage(JsonWriter& w, const StageInfo& stage) {
+  w.BeginObject();
+  w.Key("source").String(stage.source);
+  w.Key("source_kind");
+  if (stage.source_kind.empty()) {
+    w.Null();
+  } else {
+    w.String(stage.source_kind);
+  }
+  w.Key("canonical");
+  if (stage.canonical) {
+    w.String(*stage.canonical);
+  } else {
+    w.Null();
+  }
+  w.EndObject();
+}
+
+Message CandidateChanged(const Context& ctx, const snapshot::Change& change, const CandidateExtras& extras,
                          const std::string& topic) {
   const bool updated = change.type == snapshot::ChangeType::kUpdated;
   JsonWriter w;
@@ -178,7 +196,17 @@ Message CandidateChanged(const Context& ctx, const snapshot::Change& change, boo
   } else {
     w.String(change.parent_id);
   }
-  w.Key("follow_up").Bool(follow_up);
+  w.Key("follow_up").Bool(extras.follow_up);
+  if (extras.stage) {
+    w.Key("stage");
+    WriteStage(w, *extras.stage);
+    w.Key("previous_stage");
+    if (extras.previous_stage) {
+      WriteStage(w, *extras.previous_stage);
+    } else {
+      w.Null();
+    }
+  }
   w.Key("candidate");
   WriteFields(w, change.fields, change.id);
   w.Key("changed_fields").BeginArray();

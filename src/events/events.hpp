@@ -1,6 +1,7 @@
 #pragma once
 // Builds the Kafka records the connector publishes: CloudEvents 1.0 in the Kafka protocol
 // binding's binary mode (ce_* headers, the event data as the JSON value). Schemas: schemas/.
+#include <optional>
 #include <string>
 
 #include "common/message.hpp"
@@ -24,9 +25,24 @@ struct Context {
 // gets the same id, so consumers can drop replays. 32 hex chars of SHA-256.
 std::string EventId(const Context& ctx, const snapshot::Change& change);
 
+// A candidate's stage in the source's words and in the connector's vocabulary
+// (connectors/stages.hpp).
+struct StageInfo {
+  std::string source;                    // Workable: stage name; Workday: Stage column
+  std::string source_kind;               // Workable: stage_kind slug; Workday: Status column
+  std::optional<std::string> canonical;  // nullopt: no mapping (the event says null)
+};
+
+struct CandidateExtras {
+  CandidateExtras(bool follow_up_ = false) : follow_up(follow_up_) {}  // NOLINT(google-explicit-constructor)
+  // The candidate entered one of the connection's trigger stages in this change.
+  bool follow_up = false;
+  std::optional<StageInfo> stage;           // current (last known for deleted)
+  std::optional<StageInfo> previous_stage;  // updated, and the stage changed
+};
+
 // key "<connection>/<candidate id>"; data per schemas/candidate-changed.v1.schema.json.
-// follow_up: the candidate entered one of the connection's trigger stages in this change.
-Message CandidateChanged(const Context& ctx, const snapshot::Change& change, bool follow_up,
+Message CandidateChanged(const Context& ctx, const snapshot::Change& change, const CandidateExtras& extras,
                          const std::string& topic);
 // key "<connection>/<job id>"; data per schemas/job-imported.v1.schema.json.
 Message JobImported(const Context& ctx, const snapshot::Change& change, const std::string& topic);

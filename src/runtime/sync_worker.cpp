@@ -25,14 +25,6 @@ std::string Lower(std::string_view s) {
   return out;
 }
 
-// "Phone Screen" and "phone-screen" name the same stage.
-std::string StageKey(std::string_view s) {
-  std::string out = Lower(s);
-  std::replace(out.begin(), out.end(), ' ', '-');
-  std::replace(out.begin(), out.end(), '_', '-');
-  return out;
-}
-
 std::string FieldString(const std::map<std::string, std::string>& fields, const std::string& name) {
   auto it = fields.find(name);
   std::string out;
@@ -53,10 +45,12 @@ SyncWorker::SyncWorker(config::ConnectionConfig connection, connectors::SourcePt
       limiter_(source_->rate_limit().requests, seconds(source_->rate_limit().per_s)),
       request_backoff_(milliseconds(1000), milliseconds(30000)),
       cycle_backoff_(milliseconds(2000), milliseconds(300000)),
+      triggers_(connection_.trigger_stages),
+      vocabulary_(std::string(source_->name()), connection_.stage_map),
+      triggers_only_(connection_.publish == "triggers_only"),
       started_at_(std::chrono::system_clock::now()) {
   if (!connection_.all_jobs) job_filter_.insert(connection_.jobs.begin(), connection_.jobs.end());
   for (const auto& s : connection_.job_states) states_filter_.insert(JsonString(s));
-  for (const auto& s : connection_.trigger_stages) triggers_.insert(StageKey(s));
   for (const auto& secret : source_->secrets()) log::RegisterSecret(secret);
   deps_.status.AddConnection(connection_.id, std::string(source_->name()));
   deps_.metrics.ConnectionUp(connection_.id).Set(0);
@@ -74,6 +68,21 @@ void SyncWorker::CountError(const Error& error) {
 
 bool SyncWorker::JobSelected(const Record& job) const {
   if (!job_filter_.empty() && job_filter_.count(job.id) == 0) return false;
+  if (!connection_.job_departments.empty()) {
+    const std::string department = Lower(FieldString(job.fields, "department"));
+    if (std::none_of(connection_.job_departments.begin(), connection_.job_departments.end(),
+                     [&](const std::string& d) { return Lower(d) == department; }))
+      return false;
+  }
+  if (!connection_.job_locations.empty()) {
+    // The location is an object (Workable: location_str, city, country...): a configured
+    // location selects the job when any of its text mentions it.
+    auto it = job.fields.find("location");
+    const std::string location = it == job.fields.end() ? "" : Lower(it->second);
+    if (std::none_of(connection_.job_locations.begin(), connection_.job_locations.end(),
+                     [&](const std::string& l) { return location.find(Lower(l)) != std::string::npos; }))
+      return false;
+  }
   if (states_filter_.empty()) return true;
   // job_states applies to sources whose jobs have a state (Workable). A Workday job posting is
   // listed only while it is posted, and carries no state to filter on.
@@ -81,27 +90,34 @@ bool SyncWorker::JobSelected(const Record& job) const {
   return it == job.fields.end() || states_filter_.count(it->second) > 0;
 }
 
-bool SyncWorker::InTriggerStage(const std::map<std::string, std::string>& fields) const {
-  if (triggers_.empty()) return false;
-  auto dq = fields.find("disqualified");
-  if (dq != fields.end() && dq->second == "true") return false;
-  for (const char* name : {"stage_kind", "stage"}) {
-    const std::string value = FieldString(fields, name);
-    if (!value.empty() && triggers_.count(StageKey(value)) > 0) return true;
-  }
-  return false;
-}
-
-// Follow-up is asked for when the candidate *enters* a trigger stage in this change: created
-// in one, moved into one, or requalified while in one. Moves within or out of trigger stages
-// and unrelated field changes do not ask again.
+// Follow-up is asked for when the candidate enters a trigger stage (common/stages.hpp).
 bool SyncWorker::FollowUp(const snapshot::Change& change) const {
   if (change.entity != Entity::kCandidate || change.type == snapshot::ChangeType::kDeleted) return false;
-  if (!InTriggerStage(change.fields)) return false;
-  if (change.type == snapshot::ChangeType::kCreated) return true;
+  if (change.type == snapshot::ChangeType::kCreated)
+    return EntersTrigger(vocabulary_, triggers_, nullptr, change.fields);
+  const auto before = Before(change);
+  return EntersTrigger(vocabulary_, triggers_, &before, change.fields);
+}
+
+std::map<std::string, std::string> SyncWorker::Before(const snapshot::Change& change) {
   std::map<std::string, std::string> before = change.fields;
   for (const auto& [name, value] : change.previous) before[name] = value;
-  return !InTriggerStage(before);
+  for (const auto& name : change.changed_fields)
+    if (change.previous.count(name) == 0) before.erase(name);
+  return before;
+}
+
+events::CandidateExtras SyncWorker::Extras(const snapshot::Change& change) const {
+  events::CandidateExtras extras(FollowUp(change));
+  auto to_info = [](const StageView& v) { return events::StageInfo{v.source, v.source_kind, v.canonical}; };
+  extras.stage = to_info(vocabulary_.View(change.fields));
+  if (change.type == snapshot::ChangeType::kUpdated) {
+    auto before = to_info(vocabulary_.View(Before(change)));
+    if (before.source != extras.stage->source || before.source_kind != extras.stage->source_kind ||
+        before.canonical != extras.stage->canonical)
+      extras.previous_stage = std::move(before);
+  }
+  return extras;
 }
 
 Result<http::Response> SyncWorker::Execute(const http::Request& request, CycleReport& report,
@@ -200,9 +216,8 @@ Result<http::Response> SyncWorker::Execute(const http::Request& request, CycleRe
   }
 }
 
-Result<connectors::Page> SyncWorker::FetchPage(Entity entity, const std::optional<std::string>& cursor,
+Result<connectors::Page> SyncWorker::FetchPage(Entity entity, Result<http::Request> request,
                                                CycleReport& report) {
-  auto request = source_->BuildRequest(entity, cursor);
   if (!request) {
     CountError(request.error());
     return request.error();
@@ -253,6 +268,7 @@ Result<void> SyncWorker::ProcessPage(Entity entity, const connectors::Page& page
     seen.insert(record.id);
     if (!record.updated_at.empty())
       if (auto t = ParseRfc3339(record.updated_at); t && *t > newest) newest = *t;
+    // (listing_newest_ below is advanced only once the page is committed)
     if (entity == Entity::kJob) {
       if (!JobSelected(record)) continue;
       selected_jobs_.insert(record.id);
@@ -271,13 +287,19 @@ Result<void> SyncWorker::ProcessPage(Entity entity, const connectors::Page& page
       if (change->type == snapshot::ChangeType::kCreated) {
         messages.push_back(events::JobImported(ctx, *change, deps_.topics.job_imported));
         ++page_counts.jobs_imported;
+        imported_jobs_.push_back(record.id);
         if (deps_.log_events)
           trail.push_back("job-imported " + record.id + " \"" + FieldString(record.fields, "title") + "\"");
       }
     } else {
-      const bool follow_up = FollowUp(*change);
-      messages.push_back(events::CandidateChanged(ctx, *change, follow_up, deps_.topics.candidate_changed));
-      ++(change->type == snapshot::ChangeType::kCreated ? page_counts.created : page_counts.updated);
+      const auto extras = Extras(*change);
+      const bool follow_up = extras.follow_up;
+      // publish: triggers_only keeps the snapshot current but tells downstream only about
+      // candidates that now need follow-up.
+      if (follow_up || !triggers_only_) {
+        messages.push_back(events::CandidateChanged(ctx, *change, extras, deps_.topics.candidate_changed));
+        ++(change->type == snapshot::ChangeType::kCreated ? page_counts.created : page_counts.updated);
+      }
       if (deps_.log_events) {
         std::string line = "candidate-changed " + std::string(snapshot::ToString(change->type)) + " " +
                            record.id + " stage=" + FieldString(record.fields, "stage");
@@ -325,6 +347,7 @@ Result<void> SyncWorker::ProcessPage(Entity entity, const connectors::Page& page
   report.updated += page_counts.updated;
   report.jobs_imported += page_counts.jobs_imported;
   report.dead_lettered += page_counts.dead_lettered;
+  if (newest > listing_newest_) listing_newest_ = newest;
   if (newest != SystemTime{}) {
     std::lock_guard lock(gauges_mu_);
     auto& slot = newest_updated_at_[entity];
@@ -353,9 +376,10 @@ Result<void> SyncWorker::ReconcileDeletions(Entity entity, const std::unordered_
     const auto& [id, stored] = gone[i];
     // A candidate whose job is no longer selected leaves quietly: selection changes stop a
     // job's events, they do not delete anything downstream. Jobs have no deletion event.
-    if (entity == Entity::kCandidate && selected_jobs_.count(stored.parent_id) > 0) {
-      messages.push_back(events::CandidateChanged(ctx, snapshot::Deleted(entity, id, stored), false,
-                                                  deps_.topics.candidate_changed));
+    if (entity == Entity::kCandidate && selected_jobs_.count(stored.parent_id) > 0 && !triggers_only_) {
+      const auto change = snapshot::Deleted(entity, id, stored);
+      messages.push_back(
+          events::CandidateChanged(ctx, change, Extras(change), deps_.topics.candidate_changed));
       ++deleted;
       if (deps_.log_events)
         log::Info("Event published.",
@@ -421,32 +445,102 @@ Result<void> SyncWorker::SyncStreamedEntity(Entity entity, CycleReport& report) 
   return ReconcileDeletions(entity, seen, report);
 }
 
-Result<void> SyncWorker::SyncEntity(Entity entity, CycleReport& report) {
-  if (source_->Streamed(entity)) return SyncStreamedEntity(entity, report);
-  std::unordered_set<std::string> seen;
+// Every page of one listing, from `first` on, following the source's cursors.
+Result<void> SyncWorker::ListPages(Entity entity, Result<http::Request> first,
+                                   std::unordered_set<std::string>& seen, CycleReport& report) {
   std::set<std::string> visited_cursors;
-  std::optional<std::string> cursor;
-  do {
-    if (deps_.stop.stopped())
-      return Error::Retryable(ErrorCategory::kInternal, "shutdown requested; the cycle resumes on restart");
-    auto page = FetchPage(entity, cursor, report);
+  auto page = FetchPage(entity, std::move(first), report);
+  while (true) {
     if (!page) return page.error();
     if (auto processed = ProcessPage(entity, *page, seen, report); !processed) return processed;
-    if (page->next && !visited_cursors.insert(*page->next).second) {
+    if (!page->next) return Ok();
+    if (!visited_cursors.insert(*page->next).second) {
       Error loop = Error::Retryable(ErrorCategory::kBadResponse,
                                     "the source returned a paging.next URL it had already returned; "
                                     "stopping this listing to avoid a loop");
       CountError(loop);
       return loop;
     }
-    cursor = page->next;
-  } while (cursor);
-  return ReconcileDeletions(entity, seen, report);
+    if (deps_.stop.stopped())
+      return Error::Retryable(ErrorCategory::kInternal, "shutdown requested; the cycle resumes on restart");
+    page = FetchPage(entity, source_->BuildRequest(entity, page->next), report);
+  }
+}
+
+std::string SyncWorker::MetaKey(Entity entity, std::string_view what) const {
+  return "sync/" + connection_.id + "/" + std::string(ToString(entity)) + "/" + std::string(what);
+}
+
+std::optional<SystemTime> SyncWorker::MetaTime(Entity entity, std::string_view what) {
+  auto value = deps_.store.GetMeta(MetaKey(entity, what));
+  if (!value || !value->has_value()) return std::nullopt;
+  return ParseRfc3339(**value);
+}
+
+// Incremental when the source can filter by time, a cursor exists and the last full listing
+// (the only one that can see deletions) is recent enough.
+bool SyncWorker::UseIncremental(Entity entity) {
+  if (!connection_.incremental || !source_->SupportsQuery(entity) || source_->Streamed(entity)) return false;
+  const auto cursor = MetaTime(entity, "cursor");
+  const auto last_full = MetaTime(entity, "last_full_listing");
+  if (!cursor || !last_full) return false;
+  return std::chrono::system_clock::now() - *last_full < seconds(connection_.full_reconcile_interval_s);
+}
+
+// After a complete listing: the cursor moves to the newest updated_at seen (never backwards),
+// in the same durable store as the snapshot it describes.
+Result<void> SyncWorker::CommitCursor(Entity entity, bool full_listing,
+                                      const std::optional<SystemTime>& old_cursor) {
+  snapshot::Batch batch;
+  SystemTime cursor = listing_newest_;
+  if (old_cursor && *old_cursor > cursor) cursor = *old_cursor;
+  if (cursor != SystemTime{}) batch.PutMeta(MetaKey(entity, "cursor"), FormatRfc3339Millis(cursor));
+  if (full_listing) batch.PutMeta(MetaKey(entity, "last_full_listing"), FormatRfc3339Millis(cycle_started_));
+  if (auto committed = deps_.store.Commit(batch); !committed) {
+    CountError(committed.error());
+    return committed;
+  }
+  return Ok();
+}
+
+Result<void> SyncWorker::SyncEntity(Entity entity, CycleReport& report) {
+  if (source_->Streamed(entity)) return SyncStreamedEntity(entity, report);
+  listing_newest_ = SystemTime{};
+  std::unordered_set<std::string> seen;
+  if (UseIncremental(entity)) {
+    // Changed since the cursor, minus an overlap: records sharing the cursor's timestamp (or
+    // written late by the source) are listed again and the diff drops the repeats.
+    const auto cursor = MetaTime(entity, "cursor");
+    connectors::ListQuery query;
+    query.updated_after = *cursor - seconds(connection_.incremental_overlap_s);
+    if (auto listed = ListPages(entity, source_->BuildQueryRequest(entity, query), seen, report); !listed)
+      return listed;
+    // Jobs that entered the selection in this cycle: their candidates are new to downstream
+    // even when they did not change, so they are listed in full (a backfill).
+    if (entity == Entity::kCandidate) {
+      for (const auto& job : imported_jobs_) {
+        connectors::ListQuery by_job;
+        by_job.parent_id = job;
+        if (auto listed = ListPages(entity, source_->BuildQueryRequest(entity, by_job), seen, report);
+            !listed)
+          return listed;
+      }
+    }
+    ++report.incremental_listings;
+    return CommitCursor(entity, /*full_listing=*/false, cursor);
+  }
+  if (auto listed = ListPages(entity, source_->BuildRequest(entity, std::nullopt), seen, report); !listed)
+    return listed;
+  if (auto reconciled = ReconcileDeletions(entity, seen, report); !reconciled) return reconciled;
+  if (!source_->SupportsQuery(entity)) return Ok();
+  return CommitCursor(entity, /*full_listing=*/true, MetaTime(entity, "cursor"));
 }
 
 Result<CycleReport> SyncWorker::RunCycle() {
   CycleReport report;
   selected_jobs_.clear();
+  imported_jobs_.clear();
+  cycle_started_ = std::chrono::system_clock::now();
   for (Entity entity : source_->entities()) {
     if (auto synced = SyncEntity(entity, report); !synced) return synced.error();
   }

@@ -16,9 +16,11 @@
 #include "common/backoff.hpp"
 #include "common/record.hpp"
 #include "common/result.hpp"
+#include "common/stages.hpp"
 #include "common/stop.hpp"
 #include "config/config.hpp"
 #include "connectors/source.hpp"
+#include "events/events.hpp"
 #include "http/http_client.hpp"
 #include "http/rate_limiter.hpp"
 #include "runtime/publisher.hpp"
@@ -37,6 +39,7 @@ struct CycleReport {
   long long deleted = 0;
   long long jobs_imported = 0;
   long long dead_lettered = 0;
+  long long incremental_listings = 0;  // listings that asked only for changes since the cursor
   long long events() const { return created + updated + deleted + jobs_imported + dead_lettered; }
 };
 
@@ -74,8 +77,13 @@ class SyncWorker {
 
   Result<void> SyncEntity(Entity entity, CycleReport& report);
   Result<void> SyncStreamedEntity(Entity entity, CycleReport& report);
-  Result<connectors::Page> FetchPage(Entity entity, const std::optional<std::string>& cursor,
-                                     CycleReport& report);
+  Result<connectors::Page> FetchPage(Entity entity, Result<http::Request> request, CycleReport& report);
+  Result<void> ListPages(Entity entity, Result<http::Request> first, std::unordered_set<std::string>& seen,
+                         CycleReport& report);
+  bool UseIncremental(Entity entity);
+  std::string MetaKey(Entity entity, std::string_view what) const;
+  std::optional<SystemTime> MetaTime(Entity entity, std::string_view what);
+  Result<void> CommitCursor(Entity entity, bool full_listing, const std::optional<SystemTime>& old_cursor);
   Result<http::Response> Execute(const http::Request& request, CycleReport& report, BodySink* sink = nullptr);
   Result<void> ProcessPage(Entity entity, const connectors::Page& page, std::unordered_set<std::string>& seen,
                            CycleReport& report);
@@ -84,7 +92,9 @@ class SyncWorker {
   Result<void> PublishAndCommit(std::vector<Message>& messages, snapshot::Batch& batch);
   bool JobSelected(const Record& job) const;
   bool FollowUp(const snapshot::Change& change) const;
-  bool InTriggerStage(const std::map<std::string, std::string>& fields) const;
+  events::CandidateExtras Extras(const snapshot::Change& change) const;
+  // The fields as they were before an update.
+  static std::map<std::string, std::string> Before(const snapshot::Change& change);
   void CountError(const Error& error);
   bool Sleep(std::chrono::milliseconds d) const;  // false when stopped meanwhile
 
@@ -95,10 +105,15 @@ class SyncWorker {
   http::RateLimiter limiter_;
   Backoff request_backoff_;
   Backoff cycle_backoff_;
-  std::set<std::string> job_filter_;               // `jobs:` list
-  std::set<std::string> states_filter_;            // job_states, as JSON string literals
-  std::set<std::string> triggers_;                 // trigger_stages, lower-cased
+  std::set<std::string> job_filter_;     // `jobs:` list
+  std::set<std::string> states_filter_;  // job_states, as JSON string literals
+  TriggerStages triggers_;
   std::unordered_set<std::string> selected_jobs_;  // selected in the current cycle
+  std::vector<std::string> imported_jobs_;         // entered the selection in the current cycle
+  SystemTime cycle_started_{};
+  SystemTime listing_newest_{};  // newest updated_at committed in the current listing
+  StageVocabulary vocabulary_;
+  bool triggers_only_ = false;
 
   std::mutex gauges_mu_;
   SystemTime started_at_;

@@ -199,8 +199,21 @@ TEST_F(PipelineTest, FirstSyncThenExactlyTheChangesThenNothingAfterRestart) {
   const std::string new_job = tenant_->AddJob("published");
   const std::string new_job_candidate = tenant_->AddCandidate(new_job);
 
+  // An incremental cycle: only what changed since the cursor (and the new job's candidates,
+  // backfilled). Deletions cannot show in a listing of changes: they wait for the reconcile.
   auto second = worker_->RunCycle();
   ASSERT_TRUE(second.ok()) << second.error().message;
+  EXPECT_EQ(second->incremental_listings, 1);
+  EXPECT_EQ(second->deleted, 0);
+  // The full reconcile (forced here by a zero interval) finds the deletion.
+  connection_.full_reconcile_interval_s = 0;
+  OpenWorker();
+  auto reconcile = worker_->RunCycle();
+  ASSERT_TRUE(reconcile.ok()) << reconcile.error().message;
+  EXPECT_EQ(reconcile->incremental_listings, 0);
+  EXPECT_EQ(reconcile->deleted, 1);
+  connection_.full_reconcile_interval_s = 6 * 3600;
+  OpenWorker();
   events = Consume();
   std::map<std::string, std::string> changes;  // candidate id -> change
   std::set<std::string> imported2;
@@ -383,6 +396,70 @@ TEST_F(PipelineTest, RateLimitsAreHonouredWithAndWithoutHeaders) {
     for (const auto& e : Consume())
       if (e.change == "created") created.insert(e.candidate_id);
     EXPECT_EQ(created, expected);
+  }
+}
+
+// The API budget of issue 4, counted by the simulated tenant (request counts are deterministic):
+// an incremental cycle with k changed candidates in J selected jobs costs at most
+// ceil(k/100) + ceil(J/100) + 1 requests; a full reconcile of N candidates at most
+// ceil(N/100) + ceil(J/100) + 1.
+TEST(ApiBudgetTest, IncrementalAndFullCyclesStayWithinBudget) {
+  sim::WorkableTenantOptions options;
+  options.jobs = 150;  // two pages of jobs
+  options.candidates_per_job = 4;
+  options.rate_limit_requests = 0;
+  sim::WorkableTenant tenant(options);
+  ASSERT_TRUE(tenant.Start());
+  auto cluster = kafka::EmbeddedCluster::Start(1);
+  ASSERT_TRUE(cluster.ok());
+  testing::TempDir dir;
+  auto store = snapshot::OpenRocksDbStore(dir.File("snapshot"));
+  ASSERT_TRUE(store.ok());
+  telemetry::Metrics metrics;
+  telemetry::StatusBoard status;
+  StopSignal stop;
+  kafka::ProducerOptions producer;
+  producer.bootstrap_servers = (*cluster)->bootstrap_servers();
+  runtime::Publisher publisher(producer, metrics);
+  ASSERT_TRUE(publisher.Start().ok());
+  config::ConnectionConfig c;
+  c.id = "budget";
+  c.source = "workable";
+  c.workable.subdomain = "sandbox";
+  c.workable.api_token = options.token;
+  c.workable.base_url = tenant.base_url();
+  c.workable.allow_insecure_http = true;
+  c.workable.rate_limit = {0, 10};
+  c.job_states = {"published", "closed", "draft", "archived"};  // J = every job
+  c.incremental_overlap_s = 1;  // the simulator's clock moves one second per change
+  auto worker = [&] {
+    auto source = connectors::CreateSource(c);
+    EXPECT_TRUE(source.ok());
+    return std::make_unique<runtime::SyncWorker>(
+        c, std::move(source).value(), runtime::WorkerDeps{**store, publisher, metrics, status, stop, {}});
+  };
+  auto ceil100 = [](long long n) { return (n + 99) / 100; };
+  const long long jobs = static_cast<long long>(tenant.jobs().size());
+  auto w = worker();
+
+  tenant.ResetStats();
+  auto full = w->RunCycle();
+  ASSERT_TRUE(full.ok()) << full.error().message;
+  const long long n = static_cast<long long>(tenant.candidates().size());
+  EXPECT_LE(tenant.stats().requests, ceil100(n) + ceil100(jobs) + 1) << "full listing of " << n;
+  EXPECT_EQ(full->requests, tenant.stats().requests);
+
+  for (int k : {0, 7, 130}) {
+    SCOPED_TRACE("k = " + std::to_string(k));
+    const auto candidates = tenant.candidates();
+    for (int i = 0; i < k; ++i)
+      ASSERT_TRUE(tenant.MoveCandidate(candidates[static_cast<size_t>(i)].id, i % 2 ? "interview" : "offer"));
+    tenant.ResetStats();
+    auto incremental = w->RunCycle();
+    ASSERT_TRUE(incremental.ok()) << incremental.error().message;
+    EXPECT_EQ(incremental->incremental_listings, 1);
+    EXPECT_EQ(incremental->updated, k);
+    EXPECT_LE(tenant.stats().requests, ceil100(k) + ceil100(jobs) + 1);
   }
 }
 

@@ -1,5 +1,7 @@
 #include "connectors/workable/workable_source.hpp"
 
+#include "common/time.hpp"
+
 #include <simdjson.h>
 
 #include <algorithm>
@@ -457,6 +459,22 @@ std::string WorkableSource::EndpointPath(Entity entity) const {
   std::string path = base_.path_and_query == "/" ? "" : base_.path_and_query;
   path += entity == Entity::kJob ? "/jobs" : "/candidates";
   return path;
+}
+
+Result<http::Request> WorkableSource::BuildQueryRequest(Entity entity, const ListQuery& query) {
+  if (entity != Entity::kCandidate)
+    return Error::Permanent(ErrorCategory::kInternal, "Workable listings are filtered for candidates only");
+  auto request = BuildRequest(entity, std::nullopt);
+  if (!request) return request;
+  if (query.updated_after) {
+    // Workable documents the ISO 8601 basic form (20150708T115616Z) for time filters.
+    std::string basic;
+    for (char c : FormatRfc3339(*query.updated_after))
+      if (c != '-' && c != ':') basic.push_back(c);
+    request->url += "&updated_after=" + http::UrlEncode(basic);
+  }
+  if (query.parent_id) request->url += "&shortcode=" + http::UrlEncode(*query.parent_id);
+  return request;
 }
 
 Result<http::Request> WorkableSource::BuildRequest(Entity entity,

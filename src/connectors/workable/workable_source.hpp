@@ -31,6 +31,9 @@ class WorkableSource final : public Source {
   RateLimitInfo ParseRateLimit(const http::Response& response) override;
   std::vector<std::string> secrets() const override;
   config::RateLimitConfig rate_limit() const override { return rate_limit_; }
+  bool SupportsQuery(Entity entity) const override { return entity == Entity::kCandidate; }
+  // GET /candidates?limit=&updated_after=<YYYYMMDDTHHMMSSZ>&shortcode=<job>
+  Result<http::Request> BuildQueryRequest(Entity entity, const ListQuery& query) override;
 
  private:
   struct Parser;  // simdjson state, kept out of this header
