@@ -114,6 +114,8 @@ struct SnapshotConfig {
 
 struct HttpConfig {
   std::string listen = "0.0.0.0:8080";  // host:port of /metrics, /healthz, /readyz, /status
+  // Bearer token of the admin API (/v1/...), from admin_token_file or ${ENV}; empty = API off.
+  std::string admin_token;
 };
 
 struct Config {

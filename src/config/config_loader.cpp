@@ -458,7 +458,12 @@ class Loader {
       if (CheckMap(*f, {"path"})) ReadString(*f, "path", cfg.snapshot.path, /*allow_empty=*/false);
     }
     if (auto f = Get(root, "http")) {
-      if (CheckMap(*f, {"listen"})) {
+      if (CheckMap(*f, {"listen", "admin_token_file", "admin_token"})) {
+        // The admin API (import jobs later) is off unless a bearer token is configured.
+        ReadSecret(*f,
+                   {"admin_token_file", "admin_token", "token", "the admin API bearer token",
+                    "${ATS_ADMIN_TOKEN}"},
+                   /*required=*/false, cfg.http.admin_token);
         if (auto listen = Get(*f, "listen")) {
           std::string value;
           if (ReadString(*listen, value)) {

@@ -1,6 +1,7 @@
 #include "runtime/cli.hpp"
 
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <chrono>
@@ -156,17 +157,23 @@ sigset_t BlockStopSignals() {
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   return set;
 }
 
 // Waits for SIGINT/SIGTERM or `exit_after` (zero = forever), calling `tick` every 200 ms.
 template <typename Tick>
-void WaitForStop(const sigset_t& set, std::chrono::seconds exit_after, Tick tick) {
+void WaitForStop(const sigset_t& set, std::chrono::seconds exit_after, Tick tick,
+                 const std::function<void()>& on_hangup = nullptr) {
   const auto deadline = std::chrono::steady_clock::now() + exit_after;
   timespec ts{0, 200 * 1000 * 1000};
   while (true) {
     const int sig = sigtimedwait(&set, nullptr, &ts);
+    if (sig == SIGHUP) {
+      if (on_hangup) on_hangup();
+      continue;
+    }
     if (sig == SIGINT || sig == SIGTERM) {
       log::Info("Stop signal received; finishing the page in hand and flushing Kafka.",
                 {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
@@ -178,6 +185,22 @@ void WaitForStop(const sigset_t& set, std::chrono::seconds exit_after, Tick tick
     }
     tick();
   }
+}
+
+// Identity of the config file's current content: a replaced file (new inode) or an edited one
+// (new mtime or size) reads as changed.
+struct FileStamp {
+  ino_t inode = 0;
+  int64_t mtime_ns = 0;
+  off_t size = -1;
+  bool operator!=(const FileStamp& o) const {
+    return inode != o.inode || mtime_ns != o.mtime_ns || size != o.size;
+  }
+};
+FileStamp Stamp(const std::string& path) {
+  struct stat st {};
+  if (path.empty() || ::stat(path.c_str(), &st) != 0) return {};
+  return {st.st_ino, static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec, st.st_size};
 }
 
 std::optional<config::Config> Load(const std::string& path, int& exit_code) {
@@ -293,7 +316,7 @@ int Check(const Args& args) {
 
 int RunService(config::Config config, ServiceOptions options, const sigset_t& signals,
                std::chrono::seconds exit_after, const std::function<void(Service&)>& on_started,
-               const std::function<void()>& tick) {
+               const std::function<void()>& tick, const std::string& config_path = "") {
   const auto grace = std::chrono::seconds(config.shutdown_grace_s);
   Service service(std::move(config), options);
   if (auto started = service.Start(); !started) {
@@ -303,7 +326,33 @@ int RunService(config::Config config, ServiceOptions options, const sigset_t& si
     return started.error().category == ErrorCategory::kConfig ? 2 : 1;
   }
   if (on_started) on_started(service);
-  WaitForStop(signals, exit_after, tick);
+  // Reload on SIGHUP and when the file changes (a Kubernetes ConfigMap update swaps the file
+  // behind a symlink): an invalid new file is logged and the running configuration is kept.
+  auto reload = [&](const char* why) {
+    if (config_path.empty()) return;
+    try {
+      auto next = config::LoadConfigFile(config_path);
+      if (auto applied = service.Reload(std::move(next)); !applied)
+        log::Error("Configuration reload refused; the running configuration is kept.",
+                   {{"reason", why}, {"error", applied.error().message}});
+    } catch (const config::ConfigError& e) {
+      log::Error("Configuration reload refused: the new file is invalid; the running configuration is kept.",
+                 {{"reason", why}, {"problems", e.what()}});
+    }
+  };
+  FileStamp stamp = Stamp(config_path);
+  auto last_check = std::chrono::steady_clock::now();
+  auto watch = [&] {
+    tick();
+    if (config_path.empty() || std::chrono::steady_clock::now() - last_check < std::chrono::seconds(2))
+      return;
+    last_check = std::chrono::steady_clock::now();
+    if (const FileStamp now = Stamp(config_path); now != stamp) {
+      stamp = now;
+      reload("the configuration file changed");
+    }
+  };
+  WaitForStop(signals, exit_after, watch, [&] { reload("SIGHUP"); });
   // Stop within the grace period (Kubernetes sends SIGKILL 30 s after SIGTERM). Past it, exit
   // anyway: every snapshot commit is atomic and follows Kafka's acknowledgement, so whatever
   // was not committed is simply re-derived and re-published (same ce_id) on the next start.
@@ -314,9 +363,10 @@ int RunService(config::Config config, ServiceOptions options, const sigset_t& si
     stopped.set_value();
   });
   if (done.wait_for(grace) != std::future_status::ready) {
-    log::Error("Did not stop within shutdown_grace_s; exiting now. The snapshot is consistent; "
-               "unacknowledged events will be published again on the next start.",
-               {{"shutdown_grace_s", static_cast<long long>(grace.count())}});
+    log::Error(
+        "Did not stop within shutdown_grace_s; exiting now. The snapshot is consistent; "
+        "unacknowledged events will be published again on the next start.",
+        {{"shutdown_grace_s", static_cast<long long>(grace.count())}});
     std::_Exit(1);
   }
   stopper.join();
@@ -336,7 +386,8 @@ int Run(const Args& args) {
     log::Warn(
         "kafka.bootstrap_servers is 'embedded': events live in this process's memory only and are "
         "lost when it stops, while the snapshot on disk remembers them. Use it for trials, not production.");
-  return RunService(std::move(*config), ServiceOptions{}, signals, std::chrono::seconds(0), nullptr, [] {});
+  return RunService(
+      std::move(*config), ServiceOptions{}, signals, std::chrono::seconds(0), nullptr, [] {}, it->second);
 }
 
 int Sandbox(const Args& args) {

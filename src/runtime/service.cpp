@@ -1,10 +1,40 @@
 #include "runtime/service.hpp"
 
+#include <simdjson.h>
+
+#include <algorithm>
+
+#include "common/json_writer.hpp"
 #include "common/log.hpp"
 #include "connectors/registry.hpp"
 #include "runtime/source_state.hpp"
 
 namespace ats::runtime {
+namespace {
+
+// {"job_ids": ["A", "B"]}: a non-empty list of non-empty strings.
+Result<std::vector<std::string>> ParseJobIds(const std::string& body) {
+  simdjson::ondemand::parser parser;
+  simdjson::padded_string padded(body);
+  std::vector<std::string> ids;
+  auto bad = [] {
+    return Error::Permanent(ErrorCategory::kBadResponse,
+                            R"(expected a JSON body like {"job_ids": ["GROOV005", "4BC3F1C9E0"]})");
+  };
+  simdjson::ondemand::document doc;
+  if (parser.iterate(padded).get(doc)) return bad();
+  simdjson::ondemand::array array;
+  if (doc["job_ids"].get_array().get(array)) return bad();
+  for (auto element : array) {
+    std::string_view id;
+    if (element.get_string().get(id) || id.empty()) return bad();
+    ids.emplace_back(id);
+  }
+  if (ids.empty()) return bad();
+  return ids;
+}
+
+}  // namespace
 
 Service::Service(config::Config config, ServiceOptions options)
     : config_(std::move(config)), options_(options) {}
@@ -54,17 +84,12 @@ Result<void> Service::Start() {
   }
 
   admin_ = std::make_unique<telemetry::AdminServer>(metrics_, status_);
+  const std::string jobs_route = "/v1/connections/([^/]+)/jobs";
+  admin_->Handle("GET", jobs_route, [this](const telemetry::AdminRequest& r) { return JobsApi(r); });
+  admin_->Handle("POST", jobs_route, [this](const telemetry::AdminRequest& r) { return JobsApi(r); });
   if (auto bound = admin_->Start(config_.http.listen); !bound) return bound.error();
 
-  for (const auto& connection : config_.connections) {
-    source_states_.push_back(std::make_unique<SnapshotStateStore>(*store_, connection.id));
-    auto source = connectors::CreateSource(connection, {source_states_.back().get()});
-    if (!source) return source.error();
-    WorkerDeps deps{*store_, *publisher_,          metrics_,           status_,
-                    stop_,   config_.kafka.topics, options_.log_events};
-    workers_.push_back(std::make_unique<SyncWorker>(connection, std::move(source).value(), deps));
-  }
-  for (auto& worker : workers_) threads_.emplace_back([w = worker.get()] { w->Run(); });
+  if (auto started = StartWorkers(config_.connections); !started) return started;
   ticker_ = std::thread([this] {
     while (!stop_.WaitFor(std::chrono::seconds(1))) Tick();
   });
@@ -75,9 +100,164 @@ Result<void> Service::Start() {
   return Ok();
 }
 
+Result<void> Service::StartWorkers(const std::vector<config::ConnectionConfig>& connections) {
+  std::lock_guard lock(workers_mu_);
+  workers_stop_ = std::make_unique<StopSignal>();
+  std::vector<std::unique_ptr<SyncWorker>> workers;
+  for (const auto& connection : connections) {
+    source_states_.push_back(std::make_unique<SnapshotStateStore>(*store_, connection.id));
+    auto source = connectors::CreateSource(connection, {source_states_.back().get()});
+    if (!source) return source.error();
+    WorkerDeps deps{*store_,        *publisher_,          metrics_,           status_,
+                    *workers_stop_, config_.kafka.topics, options_.log_events};
+    workers.push_back(std::make_unique<SyncWorker>(connection, std::move(source).value(), deps));
+  }
+  workers_ = std::move(workers);
+  for (auto& worker : workers_) threads_.emplace_back([w = worker.get()] { w->Run(); });
+  return Ok();
+}
+
+void Service::StopWorkers() {
+  std::lock_guard lock(workers_mu_);
+  if (workers_stop_) workers_stop_->Stop();
+  for (auto& t : threads_)
+    if (t.joinable()) t.join();
+  threads_.clear();
+  workers_.clear();
+}
+
+// Applied whole or not at all: a config that changes what the process is bound to (Kafka,
+// snapshot, listen address) needs a restart and is refused; otherwise the workers finish their
+// page in hand and restart with the new connections (a first cycle at once).
+Result<void> Service::Reload(config::Config next) {
+  std::lock_guard reload_lock(reload_mu_);
+  const auto& k = config_.kafka;
+  const auto& n = next.kafka;
+  std::string needs_restart;
+  if (k.bootstrap_servers != n.bootstrap_servers || k.client_id != n.client_id || k.rdkafka != n.rdkafka ||
+      k.embedded_brokers != n.embedded_brokers || k.delivery_timeout_s != n.delivery_timeout_s ||
+      k.topics.candidate_changed != n.topics.candidate_changed ||
+      k.topics.job_imported != n.topics.job_imported || k.topics.dead_letter != n.topics.dead_letter)
+    needs_restart = "kafka";
+  else if (config_.snapshot.path != next.snapshot.path)
+    needs_restart = "snapshot.path";
+  else if (config_.http.listen != next.http.listen)
+    needs_restart = "http.listen";
+  if (!needs_restart.empty())
+    return Error::Permanent(
+        ErrorCategory::kConfig,
+        "changing " + needs_restart + " needs a restart; the running configuration is kept");
+  StopWorkers();
+  {
+    std::lock_guard lock(config_mu_);
+    for (const auto& old : config_.connections) {
+      const bool kept = std::any_of(next.connections.begin(), next.connections.end(),
+                                    [&](const auto& c) { return c.id == old.id; });
+      if (!kept) status_.RemoveConnection(old.id);
+    }
+    config_.connections = next.connections;
+    config_.http.admin_token = next.http.admin_token;
+    config_.log_level = next.log_level;
+    config_.shutdown_grace_s = next.shutdown_grace_s;
+  }
+  log::Level level = log::Level::kInfo;
+  if (log::ParseLevel(next.log_level, level)) log::SetLevel(level);
+  if (stop_.stopped()) return Ok();
+  auto started = StartWorkers(next.connections);
+  if (started) log::Info("Configuration reloaded.", {{"connections", next.connections.size()}});
+  return started;
+}
+
+// GET  /v1/connections/{id}/jobs  -> the selection and each job's import state
+// POST /v1/connections/{id}/jobs  {"job_ids": [...]} -> imports more jobs, no restart
+telemetry::AdminReply Service::JobsApi(const telemetry::AdminRequest& request) {
+  auto reply = [](int status, const std::string& message) {
+    return telemetry::AdminReply{status, "{\"error\":" + JsonString(message) + "}"};
+  };
+  std::string token;
+  std::optional<config::ConnectionConfig> connection;
+  {
+    std::lock_guard lock(config_mu_);
+    token = config_.http.admin_token;
+    for (const auto& c : config_.connections)
+      if (!request.captures.empty() && c.id == request.captures[0]) connection = c;
+  }
+  if (token.empty()) return reply(403, "the admin API is off: set http.admin_token_file to enable it");
+  const std::string expected = "Bearer " + token;
+  // Constant-time comparison: the time taken does not tell how much of a guess was right.
+  unsigned char diff = expected.size() == request.authorization.size() ? 0 : 1;
+  for (size_t i = 0; i < expected.size() && i < request.authorization.size(); ++i)
+    diff |= static_cast<unsigned char>(expected[i] ^ request.authorization[i]);
+  if (diff != 0)
+    return reply(401, "missing or wrong bearer token (Authorization: Bearer <http.admin_token_file>)");
+  if (!connection) return reply(404, "no connection with that id");
+
+  const std::string key = SyncWorker::ImportedJobsKey(connection->id);
+  auto stored = store_->GetMeta(key);
+  if (!stored) return reply(503, stored.error().message);
+  std::vector<std::string> imported =
+      stored->has_value() ? DecodeStringArray(**stored) : std::vector<std::string>{};
+
+  if (request.method == "POST") {
+    auto ids = ParseJobIds(request.body);
+    if (!ids) return reply(400, ids.error().message);
+    for (auto& id : *ids)
+      if (std::find(imported.begin(), imported.end(), id) == imported.end())
+        imported.push_back(std::move(id));
+    JsonWriter list;
+    list.BeginArray();
+    for (const auto& id : imported) list.String(id);
+    list.EndArray();
+    snapshot::Batch batch;
+    batch.PutMeta(key, list.Take());
+    if (auto committed = store_->Commit(batch); !committed) return reply(503, committed.error().message);
+    {
+      std::lock_guard lock(workers_mu_);
+      for (auto& w : workers_)
+        if (w->id() == connection->id) w->Wake();
+    }
+    log::Info("Jobs imported through the admin API.",
+              {{"connection", connection->id}, {"jobs", ids->size()}});
+  }
+
+  JsonWriter w;
+  w.BeginObject();
+  w.Key("connection").String(connection->id);
+  w.Key("jobs_rule").String(connection->all_jobs ? "all" : "list");
+  w.Key("jobs").BeginArray();
+  auto write_job = [&](const std::string& id, const char* origin) {
+    auto in_snapshot = store_->Get({connection->id, Entity::kJob, id});
+    w.BeginObject();
+    w.Key("job_id").String(id);
+    w.Key("origin").String(origin);
+    // imported: its job-imported event was acknowledged by Kafka; pending: not yet seen.
+    w.Key("state").String(in_snapshot && in_snapshot->has_value() ? "imported" : "pending");
+    w.EndObject();
+  };
+  for (const auto& id : connection->jobs) write_job(id, "config");
+  for (const auto& id : imported)
+    if (std::find(connection->jobs.begin(), connection->jobs.end(), id) == connection->jobs.end())
+      write_job(id, "api");
+  if (connection->all_jobs) {
+    (void)store_->ForEach(connection->id, Entity::kJob,
+                          [&](std::string_view id, const snapshot::StoredRecord&) {
+                            const std::string job(id);
+                            if (std::find(imported.begin(), imported.end(), job) == imported.end())
+                              write_job(job, "all");
+                            return true;
+                          });
+  }
+  w.EndArray();
+  w.EndObject();
+  return {request.method == "POST" ? 202 : 200, w.Take()};
+}
+
 void Service::Tick() {
   const auto now = std::chrono::system_clock::now();
-  for (auto& worker : workers_) worker->UpdateGauges(now);
+  {
+    std::lock_guard lock(workers_mu_);
+    for (auto& worker : workers_) worker->UpdateGauges(now);
+  }
   if (auto ping = publisher_->Ping(std::chrono::seconds(2)); ping) {
     status_.SetKafkaReachable(true);
   } else if (ping.error().message != "busy") {
@@ -90,8 +270,7 @@ void Service::Stop() {
   if (stopped_) return;
   stopped_ = true;
   stop_.Stop();
-  for (auto& t : threads_)
-    if (t.joinable()) t.join();
+  StopWorkers();
   if (ticker_.joinable()) ticker_.join();
   if (admin_) admin_->Stop();
   publisher_.reset();  // flushes the producer

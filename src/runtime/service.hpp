@@ -2,6 +2,7 @@
 // Wires one process together from a Config: snapshot store, Kafka (external or embedded),
 // publisher, metrics, the admin HTTP server and one worker thread per connection.
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -35,6 +36,9 @@ class Service {
   Result<void> Start();
   // Signals every worker to finish its page, joins them, flushes Kafka. Idempotent.
   void Stop();
+  // Applies a new configuration without a restart (SIGHUP, a changed file), whole or not at
+  // all: changes of kafka, snapshot.path or http.listen are refused (they need a restart).
+  Result<void> Reload(config::Config next);
 
   const std::string& bootstrap_servers() const { return bootstrap_; }
   int admin_port() const { return admin_ ? admin_->port() : 0; }
@@ -44,6 +48,9 @@ class Service {
 
  private:
   void Tick();
+  Result<void> StartWorkers(const std::vector<config::ConnectionConfig>& connections);
+  void StopWorkers();
+  telemetry::AdminReply JobsApi(const telemetry::AdminRequest& request);
 
   config::Config config_;
   ServiceOptions options_;
@@ -56,6 +63,10 @@ class Service {
   std::unique_ptr<Publisher> publisher_;
   std::unique_ptr<telemetry::AdminServer> admin_;
   std::vector<std::unique_ptr<connectors::StateStore>> source_states_;
+  std::mutex reload_mu_;                      // one reload at a time
+  std::mutex config_mu_;                      // config_.connections and admin token, read by admin requests
+  std::mutex workers_mu_;                     // workers_, threads_, workers_stop_
+  std::unique_ptr<StopSignal> workers_stop_;  // this generation of workers (a reload starts another)
   std::vector<std::unique_ptr<SyncWorker>> workers_;
   std::vector<std::thread> threads_;
   std::thread ticker_;

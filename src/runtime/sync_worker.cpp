@@ -25,6 +25,27 @@ std::string Lower(std::string_view s) {
   return out;
 }
 
+}  // namespace
+
+// ["a","b"] -> {a, b}; anything else -> {}.
+std::vector<std::string> DecodeStringArray(std::string_view json) {
+  std::vector<std::string> out;
+  size_t pos = json.find('[');
+  while (pos != std::string_view::npos) {
+    const size_t start = json.find('"', pos + 1);
+    if (start == std::string_view::npos) break;
+    size_t end = start + 1;
+    while (end < json.size() && !(json[end] == '"' && json[end - 1] != '\\')) ++end;
+    std::string value;
+    if (end < json.size() && DecodeJsonString(json.substr(start, end - start + 1), value))
+      out.push_back(value);
+    pos = end;
+  }
+  return out;
+}
+
+namespace {
+
 std::string FieldString(const std::map<std::string, std::string>& fields, const std::string& name) {
   auto it = fields.find(name);
   std::string out;
@@ -58,8 +79,23 @@ SyncWorker::SyncWorker(config::ConnectionConfig connection, connectors::SourcePt
   deps_.metrics.SyncLag(connection_.id).Set(0);
 }
 
+// Waits `d`, or less when Wake() is called (an admin request) — false when stopped meanwhile.
 bool SyncWorker::Sleep(milliseconds d) const {
-  return !deps_.stop.WaitFor(d);
+  const auto deadline = std::chrono::steady_clock::now() + d;
+  while (true) {
+    const auto left = std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left <= milliseconds::zero()) return true;
+    if (deps_.stop.WaitFor(std::min(left, milliseconds(200)))) return false;
+    if (wake_.exchange(false)) return true;
+  }
+}
+
+void SyncWorker::Wake() {
+  wake_.store(true);
+}
+
+std::string SyncWorker::ImportedJobsKey(const std::string& connection) {
+  return "selection/" + connection + "/imported";
 }
 
 void SyncWorker::CountError(const Error& error) {
@@ -67,6 +103,8 @@ void SyncWorker::CountError(const Error& error) {
 }
 
 bool SyncWorker::JobSelected(const Record& job) const {
+  // Imported through the admin API: selected whatever its state, department or location.
+  if (api_jobs_.count(job.id) > 0) return true;
   if (!job_filter_.empty() && job_filter_.count(job.id) == 0) return false;
   if (!connection_.job_departments.empty()) {
     const std::string department = Lower(FieldString(job.fields, "department"));
@@ -541,6 +579,11 @@ Result<CycleReport> SyncWorker::RunCycle() {
   selected_jobs_.clear();
   imported_jobs_.clear();
   cycle_started_ = std::chrono::system_clock::now();
+  // Jobs imported later through the admin API (stored with the snapshot, so they survive a
+  // restart): one JSON array of ids.
+  api_jobs_.clear();
+  if (auto stored = deps_.store.GetMeta(ImportedJobsKey(connection_.id)); stored && stored->has_value())
+    for (auto& id : DecodeStringArray(**stored)) api_jobs_.insert(std::move(id));
   for (Entity entity : source_->entities()) {
     if (auto synced = SyncEntity(entity, report); !synced) return synced.error();
   }

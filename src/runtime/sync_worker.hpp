@@ -4,6 +4,7 @@
 // commit the page's snapshot updates. After a complete listing, records missing from it are
 // deleted. A failed page stops the cycle with the snapshot still describing what Kafka has,
 // so the next cycle re-derives (and re-publishes, with the same ce_id) whatever was missed.
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -53,6 +54,9 @@ struct WorkerDeps {
   bool log_events = false;  // one log line per published event (sandbox mode)
 };
 
+// ["a","b"] -> {a, b} (the stored list of imported jobs); anything else -> {}.
+std::vector<std::string> DecodeStringArray(std::string_view json);
+
 class SyncWorker {
  public:
   SyncWorker(config::ConnectionConfig connection, connectors::SourcePtr source, WorkerDeps deps);
@@ -64,6 +68,10 @@ class SyncWorker {
   // Refreshes the lag and freshness gauges (called every second by the service).
   void UpdateGauges(SystemTime now);
   const std::string& id() const { return connection_.id; }
+  // Ends the current wait early: the next cycle starts now (e.g. after a job import).
+  void Wake();
+  // Snapshot metadata key of the jobs imported through the admin API (a JSON array of ids).
+  static std::string ImportedJobsKey(const std::string& connection);
 
  private:
   // Receives a streamed document's body: begin() before each attempt, chunk() per piece
@@ -110,6 +118,8 @@ class SyncWorker {
   TriggerStages triggers_;
   std::unordered_set<std::string> selected_jobs_;  // selected in the current cycle
   std::vector<std::string> imported_jobs_;         // entered the selection in the current cycle
+  std::set<std::string> api_jobs_;                 // imported through the admin API
+  mutable std::atomic<bool> wake_{false};
   SystemTime cycle_started_{};
   SystemTime listing_newest_{};  // newest updated_at committed in the current listing
   StageVocabulary vocabulary_;

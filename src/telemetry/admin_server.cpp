@@ -8,6 +8,10 @@ namespace ats::telemetry {
 
 AdminServer::AdminServer(Metrics& metrics, StatusBoard& status) : metrics_(metrics), status_(status) {}
 
+void AdminServer::Handle(const std::string& method, const std::string& pattern, AdminHandler handler) {
+  routes_.push_back({method, pattern, std::move(handler)});
+}
+
 AdminServer::~AdminServer() {
   Stop();
 }
@@ -44,6 +48,25 @@ Result<void> AdminServer::Start(const std::string& listen) {
   server_->Get("/status", [this](const httplib::Request&, httplib::Response& res) {
     res.set_content(status_.ToJson(std::chrono::system_clock::now()), "application/json");
   });
+
+  for (const auto& route : routes_) {
+    auto serve = [handler = route.handler, method = route.method](const httplib::Request& req,
+                                                                  httplib::Response& res) {
+      AdminRequest request;
+      request.method = method;
+      for (size_t i = 1; i < req.matches.size(); ++i) request.captures.push_back(req.matches[i].str());
+      request.body = req.body;
+      request.authorization = req.get_header_value("Authorization");
+      const AdminReply reply = handler(request);
+      res.status = reply.status;
+      res.set_content(reply.body, reply.content_type);
+    };
+    if (route.method == "POST") {
+      server_->Post(route.pattern, serve);
+    } else {
+      server_->Get(route.pattern, serve);
+    }
+  }
 
   if (port == 0) {
     port_ = server_->bind_to_any_port(host);

@@ -24,6 +24,11 @@ void StatusBoard::AddConnection(const std::string& id, const std::string& source
   c.source = source;
 }
 
+void StatusBoard::RemoveConnection(const std::string& id) {
+  std::lock_guard lock(mu_);
+  connections_.erase(id);
+}
+
 void StatusBoard::SetState(const std::string& id, ConnectionState state) {
   std::lock_guard lock(mu_);
   connections_[id].state = state;

@@ -36,6 +36,7 @@ struct ConnectionStatus {
 class StatusBoard {
  public:
   void AddConnection(const std::string& id, const std::string& source);
+  void RemoveConnection(const std::string& id);
   void SetState(const std::string& id, ConnectionState state);
   void CycleSucceeded(const std::string& id, SystemTime at, long long events, long long records,
                       long long dead_lettered);

@@ -1,0 +1,230 @@
+// Importing more jobs later without a restart: through the admin API and through a config
+// reload, with the running service, a Kafka cluster outside it, and its RocksDB snapshot.
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <map>
+#include <set>
+#include <thread>
+
+#include "kafka/consumer.hpp"
+#include "kafka/embedded_cluster.hpp"
+#include "runtime/service.hpp"
+#include "sim/workable_tenant.hpp"
+#include "support/test_support.hpp"
+
+namespace ats {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string StringField(const std::string& json, const std::string& name) {
+  const std::string needle = "\"" + name + "\":\"";
+  auto pos = json.find(needle);
+  if (pos == std::string::npos) return "";
+  pos += needle.size();
+  return json.substr(pos, json.find('"', pos) - pos);
+}
+
+template <typename Fn>
+bool Eventually(Fn fn, std::chrono::milliseconds limit = 30s) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (fn()) return true;
+    std::this_thread::sleep_for(100ms);
+  }
+  return fn();
+}
+
+class SyncOptionsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    sim::WorkableTenantOptions options;
+    options.jobs = 4;
+    options.candidates_per_job = 6;
+    options.rate_limit_requests = 0;
+    tenant_ = std::make_unique<sim::WorkableTenant>(options);
+    ASSERT_TRUE(tenant_->Start());
+    for (const auto& j : tenant_->jobs())
+      if (j.state == "published") published_.push_back(j.shortcode);
+    ASSERT_GE(published_.size(), 2u);
+    auto cluster = kafka::EmbeddedCluster::Start(1);
+    ASSERT_TRUE(cluster.ok());
+    cluster_ = std::move(cluster).value();
+    config::TopicsConfig topics;
+    for (const auto* t : {&topics.candidate_changed, &topics.job_imported, &topics.dead_letter})
+      ASSERT_TRUE(cluster_->CreateTopic(*t, 4, 1).ok());
+    auto consumer = kafka::Consumer::Create(cluster_->bootstrap_servers(),
+                                            {topics.candidate_changed, topics.job_imported});
+    ASSERT_TRUE(consumer.ok());
+    consumer_ = std::move(consumer).value();
+
+    config_.kafka.bootstrap_servers = cluster_->bootstrap_servers();
+    config_.snapshot.path = dir_.File("snapshot");
+    config_.http.listen = "127.0.0.1:0";
+    config_.http.admin_token = "admin-token-0123456789";
+    config::ConnectionConfig c;
+    c.id = "acme";
+    c.source = "workable";
+    c.poll_interval_s = 3600;  // only the first cycle and explicit wake-ups run
+    c.workable.subdomain = "sandbox";
+    c.workable.api_token = options.token;
+    c.workable.base_url = tenant_->base_url();
+    c.workable.allow_insecure_http = true;
+    c.workable.rate_limit = {0, 10};
+    c.all_jobs = false;
+    c.jobs = {published_[0]};
+    config_.connections.push_back(c);
+  }
+
+  // Events published since the last call: job ids imported, candidate id -> change.
+  void Read(std::set<std::string>& jobs, std::multimap<std::string, std::string>& candidates) {
+    auto drained = consumer_->Drain(1500ms, 30s);
+    ASSERT_TRUE(drained.ok());
+    for (const auto& m : *drained) {
+      if (m.headers.at("ce_type") == "com.ats-connector.job-imported.v1") {
+        jobs.insert(StringField(m.value, "job_id"));
+      } else {
+        candidates.emplace(StringField(m.value, "candidate_id"), StringField(m.value, "change"));
+      }
+    }
+  }
+
+  std::set<std::string> CandidatesOf(const std::string& job) const {
+    std::set<std::string> out;
+    for (const auto& c : tenant_->candidates())
+      if (c.job_shortcode == job) out.insert(c.id);
+    return out;
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<sim::WorkableTenant> tenant_;
+  std::vector<std::string> published_;
+  std::unique_ptr<kafka::EmbeddedCluster> cluster_;
+  std::unique_ptr<kafka::Consumer> consumer_;
+  config::Config config_;
+};
+
+TEST_F(SyncOptionsTest, AJobImportedThroughTheAdminApiIsBackfilledOnceAndSurvivesARestart) {
+  auto service = std::make_unique<runtime::Service>(config_);
+  ASSERT_TRUE(service->Start().ok());
+  httplib::Client http("127.0.0.1", service->admin_port());
+  ASSERT_TRUE(Eventually([&] {
+    auto r = http.Get("/readyz");
+    return r && r->status == 200;
+  }));
+  std::set<std::string> jobs;
+  std::multimap<std::string, std::string> candidates;
+  Read(jobs, candidates);
+  EXPECT_EQ(jobs, std::set<std::string>{published_[0]});
+  EXPECT_EQ(candidates.size(), CandidatesOf(published_[0]).size());
+
+  // Without the bearer token: refused.
+  const std::string body = R"({"job_ids": [")" + published_[1] + R"("]})";
+  auto anonymous = http.Post("/v1/connections/acme/jobs", body, "application/json");
+  ASSERT_TRUE(anonymous);
+  EXPECT_EQ(anonymous->status, 401);
+  httplib::Headers auth{{"Authorization", "Bearer " + config_.http.admin_token}};
+  auto bad = http.Post("/v1/connections/acme/jobs", auth, R"({"job_ids": "nope"})", "application/json");
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->status, 400);
+  auto imported = http.Post("/v1/connections/acme/jobs", auth, body, "application/json");
+  ASSERT_TRUE(imported);
+  EXPECT_EQ(imported->status, 202) << imported->body;
+
+  // The worker wakes up: one job-imported, and every candidate of that job as created.
+  jobs.clear();
+  candidates.clear();
+  ASSERT_TRUE(Eventually([&] {
+    Read(jobs, candidates);
+    return jobs.count(published_[1]) > 0 && candidates.size() >= CandidatesOf(published_[1]).size();
+  }));
+  EXPECT_EQ(jobs, std::set<std::string>{published_[1]});
+  std::set<std::string> backfilled;
+  for (const auto& [id, change] : candidates) {
+    EXPECT_EQ(change, "created");
+    EXPECT_TRUE(backfilled.insert(id).second) << "duplicate event for " << id;
+  }
+  EXPECT_EQ(backfilled, CandidatesOf(published_[1]));
+  auto listed = http.Get("/v1/connections/acme/jobs", auth);
+  ASSERT_TRUE(listed);
+  EXPECT_EQ(listed->status, 200);
+  EXPECT_NE(listed->body.find(R"({"job_id":")" + published_[1] + R"(","origin":"api","state":"imported"})"),
+            std::string::npos)
+      << listed->body;
+  service->Stop();
+  service.reset();
+
+  // Restart: the imported job is still selected (it is stored with the snapshot), and nothing
+  // is published twice.
+  service = std::make_unique<runtime::Service>(config_);
+  ASSERT_TRUE(service->Start().ok());
+  httplib::Client http2("127.0.0.1", service->admin_port());
+  ASSERT_TRUE(Eventually([&] {
+    auto r = http2.Get("/readyz");
+    return r && r->status == 200;
+  }));
+  jobs.clear();
+  candidates.clear();
+  Read(jobs, candidates);
+  EXPECT_TRUE(jobs.empty());
+  EXPECT_TRUE(candidates.empty());
+  // And its candidates keep flowing: a move in the imported job is published.
+  const std::string mover = *CandidatesOf(published_[1]).begin();
+  ASSERT_TRUE(tenant_->MoveCandidate(mover, "offer"));
+  auto again = http2.Post("/v1/connections/acme/jobs", auth, body, "application/json");  // wakes it
+  ASSERT_TRUE(again);
+  ASSERT_TRUE(Eventually([&] {
+    Read(jobs, candidates);
+    return candidates.count(mover) > 0;
+  }));
+  EXPECT_EQ(candidates.find(mover)->second, "updated");
+  service->Stop();
+}
+
+TEST_F(SyncOptionsTest, AReloadAddsAndRemovesJobsAndAnInvalidOneIsRefused) {
+  runtime::Service service(config_);
+  ASSERT_TRUE(service.Start().ok());
+  std::set<std::string> jobs;
+  std::multimap<std::string, std::string> candidates;
+  ASSERT_TRUE(Eventually([&] {
+    Read(jobs, candidates);
+    return jobs.count(published_[0]) > 0;
+  }));
+  candidates.clear();
+
+  // Swap the selection: job 1 in, job 0 out.
+  config::Config next = config_;
+  next.connections[0].jobs = {published_[1]};
+  ASSERT_TRUE(service.Reload(next).ok());
+  jobs.clear();
+  ASSERT_TRUE(Eventually([&] {
+    Read(jobs, candidates);
+    return jobs.count(published_[1]) > 0 && candidates.size() >= CandidatesOf(published_[1]).size();
+  }));
+  for (const auto& [id, change] : candidates) {
+    EXPECT_TRUE(CandidatesOf(published_[1]).count(id)) << "event for a candidate of another job: " << id;
+    EXPECT_EQ(change, "created");
+  }
+
+  // A job that left the selection stops its events (nothing is deleted downstream).
+  const std::string quiet = *CandidatesOf(published_[0]).begin();
+  ASSERT_TRUE(tenant_->MoveCandidate(quiet, "offer"));
+  ASSERT_TRUE(service.Reload(next).ok());  // same config: restarts the workers, a cycle runs now
+  jobs.clear();
+  candidates.clear();
+  Read(jobs, candidates);
+  EXPECT_EQ(candidates.count(quiet), 0u);
+  for (const auto& [id, change] : candidates) EXPECT_NE(change, "deleted") << id;
+
+  // Refused whole: a change that needs a restart.
+  config::Config moved = next;
+  moved.snapshot.path = dir_.File("elsewhere");
+  auto refused = service.Reload(moved);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message.find("snapshot.path"), std::string::npos);
+  service.Stop();
+}
+
+}  // namespace
+}  // namespace ats
