@@ -37,5 +37,30 @@ check 2 "unknown command 'frobnicate'" "$bin" frobnicate
 check 2 "validate needs --config" "$bin" validate
 check 2 "unknown option --confg" "$bin" run --confg x.yaml
 check 2 "--poll-interval-s must be" "$bin" sandbox --poll-interval-s -3
+# `check`: an endpoint of the wrong form is an Invalid API Endpoint (exit 1), an unreachable
+# API is reported as such (exit 1), and a bad config is still a config error (exit 2).
+cat > "$work/check_endpoint.yaml" <<YAML
+connections:
+  - id: acme-wd
+    source: workday
+    workday:
+      rest_endpoint: https://wd2-impl-services1.workday.com/api/acme
+      client_id: abc
+      client_secret_file: $work/token
+      refresh_token_file: $work/token
+      reports: [{url: "https://wd2-impl-services1.workday.com/ccx/service/customreport2/acme/ISU/R"}]
+YAML
+check 1 "Category: Invalid API Endpoint" "$bin" check --config "$work/check_endpoint.yaml"
+cat > "$work/check_unreachable.yaml" <<YAML
+connections:
+  - id: acme
+    source: workable
+    request_timeout_s: 2
+    workable: {subdomain: acme, api_token_file: $work/token, base_url: "http://127.0.0.1:1/spi/v3", allow_insecure_http: true}
+YAML
+check 1 "acme (workable): Status: Failed" "$bin" check --config "$work/check_unreachable.yaml"
+check 1 "Category: Unreachable" "$bin" check --config "$work/check_unreachable.yaml"
+check 2 "no connection with id 'nope'" "$bin" check --config "$work/check_unreachable.yaml" --connection nope
+check 2 "poll_interval_s" "$bin" check --config "$work/unknown_key.yaml"
 echo "$passed passed, $failed failed"
 [[ $failed == 0 ]]
