@@ -251,6 +251,31 @@ TEST_F(WorkdayPipelineTest, ConnectionCheckNamesEachFailureAndItsFix) {
   EXPECT_EQ(endpoint.category, "Invalid API Endpoint") << endpoint.reason;
 }
 
+
+TEST_F(WorkdayPipelineTest, EnteringATriggerStageAsksForFollowUpWithBothVocabularies) {
+  connection_.trigger_stages = {"Reference Check"};
+  OpenWorker();
+  ASSERT_TRUE(worker_->RunCycle().ok());
+  Consume();
+  std::string target;
+  for (const auto& a : tenant_->applications())
+    if (a.stage == "Interview" && a.status == "Active") target = a.application_id;
+  ASSERT_FALSE(target.empty());
+  ASSERT_TRUE(tenant_->MoveApplication(target, "Reference Check"));
+  ASSERT_TRUE(worker_->RunCycle().ok());
+  auto messages = Consume();
+  ASSERT_EQ(messages.size(), 1u);
+  const std::string& v = messages[0].value;
+  EXPECT_NE(v.find(R"("follow_up":true)"), std::string::npos) << v;
+  EXPECT_NE(v.find(R"("stage":{"source":"Reference Check","source_kind":"Active","canonical":"Reference Check"})"),
+            std::string::npos)
+      << v;
+  EXPECT_NE(v.find(R"("previous_stage":{"source":"Interview","source_kind":"Active","canonical":"Interview"})"),
+            std::string::npos)
+      << v;
+  EXPECT_EQ(testing::ValidateAgainstSchemas({{messages[0].headers.at("ce_type"), v}}), "");
+}
+
 TEST(WorkableCheckTest, ActiveTokenErrorsPermissionsAndEndpoint) {
   sim::WorkableTenantOptions options;
   options.rate_limit_requests = 0;
