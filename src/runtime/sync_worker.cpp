@@ -294,7 +294,7 @@ Result<void> SyncWorker::PublishAndCommit(std::vector<Message>& messages, snapsh
 }
 
 Result<void> SyncWorker::ProcessPage(Entity entity, const connectors::Page& page,
-                                     std::unordered_set<std::string>& seen, CycleReport& report) {
+                                     SeenIds& seen, CycleReport& report) {
   const events::Context ctx{connection_.id, std::string(source_->name()), std::chrono::system_clock::now()};
   std::vector<Message> messages;
   snapshot::Batch batch;
@@ -303,7 +303,7 @@ Result<void> SyncWorker::ProcessPage(Entity entity, const connectors::Page& page
   std::vector<std::string> trail;  // sandbox mode: what each event says, logged once acknowledged
 
   for (const auto& record : page.records) {
-    seen.insert(record.id);
+    seen.Add(record.id);
     if (!record.updated_at.empty())
       if (auto t = ParseRfc3339(record.updated_at); t && *t > newest) newest = *t;
     // (listing_newest_ below is advanced only once the page is committed)
@@ -394,12 +394,12 @@ Result<void> SyncWorker::ProcessPage(Entity entity, const connectors::Page& page
   return Ok();
 }
 
-Result<void> SyncWorker::ReconcileDeletions(Entity entity, const std::unordered_set<std::string>& seen,
+Result<void> SyncWorker::ReconcileDeletions(Entity entity, const SeenIds& seen,
                                             CycleReport& report) {
   std::vector<std::pair<std::string, snapshot::StoredRecord>> gone;
   auto visited = deps_.store.ForEach(connection_.id, entity,
                                      [&](std::string_view id, const snapshot::StoredRecord& stored) {
-                                       if (seen.count(std::string(id)) == 0) gone.emplace_back(id, stored);
+                                       if (!seen.Contains(id)) gone.emplace_back(id, stored);
                                        return true;
                                      });
   if (!visited) {
@@ -439,7 +439,7 @@ Result<void> SyncWorker::ReconcileDeletions(Entity entity, const std::unordered_
 // A listing made of whole documents (Workday reports): each is parsed while it downloads and
 // processed in batches, so memory stays bounded by the batch, not by the document.
 Result<void> SyncWorker::SyncStreamedEntity(Entity entity, CycleReport& report) {
-  std::unordered_set<std::string> seen;
+  SeenIds seen;
   std::optional<std::string> cursor;
   do {
     if (deps_.stop.stopped())
@@ -485,7 +485,7 @@ Result<void> SyncWorker::SyncStreamedEntity(Entity entity, CycleReport& report) 
 
 // Every page of one listing, from `first` on, following the source's cursors.
 Result<void> SyncWorker::ListPages(Entity entity, Result<http::Request> first,
-                                   std::unordered_set<std::string>& seen, CycleReport& report) {
+                                   SeenIds& seen, CycleReport& report) {
   std::set<std::string> visited_cursors;
   auto page = FetchPage(entity, std::move(first), report);
   while (true) {
@@ -544,7 +544,7 @@ Result<void> SyncWorker::CommitCursor(Entity entity, bool full_listing,
 Result<void> SyncWorker::SyncEntity(Entity entity, CycleReport& report) {
   if (source_->Streamed(entity)) return SyncStreamedEntity(entity, report);
   listing_newest_ = SystemTime{};
-  std::unordered_set<std::string> seen;
+  SeenIds seen;
   if (UseIncremental(entity)) {
     // Changed since the cursor, minus an overlap: records sharing the cursor's timestamp (or
     // written late by the source) are listed again and the diff drops the repeats.
