@@ -11,10 +11,21 @@ build_pkgs=(
   libcpp-httplib-dev librocksdb-dev libyaml-cpp-dev libssl-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-jsonschema kcat
+  # Deployment checks (tests/deploy): kubectl's built-in kustomize for deploy/kubernetes; Go,
+  # sprig and yaml.v2 to render the Helm chart with Helm's template engine (no helm binary in
+  # Debian 12); prometheus + promtool for the scrape, rules and rule unit tests; python3-yaml
+  # for the structural checks of the rendered objects.
+  kubernetes-client golang-go golang-github-masterminds-sprig-dev golang-gopkg-yaml.v2-dev
+  prometheus python3-yaml
 )
+# The runtime image (deploy/Dockerfile): ca-certificates plus the package of each shared library
+# the binary links (readelf -d: NEEDED). RocksDB is linked statically, so its compression
+# libraries appear instead of librocksdb. tests/deploy (deploy.image_runtime) keeps this list
+# and the binary in step.
 runtime_pkgs=(
   ca-certificates librdkafka1 libsimdjson14 libprometheus-cpp-core1.0 libcurl4
-  librocksdb7.8 libyaml-cpp0.7 libssl3 libcpp-httplib0.11
+  libyaml-cpp0.7 libssl3 libcpp-httplib0.11
+  libsnappy1v5 liblz4-1 libzstd1 libbz2-1.0 zlib1g
 )
 
 pkgs=("${build_pkgs[@]}")
@@ -22,6 +33,9 @@ pkgs=("${build_pkgs[@]}")
 
 missing=()
 for p in "${pkgs[@]}"; do
+  # Any kubectl with its built-in kustomize will do: some images ship one from another package
+  # (e.g. the Cloud SDK's `kubectl`) that conflicts with Debian's kubernetes-client.
+  [[ $p == kubernetes-client ]] && kubectl kustomize --help >/dev/null 2>&1 && continue
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if ((${#missing[@]} == 0)); then
