@@ -1,7 +1,5 @@
 #include "connectors/workable/workable_source.hpp"
 
-#include "common/time.hpp"
-
 #include <simdjson.h>
 
 #include <algorithm>
@@ -9,6 +7,8 @@
 #include <cstring>
 
 #include "common/json_writer.hpp"
+#include "common/time.hpp"
+#include "connectors/json_values.hpp"
 
 namespace ats::connectors {
 namespace {
@@ -30,24 +30,23 @@ struct KeptField {
 
 // Candidate fields kept besides `id` and `job` (handled on their own).
 constexpr KeptField kCandidateFields[] = {
-    {"name", Kind::kString},         {"firstname", Kind::kString},
-    {"lastname", Kind::kString},     {"headline", Kind::kString},
-    {"email", Kind::kString},        {"phone", Kind::kString},
-    {"stage", Kind::kString},        {"stage_kind", Kind::kString},
-    {"disqualified", Kind::kBool},   {"disqualification_reason", Kind::kString},
-    {"withdrew", Kind::kBool},       {"hired_at", Kind::kString},
-    {"sourced", Kind::kBool},        {"profile_url", Kind::kString},
-    {"domain", Kind::kString},       {"created_at", Kind::kString},
+    {"name", Kind::kString},       {"firstname", Kind::kString},
+    {"lastname", Kind::kString},   {"headline", Kind::kString},
+    {"email", Kind::kString},      {"phone", Kind::kString},
+    {"stage", Kind::kString},      {"stage_kind", Kind::kString},
+    {"disqualified", Kind::kBool}, {"disqualification_reason", Kind::kString},
+    {"withdrew", Kind::kBool},     {"hired_at", Kind::kString},
+    {"sourced", Kind::kBool},      {"profile_url", Kind::kString},
+    {"domain", Kind::kString},     {"created_at", Kind::kString},
     {"updated_at", Kind::kString},
 };
 
 // Job fields kept besides `shortcode` (the record id, handled on its own).
 constexpr KeptField kJobFields[] = {
-    {"id", Kind::kString},         {"title", Kind::kString},     {"full_title", Kind::kString},
-    {"code", Kind::kString},       {"state", Kind::kString},     {"department", Kind::kString},
-    {"url", Kind::kString},        {"application_url", Kind::kString},
-    {"shortlink", Kind::kString},  {"location", Kind::kObject},  {"created_at", Kind::kString},
-    {"updated_at", Kind::kString},
+    {"id", Kind::kString},       {"title", Kind::kString},           {"full_title", Kind::kString},
+    {"code", Kind::kString},     {"state", Kind::kString},           {"department", Kind::kString},
+    {"url", Kind::kString},      {"application_url", Kind::kString}, {"shortlink", Kind::kString},
+    {"location", Kind::kObject}, {"created_at", Kind::kString},      {"updated_at", Kind::kString},
 };
 
 template <size_t N>
@@ -56,25 +55,6 @@ const KeptField* FindKept(const KeptField (&fields)[N], std::string_view name) {
     if (f.name == name) return &f;
   }
   return nullptr;
-}
-
-std::string_view Trim(std::string_view s) {
-  const auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
-  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
-  return s;
-}
-
-std::string_view TypeName(ondemand::json_type type) {
-  switch (type) {
-    case ondemand::json_type::array: return "array";
-    case ondemand::json_type::object: return "object";
-    case ondemand::json_type::number: return "number";
-    case ondemand::json_type::string: return "string";
-    case ondemand::json_type::boolean: return "boolean";
-    case ondemand::json_type::null: return "null";
-  }
-  return "unknown";
 }
 
 std::string_view KindName(Kind kind) {
@@ -93,112 +73,6 @@ std::string Invalid(std::string_view name, error_code e) {
 std::string WrongType(std::string_view name, std::string_view expected, ondemand::json_type got) {
   return "field '" + std::string(name) + "' must be " + std::string(expected) + ", got " +
          std::string(TypeName(got));
-}
-
-// JSON number grammar: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
-bool IsJsonNumber(std::string_view s) {
-  size_t i = 0;
-  const auto digits = [&] {
-    const size_t start = i;
-    while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
-    return i > start;
-  };
-  if (i < s.size() && s[i] == '-') ++i;
-  if (i < s.size() && s[i] == '0') {
-    ++i;
-  } else if (!digits()) {
-    return false;
-  }
-  if (i < s.size() && s[i] == '.') {
-    ++i;
-    if (!digits()) return false;
-  }
-  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
-    ++i;
-    if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
-    if (!digits()) return false;
-  }
-  return i == s.size();
-}
-
-// A string value's JSON text as written, when that is already the canonical form (no escapes,
-// no control bytes): it can be kept without unescaping and re-escaping. Most values qualify.
-std::optional<std::string_view> CanonicalStringToken(ondemand::value& v) {
-  const std::string_view raw = Trim(v.raw_json_token());
-  if (raw.size() < 2 || raw.front() != '"' || raw.back() != '"') return std::nullopt;
-  for (char ch : raw.substr(1, raw.size() - 2)) {
-    if (ch == '\\' || ch == '"' || static_cast<unsigned char>(ch) < 0x20) return std::nullopt;
-  }
-  return raw;
-}
-
-// Appends `v` as compact JSON: strings re-escaped canonically, numbers as written, object keys
-// in source order. Validates every scalar on the way.
-error_code AppendCompact(ondemand::value v, std::string& out) {
-  ondemand::json_type type;
-  if (auto e = v.type().get(type)) return e;
-  switch (type) {
-    case ondemand::json_type::object: {
-      ondemand::object obj;
-      if (auto e = v.get_object().get(obj)) return e;
-      out.push_back('{');
-      bool first = true;
-      for (auto field : obj) {
-        std::string_view key;
-        if (auto e = field.unescaped_key().get(key)) return e;
-        ondemand::value child;
-        if (auto e = field.value().get(child)) return e;
-        if (!first) out.push_back(',');
-        first = false;
-        AppendJsonString(out, key);
-        out.push_back(':');
-        if (auto e = AppendCompact(child, out)) return e;
-      }
-      out.push_back('}');
-      return simdjson::SUCCESS;
-    }
-    case ondemand::json_type::array: {
-      ondemand::array arr;
-      if (auto e = v.get_array().get(arr)) return e;
-      out.push_back('[');
-      bool first = true;
-      for (auto element : arr) {
-        ondemand::value child;
-        if (auto e = element.get(child)) return e;
-        if (!first) out.push_back(',');
-        first = false;
-        if (auto e = AppendCompact(child, out)) return e;
-      }
-      out.push_back(']');
-      return simdjson::SUCCESS;
-    }
-    case ondemand::json_type::string: {
-      std::string_view s;
-      if (auto e = v.get_string().get(s)) return e;
-      AppendJsonString(out, s);
-      return simdjson::SUCCESS;
-    }
-    case ondemand::json_type::number: {
-      const std::string_view raw = Trim(v.raw_json_token());
-      if (!IsJsonNumber(raw)) return simdjson::NUMBER_ERROR;
-      out.append(raw);
-      return simdjson::SUCCESS;
-    }
-    case ondemand::json_type::boolean: {
-      bool b = false;
-      if (auto e = v.get_bool().get(b)) return e;
-      out.append(b ? "true" : "false");
-      return simdjson::SUCCESS;
-    }
-    case ondemand::json_type::null: {
-      bool is_null = false;
-      if (auto e = v.is_null().get(is_null)) return e;
-      if (!is_null) return simdjson::N_ATOM_ERROR;
-      out.append("null");
-      return simdjson::SUCCESS;
-    }
-  }
-  return simdjson::INCORRECT_TYPE;
 }
 
 // Reads a kept field of `kind` (or null) as compact JSON into `out`; a string's plain value
@@ -358,7 +232,7 @@ error_code NormaliseElement(Entity entity, ondemand::value& v, Page& page) {
     } else {
       raw = v.raw_json_token();
     }
-    page.rejected.push_back({entity, std::string(Trim(raw)),
+    page.rejected.push_back({entity, std::string(TrimJson(raw)),
                              "record is not a JSON object, got " + std::string(TypeName(type))});
     return simdjson::SUCCESS;
   }
@@ -375,13 +249,13 @@ error_code NormaliseElement(Entity entity, ondemand::value& v, Page& page) {
   if (auto e = obj.reset().error()) return e;
   std::string_view raw;
   if (auto e = obj.raw_json().get(raw)) return e;
-  page.rejected.push_back({entity, std::string(Trim(raw)), std::move(reason)});
+  page.rejected.push_back({entity, std::string(TrimJson(raw)), std::move(reason)});
   return simdjson::SUCCESS;
 }
 
 std::optional<long long> ParseCount(const std::string* text) {
   if (text == nullptr) return std::nullopt;
-  const std::string_view s = Trim(*text);
+  const std::string_view s = TrimJson(*text);
   long long value = 0;
   const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
   if (s.empty() || ec != std::errc() || end != s.data() + s.size() || value < 0) return std::nullopt;
@@ -423,14 +297,16 @@ Result<std::unique_ptr<WorkableSource>> WorkableSource::Create(const config::Con
   // The URL is not quoted: a malformed one might carry credentials (user:pass@host).
   if (!base || base->path_and_query.find('?') != std::string::npos) {
     return Error::Permanent(ErrorCategory::kConfig,
-                            where + "the Workable base URL is not an absolute http(s) URL without "
-                                    "credentials or query: check workable.subdomain / workable.base_url");
+                            where +
+                                "the Workable base URL is not an absolute http(s) URL without "
+                                "credentials or query: check workable.subdomain / workable.base_url");
   }
   if (base->scheme == "http" && !w.allow_insecure_http) {
     return Error::Permanent(ErrorCategory::kConfig,
-                            where + "workable.base_url uses plain http, which would send the API token "
-                                    "unencrypted: use https, or set workable.allow_insecure_http: true "
-                                    "(local simulators only)");
+                            where +
+                                "workable.base_url uses plain http, which would send the API token "
+                                "unencrypted: use https, or set workable.allow_insecure_http: true "
+                                "(local simulators only)");
   }
   if (w.api_token.empty()) {
     return Error::Permanent(ErrorCategory::kConfig,
@@ -444,8 +320,8 @@ Result<std::unique_ptr<WorkableSource>> WorkableSource::Create(const config::Con
   return source;
 }
 
-WorkableSource::WorkableSource(std::string token, std::string base_url, http::Url base,
-                               int page_size, std::chrono::milliseconds timeout)
+WorkableSource::WorkableSource(std::string token, std::string base_url, http::Url base, int page_size,
+                               std::chrono::milliseconds timeout)
     : token_(std::move(token)),
       base_url_(std::move(base_url)),
       base_(std::move(base)),
@@ -477,8 +353,7 @@ Result<http::Request> WorkableSource::BuildQueryRequest(Entity entity, const Lis
   return request;
 }
 
-Result<http::Request> WorkableSource::BuildRequest(Entity entity,
-                                                   const std::optional<std::string>& cursor) {
+Result<http::Request> WorkableSource::BuildRequest(Entity entity, const std::optional<std::string>& cursor) {
   http::Request request;
   request.method = "GET";
   if (cursor) {
@@ -489,8 +364,8 @@ Result<http::Request> WorkableSource::BuildRequest(Entity entity,
                               "token there");
     }
     if (!http::SameOrigin(*next, base_)) {
-      return Error::Permanent(ErrorCategory::kUnsafeUrl, "paging.next points at " + Origin(*next) +
-                                                             ", not " + Origin(base_) +
+      return Error::Permanent(ErrorCategory::kUnsafeUrl, "paging.next points at " + Origin(*next) + ", not " +
+                                                             Origin(base_) +
                                                              "; refusing to send the API token there");
     }
     // Verbatim: Workable's next URL already carries limit, since_id and any filter.
@@ -663,15 +538,15 @@ Error WorkableSource::ClassifyError(const http::Response& response) {
       if (const auto target = http::ParseUrl(*location)) message += " to " + Origin(*target);
     }
     return Error::Permanent(ErrorCategory::kBadResponse,
-                            message + "; redirects are not followed so the API token never leaves "
-                                      "the configured host: check workable.subdomain / base_url");
+                            message +
+                                "; redirects are not followed so the API token never leaves "
+                                "the configured host: check workable.subdomain / base_url");
   }
   if (status >= 400 && status <= 499) {
     return Error::Permanent(ErrorCategory::kBadResponse,
                             with_said("Workable rejected the request (HTTP " + code + ")", ""));
   }
-  return Error::Permanent(ErrorCategory::kBadResponse,
-                          "unexpected HTTP status " + code + " from Workable");
+  return Error::Permanent(ErrorCategory::kBadResponse, "unexpected HTTP status " + code + " from Workable");
 }
 
 RateLimitInfo WorkableSource::ParseRateLimit(const http::Response& response) {

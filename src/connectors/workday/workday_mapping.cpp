@@ -5,44 +5,12 @@
 #include <optional>
 
 #include "common/json_writer.hpp"
+#include "connectors/json_values.hpp"
 
 namespace ats::connectors::workday {
 namespace {
 
 using simdjson::error_code;
-
-std::string_view Trim(std::string_view s) {
-  const auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
-  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
-  return s;
-}
-
-// JSON number grammar: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
-bool IsJsonNumber(std::string_view s) {
-  size_t i = 0;
-  const auto digits = [&] {
-    const size_t start = i;
-    while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
-    return i > start;
-  };
-  if (i < s.size() && s[i] == '-') ++i;
-  if (i < s.size() && s[i] == '0') {
-    ++i;
-  } else if (!digits()) {
-    return false;
-  }
-  if (i < s.size() && s[i] == '.') {
-    ++i;
-    if (!digits()) return false;
-  }
-  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
-    ++i;
-    if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
-    if (!digits()) return false;
-  }
-  return i == s.size();
-}
 
 // AppendJsonString, with a bulk copy for the common case of text that needs no escaping.
 void AppendQuoted(std::string& out, std::string_view s) {
@@ -63,17 +31,6 @@ std::string Quoted(std::string_view s) {
   out.reserve(s.size() + 2);
   AppendQuoted(out, s);
   return out;
-}
-
-// A string value's JSON text as written when it is already canonical (no escapes, no control
-// bytes), so it can be kept without unescaping and re-escaping. Most values qualify.
-std::optional<std::string_view> CanonicalStringToken(ondemand::value& v) {
-  const std::string_view raw = Trim(v.raw_json_token());
-  if (raw.size() < 2 || raw.front() != '"' || raw.back() != '"') return std::nullopt;
-  for (char ch : raw.substr(1, raw.size() - 2)) {
-    if (ch == '\\' || ch == '"' || static_cast<unsigned char>(ch) < 0x20) return std::nullopt;
-  }
-  return raw;
 }
 
 // One value read once: its compact JSON, its type, and for strings and numbers the plain text.
@@ -133,7 +90,7 @@ error_code ReadValue(ondemand::value v, Read& out, std::string* id_of_object) {
       return simdjson::SUCCESS;
     }
     case ondemand::json_type::number: {
-      const std::string_view raw = Trim(v.raw_json_token());
+      const std::string_view raw = TrimJson(v.raw_json_token());
       if (!IsJsonNumber(raw)) return simdjson::NUMBER_ERROR;
       out.json.assign(raw);
       out.plain.assign(raw);
@@ -170,71 +127,6 @@ std::string Quote(std::string_view s) {
 }
 
 }  // namespace
-
-std::string_view TypeName(ondemand::json_type type) {
-  switch (type) {
-    case ondemand::json_type::array: return "array";
-    case ondemand::json_type::object: return "object";
-    case ondemand::json_type::number: return "number";
-    case ondemand::json_type::string: return "string";
-    case ondemand::json_type::boolean: return "boolean";
-    case ondemand::json_type::null: return "null";
-  }
-  return "unknown";
-}
-
-error_code AppendCompact(ondemand::value v, std::string& out) {
-  ondemand::json_type type;
-  if (auto e = v.type().get(type)) return e;
-  switch (type) {
-    case ondemand::json_type::object: return AppendObject(v, out, nullptr);
-    case ondemand::json_type::array: {
-      ondemand::array arr;
-      if (auto e = v.get_array().get(arr)) return e;
-      out.push_back('[');
-      bool first = true;
-      for (auto element : arr) {
-        ondemand::value child;
-        if (auto e = element.get(child)) return e;
-        if (!first) out.push_back(',');
-        first = false;
-        if (auto e = AppendCompact(child, out)) return e;
-      }
-      out.push_back(']');
-      return simdjson::SUCCESS;
-    }
-    case ondemand::json_type::string: {
-      if (const auto token = CanonicalStringToken(v)) {
-        out.append(*token);
-        return simdjson::SUCCESS;
-      }
-      std::string_view s;
-      if (auto e = v.get_string().get(s)) return e;
-      AppendJsonString(out, s);
-      return simdjson::SUCCESS;
-    }
-    case ondemand::json_type::number: {
-      const std::string_view raw = Trim(v.raw_json_token());
-      if (!IsJsonNumber(raw)) return simdjson::NUMBER_ERROR;
-      out.append(raw);
-      return simdjson::SUCCESS;
-    }
-    case ondemand::json_type::boolean: {
-      bool b = false;
-      if (auto e = v.get_bool().get(b)) return e;
-      out.append(b ? "true" : "false");
-      return simdjson::SUCCESS;
-    }
-    case ondemand::json_type::null: {
-      bool is_null = false;
-      if (auto e = v.is_null().get(is_null)) return e;
-      if (!is_null) return simdjson::N_ATOM_ERROR;
-      out.append("null");
-      return simdjson::SUCCESS;
-    }
-  }
-  return simdjson::INCORRECT_TYPE;
-}
 
 MapOutcome MapReportEntry(ondemand::object& entry, const config::WorkdayColumns& columns, Record& out) {
   const std::array<const std::string*, kSlots> column_of = {

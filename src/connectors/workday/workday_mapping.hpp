@@ -9,6 +9,7 @@
 
 #include "common/record.hpp"
 #include "config/config.hpp"
+#include "connectors/json_values.hpp"
 
 namespace ats::connectors::workday {
 
@@ -48,10 +49,8 @@ MapOutcome MapReportEntry(ondemand::object& entry, const config::WorkdayColumns&
 // A posting without a non-empty `id` is rejected.
 MapOutcome MapJobPosting(ondemand::object& posting, Record& out);
 
-// Appends `v` as compact JSON (strings re-escaped canonically, numbers as written, object keys
-// in source order), validating every scalar on the way.
-simdjson::error_code AppendCompact(ondemand::value v, std::string& out);
-
-std::string_view TypeName(ondemand::json_type type);
+// Shared with the other sources (connectors/json_values.hpp).
+using connectors::AppendCompact;
+using connectors::TypeName;
 
 }  // namespace ats::connectors::workday
