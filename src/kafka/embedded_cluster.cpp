@@ -4,6 +4,8 @@
 #include <librdkafka/rdkafka_mock.h>
 
 #include <array>
+#include <optional>
+#include <string_view>
 
 #include "kafka/rdkafka_util.hpp"
 
@@ -15,6 +17,22 @@ rd_kafka_t* Handle(void* rk) {
 }
 rd_kafka_mock_cluster_t* Mock(void* mcluster) {
   return static_cast<rd_kafka_mock_cluster_t*>(mcluster);
+}
+
+// "NOT_LEADER_FOR_PARTITION" (or "RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION") -> its code.
+std::optional<rd_kafka_resp_err_t> ErrorByName(std::string name) {
+  constexpr std::string_view kPrefix = "RD_KAFKA_RESP_ERR_";
+  if (name.rfind(kPrefix, 0) == 0) name.erase(0, kPrefix.size());
+  const rd_kafka_err_desc* descs = nullptr;
+  size_t count = 0;
+  rd_kafka_get_err_descs(&descs, &count);
+  for (size_t i = 0; i < count; ++i)
+    if (descs[i].name != nullptr && name == descs[i].name) return descs[i].code;
+  return std::nullopt;
+}
+
+Error MockError(const std::string& what, rd_kafka_resp_err_t err) {
+  return Error::Permanent(ErrorCategory::kKafka, "embedded kafka: cannot " + what + ": " + rd_kafka_err2str(err));
 }
 
 }  // namespace
@@ -93,6 +111,38 @@ Result<void> EmbeddedCluster::SetBrokerUp(int broker_id) {
         ErrorCategory::kKafka,
         "embedded kafka: cannot bring broker " + std::to_string(broker_id) + " up: " + rd_kafka_err2str(err));
   }
+  return Ok();
+}
+
+Result<void> EmbeddedCluster::PushRequestErrors(int16_t api_key, const std::vector<std::string>& errors) {
+  std::vector<rd_kafka_resp_err_t> codes;
+  for (const auto& name : errors) {
+    const auto code = ErrorByName(name);
+    if (!code) {
+      return Error::Permanent(ErrorCategory::kConfig, "embedded kafka: unknown error name '" + name + "'");
+    }
+    codes.push_back(*code);
+  }
+  if (!codes.empty())
+    rd_kafka_mock_push_request_errors_array(Mock(mcluster_), api_key, codes.size(), codes.data());
+  return Ok();
+}
+
+Result<void> EmbeddedCluster::SetPartitionLeader(const std::string& topic, int partition, int broker_id) {
+  const rd_kafka_resp_err_t err =
+      rd_kafka_mock_partition_set_leader(Mock(mcluster_), topic.c_str(), partition, broker_id);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return MockError("move the leader of " + topic + "/" + std::to_string(partition) + " to broker " +
+                         std::to_string(broker_id),
+                     err);
+  }
+  return Ok();
+}
+
+Result<void> EmbeddedCluster::SetBrokerRtt(int broker_id, int rtt_ms) {
+  const rd_kafka_resp_err_t err = rd_kafka_mock_broker_set_rtt(Mock(mcluster_), broker_id, rtt_ms);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
+    return MockError("set the rtt of broker " + std::to_string(broker_id), err);
   return Ok();
 }
 
