@@ -3,12 +3,17 @@
 // endpoints and writes a ready-to-run connector config.
 #include <signal.h>
 
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <fstream>
 #include <iostream>
 #include <memory>
 #include <string>
 
+#include "common/json_writer.hpp"
 #include "sim/workable_tenant.hpp"
 #include "sim/workday_tenant.hpp"
 
@@ -27,9 +32,22 @@ Options:
   --workable-rate-limit N      requests per 10 s (0 = off)                            [10]
   --workday-postings N         job postings of the Workday tenant (0 = no Workday)    [8]
   --workday-applications N     rows of the Workday candidates report                  [100]
+  --workable-seed N            data set and mutation seed of the Workable tenant       [42]
+  --mutate-every-ms N          apply random changes to the Workable tenant every N ms (0 = never) [0]
+  --mutations N                changes applied each time                              [1]
+  --truth-out FILE             ground truth of the Workable tenant, written as JSON on SIGUSR1
+                               (which also stops the changes) and at exit; see below
+  --kafka-bootstrap ADDR       kafka.bootstrap_servers written into the config        [embedded]
   --snapshot PATH              snapshot.path written into the config        [./ats-sim-snapshot]
   --http-listen HOST:PORT      http.listen written into the config          [127.0.0.1:8080]
   --config-out FILE            where to write the config                    [./ats-sim.yaml]
+
+Ground truth (--truth-out), for checking what reached Kafka against the tenant:
+  {"jobs":[{"shortcode","state","updated_at"}...],
+   "candidates":[{"id","job_shortcode","stage","stage_kind","disqualified","updated_at","deleted"}...]}
+Deleted candidates are listed with "deleted": true. SIGUSR1 freezes the tenant (no more
+changes) and then writes the file (whole, by rename), so a connector that syncs after it sees
+exactly that state; the line "Ground truth written: FILE" follows on stdout.
 )HELP";
 
 long Arg(int argc, char** argv, const std::string& name, long def) {
@@ -43,6 +61,38 @@ std::string Arg(int argc, char** argv, const std::string& name, const std::strin
   return def;
 }
 
+void WriteCandidate(ats::JsonWriter& w, const ats::sim::SimCandidate& c, bool deleted) {
+  w.BeginObject()
+      .Key("id").String(c.id)
+      .Key("job_shortcode").String(c.job_shortcode)
+      .Key("stage").String(c.stage)
+      .Key("stage_kind").String(c.stage_kind)
+      .Key("disqualified").Bool(c.disqualified)
+      .Key("updated_at").String(c.updated_at)
+      .Key("deleted").Bool(deleted)
+      .EndObject();
+}
+
+// Writes the tenant's ground truth to `path` (via a temporary file and a rename).
+bool WriteTruth(const ats::sim::WorkableTenant& tenant, const std::string& path) {
+  ats::JsonWriter w;
+  w.BeginObject().Key("jobs").BeginArray();
+  for (const auto& j : tenant.jobs())
+    w.BeginObject().Key("shortcode").String(j.shortcode).Key("state").String(j.state).Key("updated_at")
+        .String(j.updated_at).EndObject();
+  w.EndArray().Key("candidates").BeginArray();
+  for (const auto& c : tenant.candidates()) WriteCandidate(w, c, false);
+  for (const auto& c : tenant.deleted_candidates()) WriteCandidate(w, c, true);
+  w.EndArray().EndObject();
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp);
+    out << w.Take() << "\n";
+    if (!out) return false;
+  }
+  return std::rename(tmp.c_str(), path.c_str()) == 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -52,7 +102,9 @@ int main(int argc, char** argv) {
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGUSR1);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  signal(SIGPIPE, SIG_IGN);  // a client that hangs up must not end the simulator
 
   std::string config = "log_level: info\nconnections:\n";
   std::unique_ptr<ats::sim::WorkableTenant> workable;
@@ -62,6 +114,7 @@ int main(int argc, char** argv) {
     o.jobs = static_cast<int>(jobs);
     o.candidates_per_job = static_cast<int>(Arg(argc, argv, "workable-candidates", 20L));
     o.rate_limit_requests = static_cast<int>(Arg(argc, argv, "workable-rate-limit", 10L));
+    o.seed = static_cast<uint64_t>(Arg(argc, argv, "workable-seed", 42L));
     workable = std::make_unique<ats::sim::WorkableTenant>(o);
     if (!workable->Start()) return std::cerr << "ats-sim: cannot start the Workable tenant\n", 1;
     std::cout << "Workable tenant: " << workable->base_url() << "\n";
@@ -83,13 +136,47 @@ int main(int argc, char** argv) {
               "\n      allow_insecure_http: true\n      rate_limit: {requests: 1000, per_s: 1}\n"
               "      reports:\n        - url: " + workday->report_url() + "\n";
   }
-  config += "kafka:\n  bootstrap_servers: embedded\nsnapshot:\n  path: " +
+  config += "kafka:\n  bootstrap_servers: " + Arg(argc, argv, "kafka-bootstrap", std::string("embedded")) +
+            "\nsnapshot:\n  path: " +
             Arg(argc, argv, "snapshot", std::string("./ats-sim-snapshot")) + "\nhttp:\n  listen: " +
             Arg(argc, argv, "http-listen", std::string("127.0.0.1:8080")) + "\n";
   const std::string out = Arg(argc, argv, "config-out", std::string("./ats-sim.yaml"));
   std::ofstream(out) << config;
   std::cout << "Connector config: " << out << "\n" << std::flush;
-  int sig = 0;
-  sigwait(&set, &sig);
+
+  // Changes to the Workable tenant on a timer, until SIGUSR1 freezes it.
+  const long mutate_every_ms = Arg(argc, argv, "mutate-every-ms", 0L);
+  const int mutations = static_cast<int>(std::max(1L, Arg(argc, argv, "mutations", 1L)));
+  const std::string truth_out = Arg(argc, argv, "truth-out", std::string());
+  bool frozen = false;
+  long long applied = 0;
+  auto next_mutation = std::chrono::steady_clock::now() + std::chrono::milliseconds(mutate_every_ms);
+  while (true) {
+    int sig = 0;
+    if (workable && mutate_every_ms > 0 && !frozen) {
+      const auto now = std::chrono::steady_clock::now();
+      if (now >= next_mutation) {
+        applied += static_cast<long long>(workable->MutateRandom(mutations).size());
+        next_mutation = now + std::chrono::milliseconds(mutate_every_ms);
+      }
+      const auto wait = std::chrono::duration_cast<std::chrono::nanoseconds>(next_mutation - now);
+      timespec ts{static_cast<time_t>(wait.count() / 1000000000), static_cast<long>(wait.count() % 1000000000)};
+      sig = sigtimedwait(&set, nullptr, &ts);
+      if (sig < 0) continue;  // timer (EAGAIN) or EINTR
+    } else {
+      sigwait(&set, &sig);
+    }
+    if (sig == SIGUSR1) {
+      frozen = true;
+      if (workable && !truth_out.empty()) {
+        if (!WriteTruth(*workable, truth_out)) return std::cerr << "ats-sim: cannot write " << truth_out << "\n", 1;
+        std::cout << "Ground truth written: " << truth_out << " (" << applied << " changes applied)\n" << std::flush;
+      }
+      continue;
+    }
+    break;  // SIGINT / SIGTERM
+  }
+  if (workable && !truth_out.empty() && !WriteTruth(*workable, truth_out))
+    return std::cerr << "ats-sim: cannot write " << truth_out << "\n", 1;
   return 0;
 }

@@ -1,9 +1,15 @@
 #include "sim/sim_util.hpp"
 
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <charconv>
 #include <chrono>
+#include <filesystem>
 
 namespace ats::sim::detail {
 
@@ -56,6 +62,38 @@ void LoopbackServer::Stop() {
   server_->stop();
   if (thread_.joinable()) thread_.join();
   server_.reset();
+}
+
+bool ResetConnection(const httplib::Request& req) {
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd", ec)) {
+    int fd = -1;
+    const std::string name = entry.path().filename().string();
+    if (std::from_chars(name.data(), name.data() + name.size(), fd).ec != std::errc()) continue;
+    struct stat st {};
+    if (fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode)) continue;
+    sockaddr_storage local{}, peer{};
+    socklen_t local_len = sizeof(local), peer_len = sizeof(peer);
+    if (getsockname(fd, reinterpret_cast<sockaddr*>(&local), &local_len) != 0 ||
+        getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &peer_len) != 0)
+      continue;
+    const auto port_of = [](const sockaddr_storage& a) {
+      if (a.ss_family == AF_INET) return static_cast<int>(ntohs(reinterpret_cast<const sockaddr_in&>(a).sin_port));
+      if (a.ss_family == AF_INET6)
+        return static_cast<int>(ntohs(reinterpret_cast<const sockaddr_in6&>(a).sin6_port));
+      return -1;
+    };
+    if (port_of(local) != req.local_port || port_of(peer) != req.remote_port) continue;
+    const linger hard{1, 0};
+    setsockopt(fd, SOL_SOCKET, SO_LINGER, &hard, sizeof(hard));
+    const int placeholder = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (placeholder < 0) return false;
+    // Closes the socket (an RST, with linger 0) and puts /dev/null in its place, atomically.
+    const bool replaced = dup2(placeholder, fd) == fd;
+    close(placeholder);
+    return replaced;
+  }
+  return false;
 }
 
 std::string UrlHost(const std::string& h) {

@@ -44,6 +44,11 @@ class LoopbackServer {
   std::atomic<int> port_{0};
 };
 
+// Resets the TCP connection `req` arrived on (RST, no answer): the socket is found by its
+// addresses, set to linger 0 and replaced by /dev/null, so the server writes its answer nowhere
+// and closes the placeholder. False if the socket was not found.
+bool ResetConnection(const httplib::Request& req);
+
 // The host to put in URLs for a listen address: 127.0.0.1 for a wildcard, [v6] in brackets.
 std::string UrlHost(const std::string& listen_host);
 // "Tue, 03 Feb 2026 10:15:00 GMT"

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <charconv>
 #include <chrono>
+#include <condition_variable>
+#include <memory>
 #include <ctime>
 #include <string_view>
 #include <unordered_map>
@@ -18,6 +20,7 @@ namespace ats::sim {
 namespace {
 
 using detail::HttpDate;
+using detail::ResetConnection;
 using detail::PercentEncode;
 using detail::SplitPath;
 using SteadyClock = std::chrono::steady_clock;
@@ -76,8 +79,53 @@ int ParseLimit(const httplib::Request& req) {
 }
 
 bool IsCounted(Fault f) {
-  return f == Fault::kServerError || f == Fault::kRateLimitStorm || f == Fault::kInvalidJson ||
-         f == Fault::kForeignNextUrl;
+  return f != Fault::kNone && f != Fault::kUnauthorized && f != Fault::kForbidden && f != Fault::kNotFound;
+}
+
+// How an answer reaches the client.
+enum class Delivery {
+  kNormal,
+  kReset,     // TCP RST, no answer
+  kDelayed,   // after the fault delay
+  kDrip,      // the body in small pieces spread over the fault delay
+  kTruncate,  // half the announced body, then the connection closes
+};
+
+constexpr size_t kHugeFieldBytes = size_t{10} << 20;
+constexpr int kDripPieces = 64;
+
+// Damages the first candidate of a rendered listing (the body starts {"candidates":[{"id":...).
+// Returns false when the listing has no candidate to damage.
+bool DamageFirstCandidate(Fault fault, std::string& body) {
+  constexpr std::string_view kFirst = "{\"candidates\":[{";
+  if (!body.starts_with(kFirst)) return false;
+  const size_t end = body.find("},{", kFirst.size());  // end of the first record (approximate)
+  const auto replace_in_first = [&](std::string_view from, std::string_view to) {
+    const size_t at = body.find(from, kFirst.size());
+    if (at == std::string::npos || (end != std::string::npos && at > end)) return false;
+    body.replace(at, from.size(), to);
+    return true;
+  };
+  switch (fault) {
+    case Fault::kMissingField: return replace_in_first("\"id\":", "\"id_withheld\":");
+    case Fault::kWrongType:
+      return replace_in_first("\"disqualified\":false", "\"disqualified\":\"maybe\"") ||
+             replace_in_first("\"disqualified\":true", "\"disqualified\":\"maybe\"");
+    case Fault::kHugeField: {
+      const size_t at = body.find("\"headline\":\"", kFirst.size());
+      if (at == std::string::npos || (end != std::string::npos && at > end)) return false;
+      const size_t value = at + std::string_view("\"headline\":\"").size();
+      const size_t close = body.find('"', value);
+      if (close == std::string::npos) return false;
+      body.replace(value, close - value, std::string(kHugeFieldBytes, 'x'));
+      return true;
+    }
+    default: return false;
+  }
+}
+
+bool IsRecordFault(Fault f) {
+  return f == Fault::kMissingField || f == Fault::kWrongType || f == Fault::kHugeField;
 }
 
 }  // namespace
@@ -112,6 +160,9 @@ struct WorkableTenant::Impl {
   detail::TenantData data;
   Fault fault = Fault::kNone;
   int fault_left = 0;
+  std::chrono::milliseconds fault_delay{5000};
+  bool stopping = false;       // Stop() cuts delayed answers short
+  std::condition_variable stop_cv;
   bool rate_limit_headers;
   Stats stats;
   std::unordered_map<std::string, Window> windows;  // per Authorization value
@@ -167,19 +218,69 @@ struct WorkableTenant::Impl {
   }
 
   void Handle(const httplib::Request& req, httplib::Response& res) {
-    std::lock_guard lock(mu);
-    ++stats.requests;
-    ++stats.by_path[req.path];
     RateView rate;
-    Outcome out = Process(req, rate);
+    Outcome out;
+    Delivery delivery = Delivery::kNormal;
+    std::chrono::milliseconds delay{0};
+    bool headers = false;
+    {
+      std::unique_lock lock(mu);
+      ++stats.requests;
+      ++stats.by_path[req.path];
+      // Transport faults take the call, whatever it asks for.
+      const Fault current = fault;
+      if (current == Fault::kConnectionReset || current == Fault::kTimeout || current == Fault::kSlowDrip ||
+          current == Fault::kTruncatedBody) {
+        if (TakeFault()) {
+          delivery = current == Fault::kConnectionReset ? Delivery::kReset
+                     : current == Fault::kTimeout       ? Delivery::kDelayed
+                     : current == Fault::kSlowDrip      ? Delivery::kDrip
+                                                        : Delivery::kTruncate;
+        }
+      }
+      delay = fault_delay;
+      if (delivery != Delivery::kReset) out = Process(req, rate);
+      headers = rate_limit_headers;
+      if (delivery == Delivery::kDelayed) {
+        // The answer is ready; the client gives up first. Stop() ends the wait.
+        stop_cv.wait_for(lock, delay, [this] { return stopping; });
+      }
+    }
+    if (delivery == Delivery::kReset) {
+      ResetConnection(req);
+      res.status = 500;  // written to the placeholder, never seen
+      return;
+    }
     res.status = out.status;
     res.set_header("Date", HttpDate(std::time(nullptr)));
-    if (rate_limit_headers && rate.present) {
+    if (headers && rate.present) {
       if (rate.has_limit) res.set_header("X-Rate-Limit-Limit", std::to_string(rate.limit));
       res.set_header("X-Rate-Limit-Remaining", std::to_string(rate.remaining));
       res.set_header("X-Rate-Limit-Reset", std::to_string(rate.reset));
     }
-    res.set_content(out.body, kJsonContentType);
+    if (delivery == Delivery::kDrip) {
+      auto body = std::make_shared<std::string>(std::move(out.body));
+      const size_t piece = std::max<size_t>(1, (body->size() + kDripPieces - 1) / kDripPieces);
+      const auto pause = delay / kDripPieces;
+      res.set_content_provider(body->size(), kJsonContentType,
+                               [this, body, piece, pause](size_t offset, size_t length, httplib::DataSink& sink) {
+                                 {
+                                   std::unique_lock lock(mu);
+                                   if (stop_cv.wait_for(lock, pause, [this] { return stopping; })) return false;
+                                 }
+                                 return sink.write(body->data() + offset, std::min(piece, length));
+                               });
+    } else if (delivery == Delivery::kTruncate) {
+      auto body = std::make_shared<std::string>(std::move(out.body));
+      res.set_content_provider(body->size(), kJsonContentType,
+                               [body](size_t offset, size_t, httplib::DataSink& sink) {
+                                 const size_t half = body->size() / 2;
+                                 if (offset >= half) return false;  // closes the connection
+                                 return sink.write(body->data() + offset, half - offset);
+                               });
+    } else {
+      res.set_content(out.body, kJsonContentType);
+    }
   }
 
   Outcome Process(const httplib::Request& req, RateView& rate) {
@@ -217,6 +318,8 @@ struct WorkableTenant::Impl {
     Outcome out = Route(req);
     if (out.status == 200 && fault == Fault::kInvalidJson && TakeFault())
       out.body.resize(out.body.size() / 2);
+    if (out.status == 200 && IsRecordFault(fault) && fault_left > 0 && DamageFirstCandidate(fault, out.body))
+      TakeFault();
     return out;
   }
 
@@ -300,8 +403,19 @@ struct WorkableTenant::Impl {
     url.append(PercentEncode(value));
   }
 
-  std::string NextUrl(std::string_view resource, int limit, std::string_view since_id,
+  std::string NextUrl(const httplib::Request& req, std::string_view resource, int limit, std::string_view since_id,
                       const std::vector<std::pair<std::string_view, std::string>>& carried) {
+    // A page reached through paging.next (it has a since_id) names itself as the next page.
+    if (fault == Fault::kRepeatPage && req.has_param("since_id") && TakeFault()) {
+      std::string self = Origin() + req.path + "?";
+      bool first = true;
+      for (const auto& [name, value] : req.params) {
+        if (!first) self.push_back('&');
+        first = false;
+        self.append(name).append("=").append(PercentEncode(value));
+      }
+      return self;
+    }
     std::string url = fault == Fault::kForeignNextUrl && TakeFault() ? std::string(kForeignOrigin) : Origin();
     url.append("/spi/v3/").append(resource);
     url.append("?limit=").append(std::to_string(limit));
@@ -355,7 +469,7 @@ struct WorkableTenant::Impl {
       w.Key("paging")
           .BeginObject()
           .Key("next")
-          .String(NextUrl("jobs", limit, jobs[next].id, carried))
+          .String(NextUrl(req, "jobs", limit, jobs[next].id, carried))
           .EndObject();
     }
     w.EndObject();
@@ -420,7 +534,7 @@ struct WorkableTenant::Impl {
       const std::string resource =
           job ? "jobs/" + PercentEncode(data.jobs()[*job].shortcode) + "/candidates" : "candidates";
       w.Key("paging").BeginObject();
-      w.Key("next").String(NextUrl(resource, limit, candidates[next].id, carried));
+      w.Key("next").String(NextUrl(req, resource, limit, candidates[next].id, carried));
       w.EndObject();
     }
     w.EndObject();
@@ -437,12 +551,21 @@ WorkableTenant::~WorkableTenant() {
 
 bool WorkableTenant::Start() {
   Impl* impl = impl_.get();
+  {
+    std::lock_guard lock(impl->mu);
+    impl->stopping = false;
+  }
   return impl->server.Start(
       impl->options.listen_host, impl->options.port,
       [impl](const httplib::Request& req, httplib::Response& res) { impl->Handle(req, res); });
 }
 
 void WorkableTenant::Stop() {
+  {
+    std::lock_guard lock(impl_->mu);
+    impl_->stopping = true;
+  }
+  impl_->stop_cv.notify_all();
   impl_->server.Stop();
 }
 
@@ -521,6 +644,19 @@ void WorkableTenant::SetFault(Fault fault, int count) {
   impl_->fault = fault;
   // A counted fault with no count affects the next call.
   impl_->fault_left = IsCounted(fault) ? std::max(count, 1) : 0;
+}
+
+void WorkableTenant::SetFaultDelay(std::chrono::milliseconds delay) {
+  std::lock_guard lock(impl_->mu);
+  impl_->fault_delay = delay;
+}
+
+std::vector<SimCandidate> WorkableTenant::deleted_candidates() const {
+  std::lock_guard lock(impl_->mu);
+  std::vector<SimCandidate> out;
+  for (const auto& c : impl_->data.candidates())
+    if (c.deleted) out.push_back(impl_->data.ToSim(c));
+  return out;
 }
 
 void WorkableTenant::SetRateLimitHeaders(bool on) {

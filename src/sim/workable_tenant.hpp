@@ -3,6 +3,7 @@
 // (jobs, candidates, stages; paging.next; X-Rate-Limit-* headers; 429; {"error": "..."}
 // bodies), a deterministic generated data set, mutations, switchable faults and request
 // counters. Used by sandbox mode, the tests and the benchmarks.
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -58,6 +59,18 @@ enum class Fault {
   kRateLimitStorm,  // next `count` calls: 429 (with Reset header unless headers are off)
   kInvalidJson,     // next `count` calls: 200 with a truncated body
   kForeignNextUrl,  // paging.next points at another host
+  // Transport faults, each for the next `count` calls:
+  kConnectionReset,  // the connection is reset (TCP RST) before any answer
+  kTimeout,          // the answer comes only after the fault delay (set the client's timeout below it)
+  kSlowDrip,         // the body trickles in 64 pieces spread over the fault delay
+  kTruncatedBody,    // Content-Length announces the whole body; half is sent, then the connection closes
+  // A listing page that has a predecessor (a since_id) names itself as paging.next, for the
+  // next `count` such pages: a loop the client must refuse.
+  kRepeatPage,
+  // Record faults: in the next `count` candidate listings, the first candidate is damaged.
+  kMissingField,  // it has no "id"
+  kWrongType,     // its "disqualified" is the string "maybe"
+  kHugeField,     // its "headline" is a 10 MiB string
 };
 
 struct Stats {
@@ -99,6 +112,10 @@ class WorkableTenant {
 
   // --- faults and counters ---
   void SetFault(Fault fault, int count = 0);
+  // How long kTimeout holds an answer back and kSlowDrip spreads a body (default 5 s).
+  void SetFaultDelay(std::chrono::milliseconds delay);
+  // Candidates deleted so far (ground truth of deletions; candidates() lists the live ones).
+  std::vector<SimCandidate> deleted_candidates() const;
   void SetRateLimitHeaders(bool on);
   Stats stats() const;
   void ResetStats();
