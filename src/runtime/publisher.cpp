@@ -18,12 +18,18 @@ Result<void> Publisher::EnsureProducer() {
     log::Warn(
         "Kafka producer hit a fatal error; recreating it. Unacknowledged events will be "
         "re-published from the snapshot.");
-    producer_.reset();
+    std::shared_ptr<kafka::Producer> old;
+    {
+      std::lock_guard lock(producer_mu_);
+      old.swap(producer_);
+    }
+    old.reset();  // flushes or purges what it still holds before the new one starts
     metrics_.ProducerRecreated().Increment();
   }
   auto created = kafka::Producer::Create(options_);
   if (!created) return created.error();
-  producer_ = std::move(created).value();
+  std::lock_guard lock(producer_mu_);
+  producer_ = std::shared_ptr<kafka::Producer>(std::move(created).value());
   return Ok();
 }
 
@@ -31,6 +37,9 @@ Result<void> Publisher::PublishAndAwait(const std::vector<Message>& batch) {
   std::lock_guard lock(mu_);
   if (auto ok = EnsureProducer(); !ok) return ok;
   const auto timeout = std::chrono::milliseconds(options_.delivery_timeout_ms + 5000);
+  // Debug lines mark the two halves of a page's publication (the fault suite kills the process
+  // right after them to land mid-publish and mid-commit).
+  log::Debug("Publishing events.", {{"events", batch.size()}});
   for (const auto& message : batch) {
     if (auto r = producer_->Produce(message, timeout); !r) {
       // Drain what was queued so the next batch starts from a clean generation.
@@ -39,22 +48,37 @@ Result<void> Publisher::PublishAndAwait(const std::vector<Message>& batch) {
       return r;
     }
   }
+  metrics_.KafkaQueueMessages().Set(static_cast<double>(producer_->queue_length()));
   auto acked = producer_->AwaitDeliveries(timeout);
   metrics_.KafkaQueueMessages().Set(static_cast<double>(producer_->queue_length()));
+  if (acked) log::Debug("Kafka acknowledged the events.", {{"events", batch.size()}});
   return acked;
 }
 
 Result<void> Publisher::Ping(std::chrono::milliseconds timeout) {
-  // A batch in flight holds the lock for as long as Kafka takes to acknowledge it; the health
-  // check must not queue behind it, so it reports "busy" instead (the caller keeps its state).
-  std::unique_lock lock(mu_, std::try_to_lock);
-  if (!lock.owns_lock()) return Error::Retryable(ErrorCategory::kKafka, "busy");
-  if (auto ok = EnsureProducer(); !ok) return ok;
-  return producer_->Ping(timeout);
+  // Not behind mu_: a batch in flight holds it for as long as Kafka takes to acknowledge (up to
+  // the delivery timeout in an outage), and readiness must say "Kafka not reachable" meanwhile.
+  // The metadata request is thread-safe in librdkafka.
+  std::shared_ptr<kafka::Producer> producer;
+  {
+    std::lock_guard lock(producer_mu_);
+    producer = producer_;
+  }
+  if (producer && producer->fatal()) {
+    // Recreate it now unless a batch is in flight (that batch's failure recreates it).
+    std::unique_lock lock(mu_, std::try_to_lock);
+    if (lock.owns_lock()) {
+      if (auto ok = EnsureProducer(); !ok) return ok;
+      std::lock_guard plock(producer_mu_);
+      producer = producer_;
+    }
+  }
+  if (!producer) return Error::Retryable(ErrorCategory::kKafka, "kafka producer not started");
+  return producer->Ping(timeout);
 }
 
 int64_t Publisher::queue_length() {
-  std::lock_guard lock(mu_);
+  std::lock_guard lock(producer_mu_);
   return producer_ ? producer_->queue_length() : 0;
 }
 

@@ -29,8 +29,11 @@ class Publisher {
 
   kafka::ProducerOptions options_;
   telemetry::Metrics& metrics_;
-  std::mutex mu_;
-  std::unique_ptr<kafka::Producer> producer_;
+  std::mutex mu_;  // one batch at a time; guards producer_ replacement
+  // Shared so that Ping (the readiness check) can use the current producer without waiting for
+  // a batch in flight, which during an outage may take the whole delivery timeout.
+  std::shared_ptr<kafka::Producer> producer_;
+  std::mutex producer_mu_;  // guards the producer_ pointer itself (not the producer)
 };
 
 }  // namespace ats::runtime
