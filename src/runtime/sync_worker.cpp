@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <utility>
 
 #include "common/json_writer.hpp"
 #include "common/log.hpp"
@@ -18,6 +19,15 @@ constexpr int kMaxAttempts = 6;       // per request, for 5xx / transport / bad 
 constexpr int kMaxRateLimited = 12;   // per request, for 429s (each waits for the window)
 constexpr size_t kDeleteBatch = 500;  // deleted events published per batch
 constexpr size_t kStreamBatch = 500;  // records of a streamed document processed per batch
+// A record's normalised fields may take this much; an event carries them (and, for an update,
+// the previous values too), and Kafka refuses messages over message.max.bytes (1 MB by default).
+constexpr size_t kMaxRecordBytes = 256 * 1024;
+
+size_t FieldBytes(const Record& record) {
+  size_t bytes = 0;
+  for (const auto& [name, value] : record.fields) bytes += name.size() + value.size();
+  return bytes;
+}
 
 std::string Lower(std::string_view s) {
   std::string out(s);
@@ -301,6 +311,7 @@ Result<void> SyncWorker::ProcessPage(Entity entity, const connectors::Page& page
   CycleReport page_counts;
   SystemTime newest{};
   std::vector<std::string> trail;  // sandbox mode: what each event says, logged once acknowledged
+  std::vector<RejectedRecord> oversized;  // records too large for an event (dead-lettered)
 
   for (const auto& record : page.records) {
     seen.Add(record.id);
@@ -312,6 +323,15 @@ Result<void> SyncWorker::ProcessPage(Entity entity, const connectors::Page& page
       selected_jobs_.insert(record.id);
     } else if (selected_jobs_.count(record.parent_id) == 0) {
       continue;  // its job is not selected
+    }
+    // Too large to publish: Kafka would refuse the event and fail the page on every cycle. It is
+    // dead-lettered instead, and the snapshot keeps its last publishable state.
+    if (const size_t bytes = FieldBytes(record); bytes > kMaxRecordBytes) {
+      oversized.push_back({entity, SerializeFields(record.fields),
+                           "record is too large to publish: its fields take " + std::to_string(bytes) +
+                               " bytes, more than the " + std::to_string(kMaxRecordBytes) +
+                               " bytes an event may carry"});
+      continue;
     }
     snapshot::Key key{connection_.id, entity, record.id};
     auto stored = deps_.store.Get(key);
@@ -352,12 +372,13 @@ Result<void> SyncWorker::ProcessPage(Entity entity, const connectors::Page& page
     }
     batch.Put(std::move(key), std::move(change->new_state));
   }
-  for (const auto& rejected : page.rejected) {
-    messages.push_back(events::DeadLetter(ctx, rejected, deps_.topics.dead_letter));
-    ++page_counts.dead_lettered;
-    log::Warn(
-        "Source record rejected; sent to the dead-letter topic.",
-        {{"connection", connection_.id}, {"entity", ToString(rejected.entity)}, {"reason", rejected.reason}});
+  for (const std::vector<RejectedRecord>* list : {&page.rejected, &std::as_const(oversized)}) {
+    for (const auto& rejected : *list) {
+      messages.push_back(events::DeadLetter(ctx, rejected, deps_.topics.dead_letter));
+      ++page_counts.dead_lettered;
+      log::Warn("Source record rejected; sent to the dead-letter topic.",
+                {{"connection", connection_.id}, {"entity", ToString(rejected.entity)}, {"reason", rejected.reason}});
+    }
   }
 
   if (auto done = PublishAndCommit(messages, batch); !done) return done;
