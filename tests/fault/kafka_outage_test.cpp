@@ -1,0 +1,206 @@
+// Kafka faults against a running connector: every broker down for a while, request errors and
+// leader moves on a 3-broker cluster, and the fatal idempotent-producer error. Kafka is ats-kafka
+// (a process of its own, driven through its stdin), the connector is the real binary, and the
+// Workable tenant runs in this process and keeps changing. At the end, everything in Kafka is
+// compared with the tenant's final state.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <cstdlib>
+#include <iostream>
+
+#include "fault/harness.hpp"
+#include "sim/workable_tenant.hpp"
+#include "support/test_support.hpp"
+
+namespace ats::fault {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+int EnvInt(const char* name, int def) {
+  const char* v = std::getenv(name);
+  return v != nullptr && *v != '\0' ? std::atoi(v) : def;
+}
+
+double Seconds(Clock::duration d) {
+  return std::chrono::duration<double>(d).count();
+}
+
+class KafkaFaultTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    sim::WorkableTenantOptions options;
+    options.jobs = 4;
+    options.candidates_per_job = 25;
+    options.rate_limit_requests = 0;
+    options.seed = 7;
+    tenant_ = std::make_unique<sim::WorkableTenant>(options);
+    ASSERT_TRUE(tenant_->Start());
+  }
+
+  // Starts ats-kafka and the connector (full listing every cycle, so deletions show at once),
+  // and waits for its first complete cycle.
+  void Start(int brokers, int delivery_timeout_s = 10) {
+    kafka_ = std::make_unique<KafkaProcess>(brokers);
+    ASSERT_TRUE(kafka_->ok()) << kafka_->child().err();
+    ConnectorConfig cfg;
+    cfg.base_url = tenant_->base_url();
+    cfg.bootstrap = kafka_->bootstrap();
+    cfg.snapshot_path = dir_.File("snapshot");
+    cfg.delivery_timeout_s = delivery_timeout_s;
+    cfg.extra_connection = "    incremental: false\n";
+    testing::WriteFile(dir_.File("connector.yaml"), ConnectorYaml(cfg));
+    connector_ = std::make_unique<ConnectorProcess>(dir_.File("connector.yaml"));
+    ASSERT_TRUE(connector_->WaitStarted()) << connector_->child().err();
+    ASSERT_TRUE(connector_->child().WaitForLine("\"msg\":\"Sync cycle complete.\"", true, 60s))
+        << connector_->child().err();
+  }
+
+  int CyclesSoFar() const {
+    int n = 0;
+    for (const auto& line : connector_->child().err_lines())
+      if (line.find("\"msg\":\"Sync cycle complete.\"") != std::string::npos) ++n;
+    return n;
+  }
+
+  // Waits for a cycle that started after this call (the second complete cycle from now).
+  bool WaitForFreshCycle(std::chrono::milliseconds timeout = 90s) {
+    return connector_->child().WaitForLine("\"msg\":\"Sync cycle complete.\"", true, timeout, CyclesSoFar() + 1)
+        .has_value();
+  }
+
+  double MetricNow(const std::string& name, const std::map<std::string, std::string>& labels = {}) {
+    return Metric(connector_->Get("/metrics").second, name, labels);
+  }
+
+  // Stops the connector with SIGTERM (exit 0 expected) and compares Kafka with the tenant.
+  Verdict StopAndCompare() {
+    EXPECT_TRUE(connector_->child().Signal(SIGTERM));
+    auto code = connector_->child().Wait(60s);
+    EXPECT_TRUE(code.has_value());
+    if (code) {
+      EXPECT_EQ(*code, 0) << connector_->child().err();
+    }
+    const Truth truth = TruthOf(*tenant_);
+    const auto events = ConsumeUntil(kafka_->bootstrap(), [&](const std::vector<Event>& ev) {
+      return Compare(truth, ev).lost == 0;
+    });
+    return Compare(truth, events);
+  }
+
+  static void ExpectSound(const Verdict& v) {
+    for (const auto& p : v.problems) std::cout << "  problem: " << p << "\n";
+    EXPECT_EQ(v.lost, 0);
+    EXPECT_EQ(v.order_violations, 0);
+    EXPECT_EQ(v.replays_with_new_id, 0);
+    EXPECT_EQ(v.id_collisions, 0);
+    EXPECT_GT(v.checked_candidates, 50);
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<sim::WorkableTenant> tenant_;
+  std::unique_ptr<KafkaProcess> kafka_;
+  std::unique_ptr<ConnectorProcess> connector_;
+};
+
+TEST_F(KafkaFaultTest, AllBrokersDownThenUpLosesNothingAndRecoversWithinSeconds) {
+  const int outage_s = EnvInt("ATS_OUTAGE_S", 12);
+  // A delivery timeout shorter than the outage: batches fail, cycles are retried, the idempotent
+  // producer may even go fatal (librdkafka #4438); none of it may lose or reorder anything.
+  Start(/*brokers=*/3, /*delivery_timeout_s=*/5);
+  ASSERT_TRUE(Eventually([&] { return connector_->Get("/readyz").first == 200; }, 30s));
+  const std::map<std::string, std::string> kafka_errors{{"connection", "fault"}, {"kind", "kafka"}};
+  const double errors_before = MetricNow("ats_connector_errors_total", kafka_errors);
+  const long rss_before = connector_->child().RssKib();
+
+  Mutator mutator(*tenant_, 50ms);
+  for (int b = 1; b <= 3; ++b) ASSERT_TRUE(kafka_->Command("down " + std::to_string(b)));
+  const auto down_at = Clock::now();
+  bool not_ready = false;
+  std::string not_ready_body;
+  double max_queue = 0;
+  long max_rss = rss_before;
+  while (Clock::now() - down_at < std::chrono::seconds(outage_s)) {
+    const auto [status, body] = connector_->Get("/readyz");
+    if (status == 503 && !not_ready) {
+      not_ready = true;
+      not_ready_body = body;
+    }
+    max_queue = std::max(max_queue, MetricNow("ats_connector_kafka_queue_messages"));
+    max_rss = std::max(max_rss, connector_->child().RssKib());
+    std::this_thread::sleep_for(250ms);
+  }
+  const double errors_during = MetricNow("ats_connector_errors_total", kafka_errors);
+  const int cycles_before_up = CyclesSoFar();
+  for (int b = 1; b <= 3; ++b) ASSERT_TRUE(kafka_->Command("up " + std::to_string(b)));
+  const auto up_at = Clock::now();
+  ASSERT_TRUE(Eventually([&] { return connector_->Get("/readyz").first == 200; }, 60s));
+  const double ready_s = Seconds(Clock::now() - up_at);
+  ASSERT_TRUE(connector_->child().WaitForLine("\"msg\":\"Sync cycle complete.\"", true, 90s, cycles_before_up))
+      << connector_->child().err();
+  const double recovered_s = Seconds(Clock::now() - up_at);
+
+  mutator.Stop();
+  ASSERT_TRUE(WaitForFreshCycle());
+  const Verdict v = StopAndCompare();
+  std::cout << "=== kafka outage: all 3 brokers down " << outage_s << " s (" << mutator.applied()
+            << " tenant changes meanwhile); /readyz 503 during the outage: " << (not_ready ? "yes" : "NO")
+            << "; errors_total{kind=\"kafka\"} " << errors_before << " -> " << errors_during
+            << "; max queued " << max_queue << " messages; RSS " << rss_before << " -> max " << max_rss
+            << " KiB\n=== kafka outage: ready again " << ready_s << " s and first complete cycle " << recovered_s
+            << " s after the brokers returned; " << v.events << " events, lost " << v.lost << ", duplicates "
+            << v.duplicates << ", order violations " << v.order_violations << "\n";
+  EXPECT_TRUE(not_ready) << "/readyz stayed 200 with every broker down";
+  EXPECT_NE(not_ready_body.find("Kafka"), std::string::npos) << not_ready_body;
+  EXPECT_GT(errors_during, errors_before) << "no kafka error counted during the outage";
+  EXPECT_LE(max_queue, 500) << "the local queue holds more than one batch";
+  EXPECT_LT(max_rss - rss_before, 64 * 1024) << "memory grew while Kafka was down";
+  EXPECT_LT(recovered_s, 60);
+  ExpectSound(v);
+}
+
+TEST_F(KafkaFaultTest, RequestErrorsAndLeaderMovesNeitherLoseNorReorder) {
+  Start(/*brokers=*/3);
+  Mutator mutator(*tenant_, 30ms);
+  int injected = 0;
+  for (int i = 0; i < 20; ++i) {
+    // Produce (API key 0): not leader, timed out, not enough replicas, a dropped connection.
+    ASSERT_TRUE(kafka_->Command("errors 0 NOT_LEADER_FOR_PARTITION REQUEST_TIMED_OUT NOT_ENOUGH_REPLICAS _TRANSPORT"));
+    injected += 4;
+    ASSERT_TRUE(kafka_->Command("leader ats.candidate-changed.v1 " + std::to_string(i % 4) + " " +
+                                std::to_string(1 + (i + 1) % 3)));
+    std::this_thread::sleep_for(300ms);
+  }
+  mutator.Stop();
+  ASSERT_TRUE(WaitForFreshCycle());
+  const double recreated = MetricNow("ats_connector_kafka_producer_recreated_total");
+  const Verdict v = StopAndCompare();
+  std::cout << "=== kafka request errors: " << injected << " Produce errors injected and 20 leader moves over 6 s ("
+            << mutator.applied() << " tenant changes); producer recreated " << recreated << " times; " << v.events
+            << " events, lost " << v.lost << ", duplicates " << v.duplicates << ", order violations "
+            << v.order_violations << "\n";
+  ExpectSound(v);
+}
+
+TEST_F(KafkaFaultTest, FatalIdempotenceErrorRecreatesTheProducerAndLosesNothing) {
+  Start(/*brokers=*/1);
+  // librdkafka 2.0.2 treats this answer to an idempotent Produce as fatal (as tests/unit/kafka
+  // shows); the Publisher must replace the producer and the page must be published again.
+  ASSERT_TRUE(kafka_->Command("errors 0 OUT_OF_ORDER_SEQUENCE_NUMBER"));
+  tenant_->MutateRandom(5);
+  ASSERT_TRUE(Eventually([&] { return MetricNow("ats_connector_kafka_producer_recreated_total") >= 1; }, 60s))
+      << connector_->child().err();
+  tenant_->MutateRandom(5);
+  ASSERT_TRUE(WaitForFreshCycle());
+  const double recreated = MetricNow("ats_connector_kafka_producer_recreated_total");
+  const Verdict v = StopAndCompare();
+  std::cout << "=== kafka fatal error: producer recreated " << recreated << " times; " << v.events << " events, lost "
+            << v.lost << ", duplicates " << v.duplicates << "\n";
+  EXPECT_GE(recreated, 1);
+  EXPECT_NE(connector_->child().err().find("recreating it"), std::string::npos);
+  ExpectSound(v);
+}
+
+}  // namespace
+}  // namespace ats::fault
