@@ -23,6 +23,8 @@ struct WorkableConfig {
   std::string base_url;
   bool allow_insecure_http = false;  // required for a plain http:// base_url
   RateLimitConfig rate_limit;
+  // https without certificate verification (test servers only; logs a warning at start-up).
+  bool insecure_skip_tls_verify = false;
   int page_size = 100;  // Workable's maximum
 };
 
@@ -66,6 +68,8 @@ struct WorkdayConfig {
   bool allow_insecure_http = false;
   int page_size = 100;  // REST limit (Workday's maximum is 100)
   RateLimitConfig rate_limit{10, 1};  // Workday publishes no limit; 10 requests/s is polite
+  // https without certificate verification (test servers only; logs a warning at start-up).
+  bool insecure_skip_tls_verify = false;
 };
 
 struct ConnectionConfig {

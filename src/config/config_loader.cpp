@@ -632,6 +632,18 @@ class Loader {
     out = static_cast<int>(value);
   }
 
+  // insecure_skip_tls_verify: certificate checks off for one connection, only when asked for by
+  // name, and never silently.
+  void ReadInsecureTls(const Field& map, bool& out, std::string_view what) {
+    ReadBool(map, "insecure_skip_tls_verify", out);
+    if (out) {
+      log::Warn("TLS certificate verification is OFF for this connection: anyone between the connector "
+                "and the server can impersonate it and read " + std::string(what) +
+                    ". Use insecure_skip_tls_verify only against a test server.",
+                {{"path", Join(map.path, "insecure_skip_tls_verify")}});
+    }
+  }
+
   void ReadBool(const Field& map, std::string_view key, bool& out) {
     auto f = Get(map, key);
     if (!f) return;
@@ -871,7 +883,7 @@ class Loader {
 
   void ReadWorkable(const Field& f, WorkableConfig& w) {
     if (!CheckMap(f, {"subdomain", "api_token_file", "api_token", "base_url", "allow_insecure_http",
-                      "page_size", "rate_limit"})) {
+                      "page_size", "rate_limit", "insecure_skip_tls_verify"})) {
       return;
     }
     if (auto sub = Get(f, "subdomain")) {
@@ -900,6 +912,7 @@ class Loader {
     ReadCredential(f, w);
 
     ReadBool(f, "allow_insecure_http", w.allow_insecure_http);
+    ReadInsecureTls(f, w.insecure_skip_tls_verify, "the API token");
     if (auto url = Get(f, "base_url")) {
       std::string value;
       if (ReadString(*url, value, /*allow_empty=*/true) && !value.empty()) {
@@ -1042,10 +1055,11 @@ class Loader {
   void ReadWorkday(const Field& f, WorkdayConfig& w) {
     if (!CheckMap(f, {"rest_endpoint", "token_endpoint", "client_id", "client_secret_file", "client_secret",
                       "refresh_token_file", "refresh_token", "client_auth", "jobs_path", "reports", "columns",
-                      "allow_insecure_http", "page_size", "rate_limit"})) {
+                      "allow_insecure_http", "page_size", "rate_limit", "insecure_skip_tls_verify"})) {
       return;
     }
     ReadBool(f, "allow_insecure_http", w.allow_insecure_http);
+    ReadInsecureTls(f, w.insecure_skip_tls_verify, "the OAuth credentials");
     const std::string_view plain_http =
         "plain http would send the OAuth credentials unencrypted; use https or set allow_insecure_http: "
         "true for a local simulator or test";

@@ -246,6 +246,9 @@ Result<Response> Client::Perform(const Request& request,
   curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
   curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
+  // Set on every request: the handle is reused, and one request's exception must not outlive it.
+  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, request.insecure_skip_tls_verify ? 0L : 1L);
+  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, request.insecure_skip_tls_verify ? 0L : 2L);
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
   if (on_body == nullptr) {

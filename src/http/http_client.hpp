@@ -20,6 +20,9 @@ struct Request {
   std::vector<std::pair<std::string, std::string>> headers;  // e.g. {"Authorization", "Bearer …"}
   std::string body;
   std::chrono::milliseconds timeout{30000};
+  // https without verifying the server's certificate and host name. Only ever set from an
+  // explicit insecure_skip_tls_verify in the configuration.
+  bool insecure_skip_tls_verify = false;
 };
 
 struct Response {

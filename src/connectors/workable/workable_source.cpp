@@ -317,6 +317,7 @@ Result<std::unique_ptr<WorkableSource>> WorkableSource::Create(const config::Con
   auto source = std::unique_ptr<WorkableSource>(
       new WorkableSource(w.api_token, std::move(base_url), std::move(*base), page_size, timeout));
   source->rate_limit_ = w.rate_limit;
+  source->insecure_skip_tls_verify_ = w.insecure_skip_tls_verify;
   return source;
 }
 
@@ -381,6 +382,7 @@ Result<http::Request> WorkableSource::BuildRequest(Entity entity, const std::opt
       {"User-Agent", std::string(kUserAgent)},
   };
   request.timeout = timeout_;
+  request.insecure_skip_tls_verify = insecure_skip_tls_verify_;
   return request;
 }
 

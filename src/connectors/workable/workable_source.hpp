@@ -50,6 +50,7 @@ class WorkableSource final : public Source {
   std::string base_url_;  // without a trailing slash
   http::Url base_;
   int page_size_;
+  bool insecure_skip_tls_verify_ = false;
   std::chrono::milliseconds timeout_;
   std::unique_ptr<Parser> parser_;
 };

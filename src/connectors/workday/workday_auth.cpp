@@ -241,6 +241,7 @@ Result<void> WorkdayAuth::Exchange(http::Client& client, const std::string& refr
   request.method = "POST";
   request.url = settings_.token_url;
   request.timeout = settings_.timeout;
+  request.insecure_skip_tls_verify = settings_.insecure_skip_tls_verify;
   request.headers = {{"Content-Type", "application/x-www-form-urlencoded"},
                      {"Accept", "application/json"},
                      {"User-Agent", std::string(kUserAgent)}};

@@ -32,6 +32,7 @@ struct WorkdayOAuthSettings {
   std::string refresh_token;       // as configured
   bool basic_client_auth = false;  // workday.client_auth: basic
   std::chrono::milliseconds timeout{30000};
+  bool insecure_skip_tls_verify = false;  // workday.insecure_skip_tls_verify
 };
 
 class WorkdayAuth {

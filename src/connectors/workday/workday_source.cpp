@@ -268,6 +268,8 @@ Result<std::unique_ptr<WorkdaySource>> WorkdaySource::Create(const config::Conne
   oauth.refresh_token = w.refresh_token;
   oauth.basic_client_auth = w.client_auth == "basic";
   oauth.timeout = source->timeout_;
+  oauth.insecure_skip_tls_verify = w.insecure_skip_tls_verify;
+  source->insecure_skip_tls_verify_ = w.insecure_skip_tls_verify;
   auto auth = WorkdayAuth::Create(std::move(oauth), context.state, std::move(clock));
   if (!auth) return auth.error();
   source->auth_ = std::move(auth).value();
@@ -296,6 +298,7 @@ Result<http::Request> WorkdaySource::BuildRequest(Entity entity, const std::opti
   http::Request request;
   request.method = "GET";
   request.timeout = timeout_;
+  request.insecure_skip_tls_verify = insecure_skip_tls_verify_;
   request.headers = {{"Accept", "application/json"}, {"User-Agent", std::string(kUserAgent)}};
   if (entity == Entity::kJob) {
     long long offset = 0;

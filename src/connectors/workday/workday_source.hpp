@@ -87,6 +87,7 @@ class WorkdaySource final : public Source {
   std::vector<Report> reports_;
   int page_size_ = 100;
   std::chrono::milliseconds timeout_{30000};
+  bool insecure_skip_tls_verify_ = false;  // workday.insecure_skip_tls_verify
 
   // The last request built.
   Entity last_entity_ = Entity::kJob;
