@@ -848,7 +848,8 @@ class Loader {
       }
     }
     ReadBool(f, "incremental", c.incremental);
-    ReadInt(f, "incremental_overlap_s", c.incremental_overlap_s, {0, 86400, true});
+    // At least 1 s: Workable's updated_after is exclusive, so records sharing the cursor's second need it.
+    ReadInt(f, "incremental_overlap_s", c.incremental_overlap_s, {1, 86400, true});
     ReadInt(f, "full_reconcile_interval_s", c.full_reconcile_interval_s, {60, 30 * 86400, true});
   }
 

@@ -84,7 +84,10 @@ class TenantData {
   std::optional<size_t> CandidateLowerBound(std::string_view since_id) const;
   std::optional<size_t> JobLowerBound(std::string_view since_id) const;
 
-  // --- mutations; each advances the tenant clock by one second first ---
+  // While frozen, mutations share the current second (records with equal updated_at, as a
+  // real tenant produces when several changes land in one second).
+  void FreezeClock(bool frozen) { clock_frozen_ = frozen; }
+  // --- mutations; each advances the tenant clock by one second first (unless frozen) ---
   std::string AddCandidate(size_t job_index);
   bool MoveCandidate(size_t index, int stage);
   bool Disqualify(size_t index, const std::string& reason);
@@ -107,7 +110,7 @@ class TenantData {
  private:
   uint64_t Next() { return rng_(); }
   uint64_t Below(uint64_t n) { return n == 0 ? 0 : rng_() % n; }
-  int64_t Tick() { return ++clock_; }
+  int64_t Tick() { return clock_frozen_ ? clock_ : ++clock_; }
   void MakeJob(int state, int64_t created_at, int64_t updated_at);
   void MakeCandidate(uint32_t job, int stage, int64_t created_at, int64_t updated_at);
   std::string NewShortcode(size_t hex_digits);
@@ -116,6 +119,7 @@ class TenantData {
   std::mt19937_64 rng_;         // generation, and the attributes of added records
   std::mt19937_64 mutate_rng_;  // MutateRandom's choices
   int64_t clock_;               // tenant clock (Unix seconds), only moves forward
+  bool clock_frozen_ = false;
   uint64_t next_job_value_ = 0, next_candidate_value_ = 0;
   uint32_t next_job_number_ = 0, next_profile_number_ = 0;
   int64_t stage_id_base_ = 0;

@@ -6,8 +6,8 @@
 #include <charconv>
 #include <chrono>
 #include <condition_variable>
-#include <memory>
 #include <ctime>
+#include <memory>
 #include <string_view>
 #include <unordered_map>
 
@@ -20,8 +20,8 @@ namespace ats::sim {
 namespace {
 
 using detail::HttpDate;
-using detail::ResetConnection;
 using detail::PercentEncode;
+using detail::ResetConnection;
 using detail::SplitPath;
 using SteadyClock = std::chrono::steady_clock;
 
@@ -161,7 +161,7 @@ struct WorkableTenant::Impl {
   Fault fault = Fault::kNone;
   int fault_left = 0;
   std::chrono::milliseconds fault_delay{5000};
-  bool stopping = false;       // Stop() cuts delayed answers short
+  bool stopping = false;  // Stop() cuts delayed answers short
   std::condition_variable stop_cv;
   bool rate_limit_headers;
   Stats stats;
@@ -262,14 +262,15 @@ struct WorkableTenant::Impl {
       auto body = std::make_shared<std::string>(std::move(out.body));
       const size_t piece = std::max<size_t>(1, (body->size() + kDripPieces - 1) / kDripPieces);
       const auto pause = delay / kDripPieces;
-      res.set_content_provider(body->size(), kJsonContentType,
-                               [this, body, piece, pause](size_t offset, size_t length, httplib::DataSink& sink) {
-                                 {
-                                   std::unique_lock lock(mu);
-                                   if (stop_cv.wait_for(lock, pause, [this] { return stopping; })) return false;
-                                 }
-                                 return sink.write(body->data() + offset, std::min(piece, length));
-                               });
+      res.set_content_provider(
+          body->size(), kJsonContentType,
+          [this, body, piece, pause](size_t offset, size_t length, httplib::DataSink& sink) {
+            {
+              std::unique_lock lock(mu);
+              if (stop_cv.wait_for(lock, pause, [this] { return stopping; })) return false;
+            }
+            return sink.write(body->data() + offset, std::min(piece, length));
+          });
     } else if (delivery == Delivery::kTruncate) {
       auto body = std::make_shared<std::string>(std::move(out.body));
       res.set_content_provider(body->size(), kJsonContentType,
@@ -403,7 +404,8 @@ struct WorkableTenant::Impl {
     url.append(PercentEncode(value));
   }
 
-  std::string NextUrl(const httplib::Request& req, std::string_view resource, int limit, std::string_view since_id,
+  std::string NextUrl(const httplib::Request& req, std::string_view resource, int limit,
+                      std::string_view since_id,
                       const std::vector<std::pair<std::string_view, std::string>>& carried) {
     // A page reached through paging.next (it has a since_id) names itself as the next page.
     if (fault == Fault::kRepeatPage && req.has_param("since_id") && TakeFault()) {
@@ -657,6 +659,11 @@ std::vector<SimCandidate> WorkableTenant::deleted_candidates() const {
   for (const auto& c : impl_->data.candidates())
     if (c.deleted) out.push_back(impl_->data.ToSim(c));
   return out;
+}
+
+void WorkableTenant::FreezeClock(bool frozen) {
+  std::lock_guard lock(impl_->mu);
+  impl_->data.FreezeClock(frozen);
 }
 
 void WorkableTenant::SetRateLimitHeaders(bool on) {

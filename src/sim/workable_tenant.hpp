@@ -117,6 +117,8 @@ class WorkableTenant {
   // Candidates deleted so far (ground truth of deletions; candidates() lists the live ones).
   std::vector<SimCandidate> deleted_candidates() const;
   void SetRateLimitHeaders(bool on);
+  // Frozen: the next mutations all get the same updated_at (ties at the sync cursor).
+  void FreezeClock(bool frozen);
   Stats stats() const;
   void ResetStats();
 

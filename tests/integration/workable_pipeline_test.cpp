@@ -399,6 +399,36 @@ TEST_F(PipelineTest, RateLimitsAreHonouredWithAndWithoutHeaders) {
   }
 }
 
+// Two changes with the same updated_at on either side of a sync: the first is listed and
+// moves the cursor to T; the second lands afterwards with the same T. An incremental listing
+// that started strictly after T would lose it; the overlap lists it again.
+TEST_F(PipelineTest, IncrementalSyncNeverLosesARecordSharingTheCursorTimestamp) {
+  connection_.incremental_overlap_s = 1;
+  OpenWorker();
+  ASSERT_TRUE(worker_->RunCycle().ok());  // full listing: cursor set
+  Consume();
+  const auto jobs = PublishedJobs();
+  std::vector<std::string> ids;
+  for (const auto& c : tenant_->candidates())
+    if (jobs.count(c.job_shortcode) && !c.disqualified && c.stage_kind != "offer") ids.push_back(c.id);
+  ASSERT_GE(ids.size(), 2u);
+  tenant_->FreezeClock(true);
+  ASSERT_TRUE(tenant_->MoveCandidate(ids[0], "offer"));  // updated_at = T
+  auto first = worker_->RunCycle();                      // cursor -> T
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  EXPECT_EQ(first->incremental_listings, 1);
+  EXPECT_EQ(first->updated, 1);
+  ASSERT_TRUE(tenant_->MoveCandidate(ids[1], "offer"));  // the same T, after the sync
+  tenant_->FreezeClock(false);
+  auto second = worker_->RunCycle();
+  ASSERT_TRUE(second.ok()) << second.error().message;
+  EXPECT_EQ(second->incremental_listings, 1);
+  EXPECT_EQ(second->updated, 1) << "the record sharing the cursor's timestamp was lost";
+  std::map<std::string, int> updates;
+  for (const auto& e : Consume()) updates[e.candidate_id]++;
+  EXPECT_EQ(updates, (std::map<std::string, int>{{ids[0], 1}, {ids[1], 1}})) << "each change exactly once";
+}
+
 // The API budget of issue 4, counted by the simulated tenant (request counts are deterministic):
 // an incremental cycle with k changed candidates in J selected jobs costs at most
 // ceil(k/100) + ceil(J/100) + 1 requests; a full reconcile of N candidates at most
