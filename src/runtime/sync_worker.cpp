@@ -303,14 +303,14 @@ Result<void> SyncWorker::PublishAndCommit(std::vector<Message>& messages, snapsh
   return Ok();
 }
 
-Result<void> SyncWorker::ProcessPage(Entity entity, const connectors::Page& page,
-                                     SeenIds& seen, CycleReport& report) {
+Result<void> SyncWorker::ProcessPage(Entity entity, const connectors::Page& page, SeenIds& seen,
+                                     CycleReport& report) {
   const events::Context ctx{connection_.id, std::string(source_->name()), std::chrono::system_clock::now()};
   std::vector<Message> messages;
   snapshot::Batch batch;
   CycleReport page_counts;
   SystemTime newest{};
-  std::vector<std::string> trail;  // sandbox mode: what each event says, logged once acknowledged
+  std::vector<std::string> trail;         // sandbox mode: what each event says, logged once acknowledged
   std::vector<RejectedRecord> oversized;  // records too large for an event (dead-lettered)
 
   for (const auto& record : page.records) {
@@ -377,7 +377,9 @@ Result<void> SyncWorker::ProcessPage(Entity entity, const connectors::Page& page
       messages.push_back(events::DeadLetter(ctx, rejected, deps_.topics.dead_letter));
       ++page_counts.dead_lettered;
       log::Warn("Source record rejected; sent to the dead-letter topic.",
-                {{"connection", connection_.id}, {"entity", ToString(rejected.entity)}, {"reason", rejected.reason}});
+                {{"connection", connection_.id},
+                 {"entity", ToString(rejected.entity)},
+                 {"reason", rejected.reason}});
     }
   }
 
@@ -415,8 +417,7 @@ Result<void> SyncWorker::ProcessPage(Entity entity, const connectors::Page& page
   return Ok();
 }
 
-Result<void> SyncWorker::ReconcileDeletions(Entity entity, const SeenIds& seen,
-                                            CycleReport& report) {
+Result<void> SyncWorker::ReconcileDeletions(Entity entity, const SeenIds& seen, CycleReport& report) {
   std::vector<std::pair<std::string, snapshot::StoredRecord>> gone;
   auto visited = deps_.store.ForEach(connection_.id, entity,
                                      [&](std::string_view id, const snapshot::StoredRecord& stored) {
@@ -461,11 +462,24 @@ Result<void> SyncWorker::ReconcileDeletions(Entity entity, const SeenIds& seen,
 // processed in batches, so memory stays bounded by the batch, not by the document.
 Result<void> SyncWorker::SyncStreamedEntity(Entity entity, CycleReport& report) {
   SeenIds seen;
+  listing_newest_ = SystemTime{};
+  // Incremental when the documents can be asked for a time window (Workday report prompts).
+  const bool incremental = UseIncremental(entity);
+  const auto old_cursor = MetaTime(entity, "cursor");
   std::optional<std::string> cursor;
+  bool first = true;
   do {
     if (deps_.stop.stopped())
       return Error::Retryable(ErrorCategory::kInternal, "shutdown requested; the cycle resumes on restart");
-    auto request = source_->BuildRequest(entity, cursor);
+    Result<http::Request> request = Error::Permanent(ErrorCategory::kInternal, "unset");
+    if (first && incremental) {
+      connectors::ListQuery query;
+      query.updated_after = *old_cursor - seconds(connection_.incremental_overlap_s);
+      request = source_->BuildQueryRequest(entity, query);
+    } else {
+      request = source_->BuildRequest(entity, cursor);
+    }
+    first = false;
     if (!request) {
       CountError(request.error());
       return request.error();
@@ -501,12 +515,18 @@ Result<void> SyncWorker::SyncStreamedEntity(Entity entity, CycleReport& report) 
     if (!response) return response.error();
     cursor = source_->NextDocument(entity, cursor);
   } while (cursor);
-  return ReconcileDeletions(entity, seen, report);
+  if (incremental) {
+    ++report.incremental_listings;
+    return CommitCursor(entity, /*full_listing=*/false, old_cursor);
+  }
+  if (auto reconciled = ReconcileDeletions(entity, seen, report); !reconciled) return reconciled;
+  if (!source_->SupportsQuery(entity)) return Ok();
+  return CommitCursor(entity, /*full_listing=*/true, old_cursor);
 }
 
 // Every page of one listing, from `first` on, following the source's cursors.
-Result<void> SyncWorker::ListPages(Entity entity, Result<http::Request> first,
-                                   SeenIds& seen, CycleReport& report) {
+Result<void> SyncWorker::ListPages(Entity entity, Result<http::Request> first, SeenIds& seen,
+                                   CycleReport& report) {
   std::set<std::string> visited_cursors;
   auto page = FetchPage(entity, std::move(first), report);
   while (true) {
@@ -539,7 +559,7 @@ std::optional<SystemTime> SyncWorker::MetaTime(Entity entity, std::string_view w
 // Incremental when the source can filter by time, a cursor exists and the last full listing
 // (the only one that can see deletions) is recent enough.
 bool SyncWorker::UseIncremental(Entity entity) {
-  if (!connection_.incremental || !source_->SupportsQuery(entity) || source_->Streamed(entity)) return false;
+  if (!connection_.incremental || !source_->SupportsQuery(entity)) return false;
   const auto cursor = MetaTime(entity, "cursor");
   const auto last_full = MetaTime(entity, "last_full_listing");
   if (!cursor || !last_full) return false;

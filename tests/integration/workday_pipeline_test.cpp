@@ -251,7 +251,6 @@ TEST_F(WorkdayPipelineTest, ConnectionCheckNamesEachFailureAndItsFix) {
   EXPECT_EQ(endpoint.category, "Invalid API Endpoint") << endpoint.reason;
 }
 
-
 TEST_F(WorkdayPipelineTest, EnteringATriggerStageAsksForFollowUpWithBothVocabularies) {
   connection_.trigger_stages = {"Reference Check"};
   OpenWorker();
@@ -267,13 +266,49 @@ TEST_F(WorkdayPipelineTest, EnteringATriggerStageAsksForFollowUpWithBothVocabula
   ASSERT_EQ(messages.size(), 1u);
   const std::string& v = messages[0].value;
   EXPECT_NE(v.find(R"("follow_up":true)"), std::string::npos) << v;
-  EXPECT_NE(v.find(R"("stage":{"source":"Reference Check","source_kind":"Active","canonical":"Reference Check"})"),
-            std::string::npos)
+  EXPECT_NE(
+      v.find(R"("stage":{"source":"Reference Check","source_kind":"Active","canonical":"Reference Check"})"),
+      std::string::npos)
       << v;
-  EXPECT_NE(v.find(R"("previous_stage":{"source":"Interview","source_kind":"Active","canonical":"Interview"})"),
-            std::string::npos)
+  EXPECT_NE(
+      v.find(R"("previous_stage":{"source":"Interview","source_kind":"Active","canonical":"Interview"})"),
+      std::string::npos)
       << v;
   EXPECT_EQ(testing::ValidateAgainstSchemas({{messages[0].headers.at("ce_type"), v}}), "");
+}
+
+// Report prompts as a time window: after a full read sets the cursor, each cycle asks the
+// report only for rows changed since (From_Date = cursor - overlap); deletions wait for the
+// full reconcile.
+TEST_F(WorkdayPipelineTest, ReportPromptsReadOnlyTheChangedWindow) {
+  connection_.workday.reports[0].prompts = {{"From_Date", "{window_start}"}};
+  connection_.incremental_overlap_s = 1;
+  OpenWorker();
+  auto full = worker_->RunCycle();
+  ASSERT_TRUE(full.ok()) << full.error().message;
+  EXPECT_EQ(full->incremental_listings, 0);
+  EXPECT_EQ(full->created, 1200);
+  Consume();
+
+  const auto apps = tenant_->applications();
+  ASSERT_TRUE(
+      tenant_->MoveApplication(apps[5].application_id, apps[5].stage == "Offer" ? "Interview" : "Offer"));
+  ASSERT_TRUE(tenant_->RemoveApplication(apps[9].application_id));
+  tenant_->ResetStats();
+  auto incremental = worker_->RunCycle();
+  ASSERT_TRUE(incremental.ok()) << incremental.error().message;
+  EXPECT_EQ(incremental->incremental_listings, 1);
+  EXPECT_EQ(incremental->updated, 1);
+  EXPECT_EQ(incremental->deleted, 0) << "a window of changes cannot show deletions";
+  EXPECT_LT(tenant_->stats().report_rows, 10) << "the report should have returned only the window";
+  EXPECT_EQ(Consume().size(), 1u);
+
+  connection_.full_reconcile_interval_s = 0;
+  OpenWorker();
+  auto reconcile = worker_->RunCycle();
+  ASSERT_TRUE(reconcile.ok()) << reconcile.error().message;
+  EXPECT_EQ(reconcile->incremental_listings, 0);
+  EXPECT_EQ(reconcile->deleted, 1);
 }
 
 TEST(WorkableCheckTest, ActiveTokenErrorsPermissionsAndEndpoint) {

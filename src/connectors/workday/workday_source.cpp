@@ -8,6 +8,7 @@
 
 #include "common/json_writer.hpp"
 #include "common/log.hpp"
+#include "common/time.hpp"
 #include "connectors/workday/raas_stream.hpp"
 #include "connectors/workday/workday_mapping.hpp"
 
@@ -252,6 +253,10 @@ Result<std::unique_ptr<WorkdaySource>> WorkdaySource::Create(const config::Conne
       start = amp + 1;
     }
     for (const auto& [name, value] : r.prompts) {
+      if (value == "{window_start}" || value == "{window_end}") {
+        report.window_prompts.emplace_back(name, value);  // filled per request
+        continue;
+      }
       params.push_back(EncodeQueryComponent(name) + "=" + EncodeQueryComponent(value));
     }
     params.emplace_back("format=json");
@@ -324,11 +329,32 @@ Result<http::Request> WorkdaySource::BuildRequest(Entity entity, const std::opti
   if (!index) return index.error();
   const Report& report = reports_[*index];
   request.url = report.url;
+  if (!cursor) window_start_.reset();  // a new full listing, unless BuildQueryRequest set one
+  if (window_start_) {
+    for (const auto& [name, value] : report.window_prompts) {
+      const SystemTime t = value == "{window_start}" ? *window_start_ : std::chrono::system_clock::now();
+      request.url += "&" + EncodeQueryComponent(name) + "=" + EncodeQueryComponent(FormatRfc3339(t));
+    }
+  }
   if (!report.basic.empty()) request.headers.emplace_back("Authorization", report.basic);
   last_entity_ = Entity::kCandidate;
   report_index_ = *index;
   last_basic_ = !report.basic.empty();
   return request;
+}
+
+bool WorkdaySource::SupportsQuery(Entity entity) const {
+  return entity == Entity::kCandidate && std::any_of(reports_.begin(), reports_.end(), [](const Report& r) {
+           return std::any_of(r.window_prompts.begin(), r.window_prompts.end(),
+                              [](const auto& p) { return p.second == "{window_start}"; });
+         });
+}
+
+Result<http::Request> WorkdaySource::BuildQueryRequest(Entity entity, const ListQuery& query) {
+  if (!SupportsQuery(entity) || query.parent_id)
+    return Error::Permanent(ErrorCategory::kInternal, "this Workday connection has no report window prompts");
+  window_start_ = query.updated_after;
+  return BuildRequest(entity, std::string("0"));  // the first report, with the window
 }
 
 Result<void> WorkdaySource::Authorize(http::Request& request, http::Client& client) {

@@ -59,15 +59,23 @@ class WorkdaySource final : public Source {
   bool OnUnauthorized() override;
 
   bool Streamed(Entity entity) const override { return entity == Entity::kCandidate; }
+  // Incremental report reads: when a report has a prompt whose value is {window_start} (e.g.
+  // From_Date: "{window_start}"), BuildQueryRequest fills it with updated_after; a full read
+  // (BuildRequest with no cursor) leaves those prompts out, so the report returns every row.
+  // {window_end} becomes the time of the request.
+  bool SupportsQuery(Entity entity) const override;
+  Result<http::Request> BuildQueryRequest(Entity entity, const ListQuery& query) override;
   std::unique_ptr<RecordStream> OpenStream(Entity entity) override;
   std::optional<std::string> NextDocument(Entity entity, const std::optional<std::string>& cursor) override;
 
  private:
   struct Parser;  // simdjson state, kept out of this header
   struct Report {
-    std::string url;    // with format=json and the prompts
-    std::string label;  // "report ISU_ATS/ATS_Candidates", for messages
-    std::string basic;  // the Authorization header value for auth: basic, else ""
+    std::string url;  // with format=json and the fixed prompts
+    std::vector<std::pair<std::string, std::string>>
+        window_prompts;  // name -> "{window_start}"/"{window_end}"
+    std::string label;   // "report ISU_ATS/ATS_Candidates", for messages
+    std::string basic;   // the Authorization header value for auth: basic, else ""
     std::string password;
   };
 
@@ -93,6 +101,7 @@ class WorkdaySource final : public Source {
   Entity last_entity_ = Entity::kJob;
   long long job_offset_ = 0;
   size_t report_index_ = 0;
+  std::optional<SystemTime> window_start_;  // set by BuildQueryRequest for the listing in progress
   bool last_basic_ = false;
   // The current jobs listing.
   std::set<std::string> listed_jobs_;
