@@ -278,7 +278,14 @@ std::string Origin(const http::Url& url) {
 
 struct WorkableSource::Parser {
   ondemand::parser parser;
+  simdjson::dom::parser validator;
   std::string buffer;  // the body plus SIMDJSON_PADDING zero bytes
+
+  // Full validation of the body last given to Iterate. On Demand reads lazily and must not be
+  // used again after a syntax error, so a page is checked whole before it is walked.
+  error_code Validate(size_t size) {
+    return validator.parse(reinterpret_cast<const uint8_t*>(buffer.data()), size, false).error();
+  }
 
   simdjson::simdjson_result<ondemand::document> Iterate(std::string_view body) {
     buffer.resize(body.size() + simdjson::SIMDJSON_PADDING);
@@ -398,6 +405,9 @@ Result<Page> WorkableSource::ParsePage(Entity entity, const http::Response& resp
 
   ondemand::document doc;
   if (auto e = parser_->Iterate(response.body).get(doc)) return broken(e);
+  // A body that is not valid JSON is refused whole (found by fuzzing: a record whose object
+  // did not close sent the dead-letter path back into an abandoned On Demand iterator).
+  if (auto e = parser_->Validate(response.body.size())) return broken(e);
   ondemand::object root;
   if (auto e = doc.get_object().get(root)) {
     return e == simdjson::INCORRECT_TYPE ? bad("the body is not a JSON object") : broken(e);
