@@ -3,6 +3,7 @@
 // credential...) with its key path, then throws a single ConfigError listing them all, so a user
 // fixes the whole file in one pass. Messages say what to write instead, and never contain a
 // secret's value.
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -15,6 +16,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -415,24 +417,45 @@ class Loader {
     problems_.push_back(Problem{std::move(path), std::move(message)});
   }
 
+  // Counts documents without building them. YAML::LoadAll never returns on some malformed
+  // input (found by fuzzing: with yaml-cpp 0.7, ",d: a\n- x" yields empty documents until memory
+  // runs out), so the count stops at kMaxDocuments and only the first document is loaded.
+  struct DocumentCounter final : YAML::EventHandler {
+    void OnDocumentStart(const YAML::Mark&) override {}
+    void OnDocumentEnd() override {}
+    void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+    void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+    void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+    void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+    void OnSequenceEnd() override {}
+    void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+    void OnMapEnd() override {}
+  };
+  static constexpr size_t kMaxDocuments = 100;
+
   void LoadDocument(const std::string& text, Config& cfg) {
-    std::vector<YAML::Node> docs;
+    YAML::Node first;
+    size_t documents = 0;
     try {
-      docs = YAML::LoadAll(text);
+      std::istringstream in(text);
+      YAML::Parser parser(in);
+      DocumentCounter counter;
+      while (documents < kMaxDocuments && parser.HandleNextDocument(counter)) ++documents;
+      if (documents > 0) first = YAML::Load(text);
     } catch (const YAML::ParserException& e) {
       Add("", "YAML syntax error at line " + std::to_string(e.mark.line + 1) + ", column " +
                   std::to_string(e.mark.column + 1) + ": " + e.msg);
       return;
     }
-    if (docs.empty() || (docs.size() == 1 && docs[0].IsNull())) {
+    if (documents == 0 || (documents == 1 && first.IsNull())) {
       Add("", "the config is empty; see examples/connector.yaml");
       return;
     }
-    if (docs.size() > 1) {
-      Add("", "found " + std::to_string(docs.size()) +
+    if (documents > 1) {
+      Add("", "found " + std::to_string(documents) + (documents == kMaxDocuments ? " or more" : "") +
                   " YAML documents (separated by '---'); put the whole configuration in one");
     }
-    const Field root{docs[0], ""};
+    const Field root{first, ""};
     if (!root.node.IsMap()) {
       Add("", "expected a mapping of settings (key: value lines) at the top level, got " +
                   Describe(root.node) + "; see examples/connector.yaml");
