@@ -1,5 +1,9 @@
 #include "runtime/publisher.hpp"
 
+#include <algorithm>
+#include <cstdlib>
+#include <thread>
+
 #include "common/log.hpp"
 
 namespace ats::runtime {
@@ -51,7 +55,16 @@ Result<void> Publisher::PublishAndAwait(const std::vector<Message>& batch) {
   metrics_.KafkaQueueMessages().Set(static_cast<double>(producer_->queue_length()));
   auto acked = producer_->AwaitDeliveries(timeout);
   metrics_.KafkaQueueMessages().Set(static_cast<double>(producer_->queue_length()));
-  if (acked) log::Debug("Kafka acknowledged the events.", {{"events", batch.size()}});
+  if (acked) {
+    log::Debug("Kafka acknowledged the events.", {{"events", batch.size()}});
+    // Fault injection for the crash suite (tests/fault): holds the acknowledged batch back from
+    // its snapshot commit, so that a SIGKILL right after the line above lands before the commit.
+    static const auto commit_delay = std::chrono::milliseconds([] {
+      const char* v = std::getenv("ATS_FAULT_INJECT_COMMIT_DELAY_MS");
+      return v != nullptr ? std::clamp(std::atol(v), 0L, 10000L) : 0L;
+    }());
+    if (commit_delay.count() > 0) std::this_thread::sleep_for(commit_delay);
+  }
   return acked;
 }
 

@@ -285,8 +285,27 @@ Result<connectors::Page> SyncWorker::FetchPage(Entity entity, Result<http::Reque
   }
 }
 
+// Where the states a batch is about to publish are written ahead ("~" never starts a
+// connection id, so these never mix with the snapshot's records).
+snapshot::Key SyncWorker::PendingKey(const snapshot::Key& key) {
+  return {"~pending/" + key.connection, key.entity, key.id};
+}
+
 Result<void> SyncWorker::PublishAndCommit(std::vector<Message>& messages, snapshot::Batch& batch) {
   if (!messages.empty()) {
+    // Intent first: if the process dies after Kafka acknowledged the batch but before the
+    // commit, the next full listing still knows downstream heard of these candidates, and a
+    // candidate deleted meanwhile gets its deleted event (found by the crash suite).
+    snapshot::Batch intent;
+    for (const auto& [key, record] : batch.puts())
+      if (key.entity == Entity::kCandidate) intent.Put(PendingKey(key), record);
+    if (!intent.empty()) {
+      if (auto written = deps_.store.Commit(intent); !written) {
+        CountError(written.error());
+        return written;
+      }
+      for (const auto& [key, record] : intent.puts()) batch.Delete(key);  // with the commit
+    }
     if (auto published = deps_.publisher.PublishAndAwait(messages); !published) {
       CountError(published.error());
       return published;
@@ -418,16 +437,37 @@ Result<void> SyncWorker::ProcessPage(Entity entity, const connectors::Page& page
 }
 
 Result<void> SyncWorker::ReconcileDeletions(Entity entity, const SeenIds& seen, CycleReport& report) {
+  // Published but not committed (the process died in between; see PublishAndCommit): what
+  // downstream last heard of a record, when the snapshot does not say it.
+  std::map<std::string, snapshot::StoredRecord> pending;
+  const std::string pending_namespace = PendingKey({connection_.id, entity, ""}).connection;
+  auto listed = deps_.store.ForEach(pending_namespace, entity,
+                                    [&](std::string_view id, const snapshot::StoredRecord& stored) {
+                                      if (!seen.Contains(id)) pending.emplace(id, stored);
+                                      return true;
+                                    });
+  if (!listed) {
+    CountError(listed.error());
+    return listed;
+  }
   std::vector<std::pair<std::string, snapshot::StoredRecord>> gone;
   auto visited = deps_.store.ForEach(connection_.id, entity,
                                      [&](std::string_view id, const snapshot::StoredRecord& stored) {
-                                       if (!seen.Contains(id)) gone.emplace_back(id, stored);
+                                       if (seen.Contains(id)) return true;
+                                       auto newer = pending.find(std::string(id));
+                                       if (newer == pending.end()) {
+                                         gone.emplace_back(id, stored);
+                                       } else {
+                                         gone.emplace_back(id, newer->second);
+                                         pending.erase(newer);
+                                       }
                                        return true;
                                      });
   if (!visited) {
     CountError(visited.error());
     return visited;
   }
+  for (auto& [id, stored] : pending) gone.emplace_back(id, std::move(stored));
   const events::Context ctx{connection_.id, std::string(source_->name()), std::chrono::system_clock::now()};
   std::vector<Message> messages;
   snapshot::Batch batch;
@@ -446,7 +486,8 @@ Result<void> SyncWorker::ReconcileDeletions(Entity entity, const SeenIds& seen, 
                   {{"connection", connection_.id}, {"event", "candidate-changed deleted " + id}});
     }
     batch.Delete({connection_.id, entity, id});
-    if (batch.deletes().size() >= kDeleteBatch || i + 1 == gone.size()) {
+    batch.Delete(PendingKey({connection_.id, entity, id}));
+    if (batch.deletes().size() >= 2 * kDeleteBatch || i + 1 == gone.size()) {
       if (auto done = PublishAndCommit(messages, batch); !done) return done;
       report.deleted += deleted;
       if (deleted > 0)

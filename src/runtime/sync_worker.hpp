@@ -121,7 +121,10 @@ class SyncWorker {
                            CycleReport& report);
   Result<void> ReconcileDeletions(Entity entity, const SeenIds& seen,
                                   CycleReport& report);
+  // Publishes, waits for Kafka, then commits `batch`. Candidate states the batch publishes are
+  // written ahead under PendingKey and removed by the commit.
   Result<void> PublishAndCommit(std::vector<Message>& messages, snapshot::Batch& batch);
+  static snapshot::Key PendingKey(const snapshot::Key& key);
   bool JobSelected(const Record& job) const;
   bool FollowUp(const snapshot::Change& change) const;
   events::CandidateExtras Extras(const snapshot::Change& change) const;

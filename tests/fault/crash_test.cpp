@@ -7,7 +7,7 @@
 //   publish   right after the n-th "Publishing events." line: the page's events are being
 //             produced and not yet acknowledged
 //   commit    right after the n-th "Kafka acknowledged the events." line: Kafka has the page,
-//             the snapshot commit is about to run or running
+//             its snapshot commit has not run (ATS_FAULT_INJECT_COMMIT_DELAY_MS holds it back)
 //   cycle     right after "Sync cycle complete.": between cycles
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -18,10 +18,23 @@
 #include <random>
 
 #include "fault/harness.hpp"
+#include "sim/workable_tenant.hpp"
 #include "support/test_support.hpp"
 
 namespace ats::fault {
 namespace {
+
+// Sets an environment variable for the connectors this test starts (they inherit it).
+struct ScopedEnv {
+  ScopedEnv(const char* name, const char* value) : name_(name) { setenv(name, value, 1); }
+  ~ScopedEnv() { unsetenv(name_); }
+  const char* name_;
+};
+
+// Each acknowledged page waits this long before its snapshot commit (a fault-injection hook of
+// the Publisher), so that a kill right after "Kafka acknowledged the events." lands before
+// the commit instead of racing it.
+constexpr const char* kCommitDelayMs = "40";
 
 int EnvInt(const char* name, int def) {
   const char* v = std::getenv(name);
@@ -31,6 +44,7 @@ int EnvInt(const char* name, int def) {
 TEST(CrashTest, SigkillAtRandomPointsLosesNoChangeAndReplaysKeepTheirCeId) {
   const int seed = EnvInt("ATS_FAULT_SEED", 20261122);
   const int trials = std::max(EnvInt("ATS_CRASH_TRIALS", 36), 1);
+  const ScopedEnv delay("ATS_FAULT_INJECT_COMMIT_DELAY_MS", kCommitDelayMs);
   testing::TempDir dir;
 
   KafkaProcess kafka(1);
@@ -154,6 +168,61 @@ TEST(CrashTest, SigkillAtRandomPointsLosesNoChangeAndReplaysKeepTheirCeId) {
   EXPECT_GT(landed["between-cycles"], 0);
   sim.Signal(SIGTERM);
   sim.Wait(10s);
+}
+
+// The narrowest crash window for a deletion: a new candidate's "created" event reached Kafka,
+// the process died before the snapshot commit, and the candidate was deleted before any
+// connector listed it again. Downstream has the creation, so it must get the deletion too.
+TEST(CrashTest, ACreationPublishedButNotCommittedAndThenDeletedIsStillDeleted) {
+  const ScopedEnv delay("ATS_FAULT_INJECT_COMMIT_DELAY_MS", kCommitDelayMs);
+  testing::TempDir dir;
+  sim::WorkableTenantOptions options;
+  options.jobs = 3;
+  options.candidates_per_job = 10;
+  options.rate_limit_requests = 0;
+  sim::WorkableTenant tenant(options);
+  ASSERT_TRUE(tenant.Start());
+  KafkaProcess kafka(1);
+  ASSERT_TRUE(kafka.ok());
+  ConnectorConfig cfg;
+  cfg.base_url = tenant.base_url();
+  cfg.bootstrap = kafka.bootstrap();
+  cfg.snapshot_path = dir.File("snapshot");
+  cfg.log_level = "debug";
+  cfg.extra_connection = "    incremental: false\n";
+  testing::WriteFile(dir.File("connector.yaml"), ConnectorYaml(cfg));
+  std::string job;
+  for (const auto& j : tenant.jobs())
+    if (j.state == "published") job = j.shortcode;
+  ASSERT_FALSE(job.empty());
+  {
+    // First sync, then one more candidate; SIGKILL right after Kafka acknowledged its page.
+    std::atomic<int> acknowledged{0};
+    std::atomic<int> kill_at{1 << 30};
+    std::atomic<pid_t> pid{-1};
+    ConnectorProcess c(dir.File("connector.yaml"), [&](const std::string& line, bool is_stderr) {
+      if (is_stderr && line.find("\"msg\":\"Kafka acknowledged the events.\"") != std::string::npos &&
+          ++acknowledged == kill_at.load() && pid > 0)
+        ::kill(pid, SIGKILL);
+    });
+    pid = c.child().pid();
+    ASSERT_TRUE(c.child().WaitForLine("\"msg\":\"Sync cycle complete.\"", true, 60s)) << c.child().err();
+    kill_at = acknowledged.load() + 1;
+    const std::string added = tenant.AddCandidate(job);
+    ASSERT_EQ(c.child().Wait(60s), 128 + SIGKILL) << c.child().err();
+    ASSERT_TRUE(tenant.DeleteCandidate(added));
+  }
+  {
+    ConnectorProcess c(dir.File("connector.yaml"));
+    ASSERT_TRUE(c.child().WaitForLine("\"msg\":\"Sync cycle complete.\"", true, 60s)) << c.child().err();
+    ASSERT_TRUE(c.child().Signal(SIGTERM));
+    EXPECT_EQ(c.child().Wait(30s), 0);
+  }
+  const Truth truth = TruthOf(tenant);
+  const Verdict v = Compare(truth, ConsumeAll(kafka.bootstrap(), 2s, 30s));
+  for (const auto& p : v.problems) std::cout << "  problem: " << p << "\n";
+  EXPECT_EQ(v.lost, 0);
+  EXPECT_EQ(v.replays_with_new_id, 0);
 }
 
 }  // namespace
