@@ -17,6 +17,9 @@ build_pkgs=(
   # for the structural checks of the rendered objects.
   kubernetes-client golang-go golang-github-masterminds-sprig-dev golang-gopkg-yaml.v2-dev
   prometheus python3-yaml
+  # Reliability: clang and its runtime (libFuzzer, sanitizers) for tests/fuzz; the openssl
+  # command makes the self-signed certificate of the fault suite's TLS test.
+  clang-14 libclang-rt-14-dev openssl
 )
 # The runtime image (deploy/Dockerfile): ca-certificates plus the package of each shared library
 # the binary links (readelf -d: NEEDED). RocksDB is linked statically, so its compression

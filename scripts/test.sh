@@ -1,10 +1,31 @@
 #!/usr/bin/env bash
 # The whole test suite: install what is missing (Debian 12), build with warnings as errors,
-# run every test with ctest. PRESET=asan runs the same suite under ASan+UBSan.
+# run every test with ctest (unit, integration, cli, and the fault suite, label `fault`).
+#   PRESETS="ci asan"  presets to build and test, in turn (asan = ASan+UBSan). Default: "ci",
+#                      and "ci asan" in CI (CI=true). PRESET=asan still selects one preset.
+#   FUZZ_SECONDS=N     afterwards, run each libFuzzer target for N seconds (tests/fuzz/run.sh);
+#                      in CI 60 s per target by default; locally only when set.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-preset=${PRESET:-ci}
+if [[ -n "${PRESETS:-}" ]]; then
+  presets=$PRESETS
+elif [[ -n "${PRESET:-}" ]]; then
+  presets=$PRESET
+elif [[ "${CI:-}" == "true" ]]; then
+  presets="ci asan"
+else
+  presets="ci"
+fi
 bash scripts/install-deps.sh
-cmake --preset "$preset" >/dev/null
-cmake --build --preset "$preset" -j "$(nproc)"
-ctest --preset "$preset" -j 2 --timeout 300
+for preset in $presets; do
+  echo "=== preset $preset"
+  cmake --preset "$preset" >/dev/null
+  cmake --build --preset "$preset" -j "$(nproc)"
+  ctest --preset "$preset" -j 2 --timeout 600
+done
+fuzz_seconds=${FUZZ_SECONDS:-}
+[[ -z "$fuzz_seconds" && "${CI:-}" == "true" ]] && fuzz_seconds=60
+if [[ -n "$fuzz_seconds" && "$fuzz_seconds" != 0 ]]; then
+  echo "=== fuzzing, $fuzz_seconds s per target"
+  bash tests/fuzz/run.sh "$fuzz_seconds"
+fi
