@@ -21,7 +21,11 @@ for preset in $presets; do
   echo "=== preset $preset"
   cmake --preset "$preset" >/dev/null
   cmake --build --preset "$preset" -j "$(nproc)"
-  ctest --preset "$preset" -j 2 --timeout 600
+  exclude=()
+  # The deploy checks inspect the packaging of the release-style binary (its NEEDED libraries
+  # against the runtime image); a sanitizer build links other libraries and proves nothing there.
+  [[ $preset == asan ]] && exclude=(-LE deploy)
+  ctest --preset "$preset" -j 2 --timeout 600 "${exclude[@]}"
 done
 fuzz_seconds=${FUZZ_SECONDS:-}
 [[ -z "$fuzz_seconds" && "${CI:-}" == "true" ]] && fuzz_seconds=60

@@ -93,7 +93,9 @@ TEST_F(BadStateTest, DamagedRocksDbFilesAreRefusedNotReset) {
   const std::string config = Config(snapshot);
   SyncOnce(config);
   // Damage the MANIFEST the CURRENT file names: the database cannot be opened as it is.
-  const std::string manifest = snapshot + "/" + testing::ReadFile(snapshot + "/CURRENT").substr(0, 15);
+  std::string current = testing::ReadFile(snapshot + "/CURRENT");
+  current.erase(current.find_last_not_of("\r\n") + 1);
+  const std::string manifest = snapshot + "/" + current;
   ASSERT_TRUE(fs::exists(manifest)) << manifest;
   {
     std::fstream f(manifest, std::ios::in | std::ios::out | std::ios::binary);
