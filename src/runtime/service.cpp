@@ -260,7 +260,7 @@ void Service::Tick() {
   }
   if (auto ping = publisher_->Ping(std::chrono::seconds(2)); ping) {
     status_.SetKafkaReachable(true);
-  } else if (ping.error().message != "busy") {
+  } else {
     status_.SetKafkaReachable(false, ping.error().message);
   }
   metrics_.KafkaQueueMessages().Set(static_cast<double>(publisher_->queue_length()));
