@@ -22,6 +22,7 @@ using std::chrono::milliseconds;
 
 constexpr int kDestroyFlushMs = 10000;
 constexpr milliseconds kPollSlice{50};
+constexpr milliseconds kAwaitSlice{5};
 
 int ToMs(milliseconds d) {
   return static_cast<int>(std::clamp<milliseconds::rep>(d.count(), 0, 24 * 3600 * 1000));
@@ -40,8 +41,11 @@ class RdKafkaProducer final : public Producer {
 
   Result<void> Init(const ProducerOptions& options);
 
-  Result<void> Produce(const Message& message, milliseconds timeout) override;
+  Result<void> Produce(const Message& message, milliseconds timeout,
+                       const std::shared_ptr<DeliveryGroup>& group) override;
   Result<void> AwaitDeliveries(milliseconds timeout) override;
+  Result<void> Await(const DeliveryGroup& group, milliseconds timeout) override;
+  void Poll() override { rd_kafka_poll(rk_.get(), 0); }
   bool fatal() const override { return fatal_.load(); }
   int64_t queue_length() const override { return rk_ ? rd_kafka_outq_len(rk_.get()) : 0; }
   Result<void> Ping(milliseconds timeout) override;
@@ -53,20 +57,19 @@ class RdKafkaProducer final : public Producer {
   // Records the fatal error librdkafka raised (idempotent): later calls fail fast.
   void MarkFatal();
   Error FatalError() const;
-  rd_kafka_resp_err_t Enqueue(const Message& message);
+  // `owner` (a heap copy of the group's shared pointer) rides along as the message's opaque
+  // and is released by its delivery report.
+  rd_kafka_resp_err_t Enqueue(const Message& message, std::shared_ptr<DeliveryGroup>* owner);
 
   HandlePtr rk_;
-  // Serialises Produce and AwaitDeliveries: delivery reports are only served by their polls, so
-  // a generation's counters cannot move under a caller.
+  // Serialises Produce and AwaitDeliveries, so that the generation is not replaced under a
+  // caller enqueuing into it.
   std::mutex call_mu_;
-  // Counters of the current generation: messages enqueued since the last completed
-  // AwaitDeliveries and their delivery reports so far.
-  std::atomic<int64_t> enqueued_{0};
-  std::atomic<int64_t> acked_{0};
-  std::atomic<int64_t> failed_{0};
+  // The current generation: messages enqueued without a group since the last completed
+  // AwaitDeliveries.
+  std::shared_ptr<DeliveryGroup> generation_ = std::make_shared<DeliveryGroup>();
   std::atomic<bool> fatal_{false};
-  mutable std::mutex mu_;      // guards the strings below
-  std::string first_failure_;  // first failed delivery report of the generation
+  mutable std::mutex mu_;  // guards the string below
   std::string fatal_reason_;
 };
 
@@ -118,20 +121,39 @@ RdKafkaProducer::~RdKafkaProducer() {
   rk_.reset();
 }
 
-void RdKafkaProducer::OnDelivery(rd_kafka_t* /*rk*/, const rd_kafka_message_t* msg, void* opaque) {
-  auto* self = static_cast<RdKafkaProducer*>(opaque);
-  if (msg->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-    self->acked_.fetch_add(1);
+}  // namespace
+
+Result<void> DeliveryGroup::outcome() const {
+  const int64_t failed = failed_.load();
+  if (failed == 0) return Ok();
+  std::lock_guard lock(mu_);
+  return Error::Retryable(ErrorCategory::kKafka, "kafka: " + std::to_string(failed) +
+                                                     " messages not delivered; first: " + first_failure_);
+}
+
+void DeliveryGroup::OnReport(bool ok, const std::string& failure) {
+  if (ok) {
+    acked_.fetch_add(1);
     return;
   }
   {
-    std::lock_guard lock(self->mu_);
-    if (self->first_failure_.empty()) {
-      const char* topic = msg->rkt != nullptr ? rd_kafka_topic_name(msg->rkt) : "?";
-      self->first_failure_ = std::string("delivery to ") + topic + " failed: " + rd_kafka_err2str(msg->err);
-    }
+    std::lock_guard lock(mu_);
+    if (first_failure_.empty()) first_failure_ = failure;
   }
-  self->failed_.fetch_add(1);
+  failed_.fetch_add(1);
+}
+
+namespace {
+
+void RdKafkaProducer::OnDelivery(rd_kafka_t* /*rk*/, const rd_kafka_message_t* msg, void* /*opaque*/) {
+  std::unique_ptr<std::shared_ptr<DeliveryGroup>> owner(static_cast<std::shared_ptr<DeliveryGroup>*>(msg->_private));
+  if (!owner) return;
+  if (msg->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    (*owner)->OnReport(true, {});
+    return;
+  }
+  const char* topic = msg->rkt != nullptr ? rd_kafka_topic_name(msg->rkt) : "?";
+  (*owner)->OnReport(false, std::string("delivery to ") + topic + " failed: " + rd_kafka_err2str(msg->err));
 }
 
 void RdKafkaProducer::OnError(rd_kafka_t* /*rk*/, int err, const char* reason, void* opaque) {
@@ -168,7 +190,8 @@ Error RdKafkaProducer::FatalError() const {
                                                      "); recreate it and resume from the snapshot");
 }
 
-rd_kafka_resp_err_t RdKafkaProducer::Enqueue(const Message& message) {
+rd_kafka_resp_err_t RdKafkaProducer::Enqueue(const Message& message,
+                                             std::shared_ptr<DeliveryGroup>* owner) {
   HeadersPtr headers(rd_kafka_headers_new(message.headers.size()));
   for (const auto& [name, value] : message.headers) {
     rd_kafka_header_add(headers.get(), name.data(), static_cast<ssize_t>(name.size()), value.data(),
@@ -182,24 +205,32 @@ rd_kafka_resp_err_t RdKafkaProducer::Enqueue(const Message& message) {
       rk_.get(), RD_KAFKA_V_TOPIC(message.topic.c_str()),
       RD_KAFKA_V_KEY(message.key.data(), message.key.size()),
       RD_KAFKA_V_VALUE(const_cast<char*>(message.value.data()), message.value.size()),
-      RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(headers.get()), RD_KAFKA_V_END);
+      RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(headers.get()),
+      RD_KAFKA_V_OPAQUE(owner), RD_KAFKA_V_END);
 #pragma GCC diagnostic pop
   // On success librdkafka owns the headers; on failure they are still ours.
   if (err == RD_KAFKA_RESP_ERR_NO_ERROR) static_cast<void>(headers.release());
   return err;
 }
 
-Result<void> RdKafkaProducer::Produce(const Message& message, milliseconds timeout) {
+Result<void> RdKafkaProducer::Produce(const Message& message, milliseconds timeout,
+                                      const std::shared_ptr<DeliveryGroup>& group) {
   std::lock_guard call_lock(call_mu_);
   const auto deadline = Clock::now() + timeout;
+  const std::shared_ptr<DeliveryGroup>& target = group ? group : generation_;
   while (true) {
     if (fatal_.load()) return FatalError();
-    const rd_kafka_resp_err_t err = Enqueue(message);
+    auto owner = std::make_unique<std::shared_ptr<DeliveryGroup>>(target);
+    // Counted before it is enqueued: its report may arrive (on another polling thread) at once.
+    target->OnEnqueued();
+    const rd_kafka_resp_err_t err = Enqueue(message, owner.get());
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      static_cast<void>(owner.release());  // the delivery report releases it
+      rd_kafka_poll(rk_.get(), 0);          // serve delivery reports as we go
+      return Ok();
+    }
+    target->OnNotEnqueued();
     switch (err) {
-      case RD_KAFKA_RESP_ERR_NO_ERROR:
-        enqueued_.fetch_add(1);
-        rd_kafka_poll(rk_.get(), 0);  // serve delivery reports as we go
-        return Ok();
       case RD_KAFKA_RESP_ERR__QUEUE_FULL: {
         const auto now = Clock::now();
         if (now >= deadline) {
@@ -223,38 +254,31 @@ Result<void> RdKafkaProducer::Produce(const Message& message, milliseconds timeo
   }
 }
 
-Result<void> RdKafkaProducer::AwaitDeliveries(milliseconds timeout) {
-  std::lock_guard call_lock(call_mu_);
+Result<void> RdKafkaProducer::Await(const DeliveryGroup& group, milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
-  while (true) {
+  while (!group.complete()) {
     if (fatal_.load()) return FatalError();
-    const int64_t enqueued = enqueued_.load();
-    const int64_t reported = acked_.load() + failed_.load();
-    if (reported >= enqueued) break;
     const auto now = Clock::now();
     if (now >= deadline) {
-      // The generation stays open: a later call keeps waiting for these messages.
-      return Error::Retryable(ErrorCategory::kKafka, "kafka: " + std::to_string(enqueued - reported) +
-                                                         " messages not acknowledged within " +
-                                                         FormatMs(timeout));
+      // The group stays open: a later call keeps waiting for these messages.
+      return Error::Retryable(ErrorCategory::kKafka,
+                              "kafka: " + std::to_string(group.pending()) +
+                                  " messages not acknowledged within " + FormatMs(timeout));
     }
+    // Short slices: another thread's poll may serve this group's reports meanwhile.
     const auto left = std::chrono::duration_cast<milliseconds>(deadline - now);
-    rd_kafka_poll(rk_.get(), ToMs(std::min(left, kPollSlice)));
+    rd_kafka_poll(rk_.get(), ToMs(std::min(left, kAwaitSlice)));
   }
-  // Every report of this generation is in: close it.
-  const int64_t failed = failed_.exchange(0);
-  acked_.store(0);
-  enqueued_.store(0);
-  std::string first_failure;
-  {
-    std::lock_guard lock(mu_);
-    first_failure.swap(first_failure_);
-  }
-  if (failed > 0) {
-    return Error::Retryable(ErrorCategory::kKafka, "kafka: " + std::to_string(failed) +
-                                                       " messages not delivered; first: " + first_failure);
-  }
-  return Ok();
+  if (fatal_.load()) return FatalError();
+  return group.outcome();
+}
+
+Result<void> RdKafkaProducer::AwaitDeliveries(milliseconds timeout) {
+  std::lock_guard call_lock(call_mu_);
+  auto awaited = Await(*generation_, timeout);
+  // Closed once every report is in (a timed-out generation stays open for the next call).
+  if (generation_->complete()) generation_ = std::make_shared<DeliveryGroup>();
+  return awaited;
 }
 
 Result<void> RdKafkaProducer::Ping(milliseconds timeout) {

@@ -37,26 +37,49 @@ Result<void> Publisher::EnsureProducer() {
   return Ok();
 }
 
-Result<void> Publisher::PublishAndAwait(const std::vector<Message>& batch) {
+std::shared_ptr<kafka::Producer> Publisher::CurrentProducer() {
+  std::lock_guard lock(producer_mu_);
+  return producer_;
+}
+
+Result<Publisher::Ticket> Publisher::Publish(const std::vector<Message>& batch) {
   std::lock_guard lock(mu_);
-  if (auto ok = EnsureProducer(); !ok) return ok;
+  if (auto ok = EnsureProducer(); !ok) return ok.error();
   const auto timeout = std::chrono::milliseconds(options_.delivery_timeout_ms + 5000);
-  // Debug lines mark the two halves of a page's publication (the fault suite kills the process
+  // Debug lines mark the two halves of a batch's publication (the fault suite kills the process
   // right after them to land mid-publish and mid-commit).
   log::Debug("Publishing events.", {{"events", batch.size()}});
+  auto ticket = std::make_shared<kafka::DeliveryGroup>();
   for (const auto& message : batch) {
-    if (auto r = producer_->Produce(message, timeout); !r) {
-      // Drain what was queued so the next batch starts from a clean generation.
-      (void)producer_->AwaitDeliveries(timeout);
+    if (auto r = producer_->Produce(message, timeout, ticket); !r) {
+      // Let what was queued settle so the failed batch does not linger behind the next one.
+      (void)producer_->Await(*ticket, timeout);
       metrics_.KafkaQueueMessages().Set(static_cast<double>(producer_->queue_length()));
-      return r;
+      return r.error();
     }
   }
   metrics_.KafkaQueueMessages().Set(static_cast<double>(producer_->queue_length()));
-  auto acked = producer_->AwaitDeliveries(timeout);
-  metrics_.KafkaQueueMessages().Set(static_cast<double>(producer_->queue_length()));
+  return ticket;
+}
+
+bool Publisher::Settled(const Ticket& ticket) {
+  if (ticket->complete()) return true;
+  if (auto producer = CurrentProducer()) {
+    if (producer->fatal()) return true;
+    producer->Poll();
+  }
+  return ticket->complete();
+}
+
+Result<void> Publisher::Await(const Ticket& ticket) {
+  const auto timeout = std::chrono::milliseconds(options_.delivery_timeout_ms + 5000);
+  auto producer = CurrentProducer();
+  if (!producer) return Error::Retryable(ErrorCategory::kKafka, "kafka producer not started");
+  // A producer recreated since the batch was enqueued purged it: the ticket holds the failures.
+  auto acked = ticket->complete() ? ticket->outcome() : producer->Await(*ticket, timeout);
+  metrics_.KafkaQueueMessages().Set(static_cast<double>(producer->queue_length()));
   if (acked) {
-    log::Debug("Kafka acknowledged the events.", {{"events", batch.size()}});
+    log::Debug("Kafka acknowledged the events.", {{"events", static_cast<long long>(ticket->enqueued())}});
     // Fault injection for the crash suite (tests/fault): holds the acknowledged batch back from
     // its snapshot commit, so that a SIGKILL right after the line above lands before the commit.
     static const auto commit_delay = std::chrono::milliseconds([] {
@@ -66,6 +89,12 @@ Result<void> Publisher::PublishAndAwait(const std::vector<Message>& batch) {
     if (commit_delay.count() > 0) std::this_thread::sleep_for(commit_delay);
   }
   return acked;
+}
+
+Result<void> Publisher::PublishAndAwait(const std::vector<Message>& batch) {
+  auto ticket = Publish(batch);
+  if (!ticket) return ticket.error();
+  return Await(*ticket);
 }
 
 Result<void> Publisher::Ping(std::chrono::milliseconds timeout) {

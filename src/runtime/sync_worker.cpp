@@ -19,6 +19,9 @@ constexpr int kMaxAttempts = 6;       // per request, for 5xx / transport / bad 
 constexpr int kMaxRateLimited = 12;   // per request, for 429s (each waits for the window)
 constexpr size_t kDeleteBatch = 500;  // deleted events published per batch
 constexpr size_t kStreamBatch = 500;  // records of a streamed document processed per batch
+// A stage gathering pages while the previous one is in flight goes out at the latest here.
+constexpr size_t kStageMessages = 5000;
+constexpr size_t kStageBytes = 16 << 20;
 // A record's normalised fields may take this much; an event carries them (and, for an update,
 // the previous values too), and Kafka refuses messages over message.max.bytes (1 MB by default).
 constexpr size_t kMaxRecordBytes = 256 * 1024;
@@ -322,21 +325,26 @@ Result<void> SyncWorker::PublishAndCommit(std::vector<Message>& messages, snapsh
   return Ok();
 }
 
+std::optional<snapshot::StoredRecord> SyncWorker::StagedState(const std::string& id) const {
+  if (auto it = open_.states.find(id); it != open_.states.end()) return it->second;
+  if (in_flight_)
+    if (auto it = in_flight_->states.find(id); it != in_flight_->states.end()) return it->second;
+  return std::nullopt;
+}
+
 Result<void> SyncWorker::ProcessPage(Entity entity, const connectors::Page& page, SeenIds& seen,
                                      CycleReport& report) {
   const events::Context ctx{connection_.id, std::string(source_->name()), std::chrono::system_clock::now()};
-  std::vector<Message> messages;
-  snapshot::Batch batch;
-  CycleReport page_counts;
-  SystemTime newest{};
-  std::vector<std::string> trail;         // sandbox mode: what each event says, logged once acknowledged
+  Stage& stage = open_;
+  stage.entity = entity;
+  stage.report = &report;
   std::vector<RejectedRecord> oversized;  // records too large for an event (dead-lettered)
 
   for (const auto& record : page.records) {
     seen.Add(record.id);
     if (!record.updated_at.empty())
-      if (auto t = ParseRfc3339(record.updated_at); t && *t > newest) newest = *t;
-    // (listing_newest_ below is advanced only once the page is committed)
+      if (auto t = ParseRfc3339(record.updated_at); t && *t > stage.newest) stage.newest = *t;
+    // (listing_newest_ is advanced only once the stage is committed)
     if (entity == Entity::kJob) {
       if (!JobSelected(record)) continue;
       selected_jobs_.insert(record.id);
@@ -352,21 +360,26 @@ Result<void> SyncWorker::ProcessPage(Entity entity, const connectors::Page& page
                                " bytes an event may carry"});
       continue;
     }
-    snapshot::Key key{connection_.id, entity, record.id};
-    auto stored = deps_.store.Get(key);
+    // The newest state downstream will have heard of: staged (published or about to be, not yet
+    // committed) or else committed.
+    std::optional<snapshot::StoredRecord> stored = StagedState(record.id);
     if (!stored) {
-      CountError(stored.error());
-      return stored.error();
+      auto got = deps_.store.Get({connection_.id, entity, record.id});
+      if (!got) {
+        CountError(got.error());
+        return got.error();
+      }
+      stored = std::move(*got);
     }
-    auto change = snapshot::Diff(record, *stored);
+    auto change = snapshot::Diff(record, stored);
     if (!change) continue;
     if (entity == Entity::kJob) {
       if (change->type == snapshot::ChangeType::kCreated) {
-        messages.push_back(events::JobImported(ctx, *change, deps_.topics.job_imported));
-        ++page_counts.jobs_imported;
+        stage.Add(events::JobImported(ctx, *change, deps_.topics.job_imported));
+        ++stage.counts.jobs_imported;
         imported_jobs_.push_back(record.id);
         if (deps_.log_events)
-          trail.push_back("job-imported " + record.id + " \"" + FieldString(record.fields, "title") + "\"");
+          stage.trail.push_back("job-imported " + record.id + " \"" + FieldString(record.fields, "title") + "\"");
       }
     } else {
       const auto extras = Extras(*change);
@@ -374,8 +387,8 @@ Result<void> SyncWorker::ProcessPage(Entity entity, const connectors::Page& page
       // publish: triggers_only keeps the snapshot current but tells downstream only about
       // candidates that now need follow-up.
       if (follow_up || !triggers_only_) {
-        messages.push_back(events::CandidateChanged(ctx, *change, extras, deps_.topics.candidate_changed));
-        ++(change->type == snapshot::ChangeType::kCreated ? page_counts.created : page_counts.updated);
+        stage.Add(events::CandidateChanged(ctx, *change, extras, deps_.topics.candidate_changed));
+        ++(change->type == snapshot::ChangeType::kCreated ? stage.counts.created : stage.counts.updated);
       }
       if (deps_.log_events) {
         std::string line = "candidate-changed " + std::string(snapshot::ToString(change->type)) + " " +
@@ -386,54 +399,126 @@ Result<void> SyncWorker::ProcessPage(Entity entity, const connectors::Page& page
             line += (i ? "," : "") + change->changed_fields[i];
         }
         if (follow_up) line += " follow_up=true";
-        trail.push_back(std::move(line));
+        stage.trail.push_back(std::move(line));
       }
     }
-    batch.Put(std::move(key), std::move(change->new_state));
+    stage.states.insert_or_assign(record.id, std::move(change->new_state));
   }
   for (const std::vector<RejectedRecord>* list : {&page.rejected, &std::as_const(oversized)}) {
     for (const auto& rejected : *list) {
-      messages.push_back(events::DeadLetter(ctx, rejected, deps_.topics.dead_letter));
-      ++page_counts.dead_lettered;
+      stage.Add(events::DeadLetter(ctx, rejected, deps_.topics.dead_letter));
+      ++stage.counts.dead_lettered;
       log::Warn("Source record rejected; sent to the dead-letter topic.",
                 {{"connection", connection_.id},
                  {"entity", ToString(rejected.entity)},
                  {"reason", rejected.reason}});
     }
   }
+  stage.counts.records += static_cast<long long>(page.records.size() + page.rejected.size());
+  return Advance(/*force=*/false);
+}
 
-  if (auto done = PublishAndCommit(messages, batch); !done) return done;
-  for (const auto& line : trail)
-    log::Info("Event published.", {{"connection", connection_.id}, {"event", line}});
-
-  const std::string entity_name(ToString(entity));
-  const auto fetched = static_cast<long long>(page.records.size() + page.rejected.size());
-  report.records += fetched;
-  deps_.metrics.RecordsFetched(connection_.id, entity_name).Increment(static_cast<double>(fetched));
-  if (page_counts.dead_lettered > 0) {
-    deps_.metrics.DeadLettered(connection_.id, entity_name)
-        .Increment(static_cast<double>(page_counts.dead_lettered));
-    deps_.metrics.Errors(connection_.id, "bad_record")
-        .Increment(static_cast<double>(page_counts.dead_lettered));
-    deps_.metrics.EventsPublished(connection_.id, "dead-letter")
-        .Increment(static_cast<double>(page_counts.dead_lettered));
+// The pipeline: while Kafka acknowledges one stage (in_flight_), the next pages gather in
+// open_. Once the stage in flight is acknowledged (or open_ is full), one durable snapshot
+// write commits it and writes ahead the states open_ is about to publish, and open_ goes out.
+// A page therefore costs no Kafka round trip and no fsync of its own; stages grow with the
+// round trip. Nothing is committed before Kafka acknowledged it.
+Result<void> SyncWorker::Advance(bool force) {
+  const auto fail = [this](const Error& error) -> Result<void> {
+    CountError(error);
+    ResetPipeline();
+    return error;
+  };
+  if (in_flight_) {
+    const bool full = open_.messages.size() >= kStageMessages || open_.bytes >= kStageBytes;
+    if (!force && !full && !deps_.publisher.Settled(in_flight_->ticket)) return Ok();  // keep gathering
+    if (auto acked = deps_.publisher.Await(in_flight_->ticket); !acked) return fail(acked.error());
   }
-  if (page_counts.jobs_imported > 0)
-    deps_.metrics.EventsPublished(connection_.id, "job-imported")
-        .Increment(static_cast<double>(page_counts.jobs_imported));
-  if (const auto n = page_counts.created + page_counts.updated; n > 0)
-    deps_.metrics.EventsPublished(connection_.id, "candidate-changed").Increment(static_cast<double>(n));
-  report.created += page_counts.created;
-  report.updated += page_counts.updated;
-  report.jobs_imported += page_counts.jobs_imported;
-  report.dead_lettered += page_counts.dead_lettered;
-  if (newest > listing_newest_) listing_newest_ = newest;
-  if (newest != SystemTime{}) {
-    std::lock_guard lock(gauges_mu_);
-    auto& slot = newest_updated_at_[entity];
-    if (newest > slot) slot = newest;
+  const bool publish = !open_.messages.empty();
+  snapshot::Batch batch;
+  if (in_flight_) {
+    for (auto& [id, state] : in_flight_->states) {
+      snapshot::Key key{connection_.id, in_flight_->entity, id};
+      // Its write-ahead copy goes with the commit, unless the next stage writes a newer one
+      // (a key both put and deleted in one batch ends deleted).
+      if (in_flight_->entity == Entity::kCandidate && !(publish && open_.states.count(id) > 0))
+        batch.Delete(PendingKey(key));
+      batch.Put(std::move(key), std::move(state));
+    }
   }
+  for (auto& [id, state] : open_.states) {
+    snapshot::Key key{connection_.id, open_.entity, id};
+    if (!publish) {
+      batch.Put(std::move(key), std::move(state));  // nothing to publish: committed at once
+    } else if (open_.entity == Entity::kCandidate) {
+      // Intent first: if the process dies after Kafka acknowledged the stage but before its
+      // commit, the next full listing still knows downstream heard of these candidates, and a
+      // candidate deleted meanwhile gets its deleted event (found by the crash suite).
+      batch.Put(PendingKey(key), state);
+    }
+  }
+  if (!batch.empty())
+    if (auto committed = deps_.store.Commit(batch); !committed) return fail(committed.error());
+  if (in_flight_) {
+    Committed(*in_flight_);
+    in_flight_.reset();
+  }
+  if (!publish) {
+    Committed(open_);
+    open_ = Stage();
+    return Ok();
+  }
+  auto ticket = deps_.publisher.Publish(open_.messages);
+  if (!ticket) return fail(ticket.error());
+  open_.ticket = std::move(*ticket);
+  open_.messages = {};  // librdkafka holds its copies
+  in_flight_ = std::move(open_);
+  open_ = Stage();
   return Ok();
+}
+
+Result<void> SyncWorker::Flush() {
+  if (auto first = Advance(/*force=*/true); !first) return first;
+  return Advance(/*force=*/true);  // the stage the first call published
+}
+
+void SyncWorker::ResetPipeline() {
+  open_ = Stage();
+  in_flight_.reset();
+}
+
+// A stage is in the snapshot: its counts join the cycle's and the metrics.
+void SyncWorker::Committed(Stage& stage) {
+  if (stage.report == nullptr) return;  // nothing was ever staged
+  for (const auto& line : stage.trail)
+    log::Info("Event published.", {{"connection", connection_.id}, {"event", line}});
+  const std::string entity_name(ToString(stage.entity));
+  const CycleReport& counts = stage.counts;
+  CycleReport& report = *stage.report;
+  report.records += counts.records;
+  deps_.metrics.RecordsFetched(connection_.id, entity_name).Increment(static_cast<double>(counts.records));
+  if (counts.dead_lettered > 0) {
+    deps_.metrics.DeadLettered(connection_.id, entity_name)
+        .Increment(static_cast<double>(counts.dead_lettered));
+    deps_.metrics.Errors(connection_.id, "bad_record").Increment(static_cast<double>(counts.dead_lettered));
+    deps_.metrics.EventsPublished(connection_.id, "dead-letter")
+        .Increment(static_cast<double>(counts.dead_lettered));
+  }
+  if (counts.jobs_imported > 0)
+    deps_.metrics.EventsPublished(connection_.id, "job-imported")
+        .Increment(static_cast<double>(counts.jobs_imported));
+  if (const auto n = counts.created + counts.updated; n > 0)
+    deps_.metrics.EventsPublished(connection_.id, "candidate-changed").Increment(static_cast<double>(n));
+  report.created += counts.created;
+  report.updated += counts.updated;
+  report.jobs_imported += counts.jobs_imported;
+  report.dead_lettered += counts.dead_lettered;
+  if (stage.newest > listing_newest_) listing_newest_ = stage.newest;
+  if (stage.newest != SystemTime{}) {
+    std::lock_guard lock(gauges_mu_);
+    auto& slot = newest_updated_at_[stage.entity];
+    if (stage.newest > slot) slot = stage.newest;
+  }
 }
 
 Result<void> SyncWorker::ReconcileDeletions(Entity entity, const SeenIds& seen, CycleReport& report) {
@@ -556,6 +641,7 @@ Result<void> SyncWorker::SyncStreamedEntity(Entity entity, CycleReport& report) 
     if (!response) return response.error();
     cursor = source_->NextDocument(entity, cursor);
   } while (cursor);
+  if (auto flushed = Flush(); !flushed) return flushed;
   if (incremental) {
     ++report.incremental_listings;
     return CommitCursor(entity, /*full_listing=*/false, old_cursor);
@@ -646,11 +732,13 @@ Result<void> SyncWorker::SyncEntity(Entity entity, CycleReport& report) {
           return listed;
       }
     }
+    if (auto flushed = Flush(); !flushed) return flushed;
     ++report.incremental_listings;
     return CommitCursor(entity, /*full_listing=*/false, cursor);
   }
   if (auto listed = ListPages(entity, source_->BuildRequest(entity, std::nullopt), seen, report); !listed)
     return listed;
+  if (auto flushed = Flush(); !flushed) return flushed;
   if (auto reconciled = ReconcileDeletions(entity, seen, report); !reconciled) return reconciled;
   if (!source_->SupportsQuery(entity)) return Ok();
   return CommitCursor(entity, /*full_listing=*/true, MetaTime(entity, "cursor"));
@@ -667,7 +755,19 @@ Result<CycleReport> SyncWorker::RunCycle() {
   if (auto stored = deps_.store.GetMeta(ImportedJobsKey(connection_.id)); stored && stored->has_value())
     for (auto& id : DecodeStringArray(**stored)) api_jobs_.insert(std::move(id));
   for (Entity entity : source_->entities()) {
-    if (auto synced = SyncEntity(entity, report); !synced) return synced.error();
+    ResetPipeline();
+    if (auto synced = SyncEntity(entity, report); !synced) {
+      // What was staged before a source failure is still good: publish and commit it, so the
+      // next cycle does not publish it again. When stopping, only the stage already in flight
+      // is settled (the page in hand); nothing new goes out. Not after a Kafka or snapshot failure.
+      const auto category = synced.error().category;
+      if (category != ErrorCategory::kKafka && category != ErrorCategory::kSnapshot) {
+        if (deps_.stop.stopped()) open_ = Stage();
+        (void)Flush();
+      }
+      ResetPipeline();
+      return synced.error();
+    }
   }
   return report;
 }

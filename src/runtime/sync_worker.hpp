@@ -13,6 +13,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "common/backoff.hpp"
@@ -117,8 +118,31 @@ class SyncWorker {
   std::optional<SystemTime> MetaTime(Entity entity, std::string_view what);
   Result<void> CommitCursor(Entity entity, bool full_listing, const std::optional<SystemTime>& old_cursor);
   Result<http::Response> Execute(const http::Request& request, CycleReport& report, BodySink* sink = nullptr);
+  // Events of one or more pages on their way to Kafka, and the snapshot states they imply.
+  struct Stage {
+    Entity entity = Entity::kCandidate;
+    std::vector<Message> messages;
+    size_t bytes = 0;
+    std::unordered_map<std::string, snapshot::StoredRecord> states;  // by id: the newest
+    CycleReport counts;
+    SystemTime newest{};             // newest updated_at listed
+    std::vector<std::string> trail;  // sandbox mode: what each event says, logged once committed
+    Publisher::Ticket ticket;
+    CycleReport* report = nullptr;  // the cycle's, which the counts join once committed
+    void Add(Message message) {
+      bytes += message.value.size();
+      messages.push_back(std::move(message));
+    }
+  };
+
+  // Diffs a page against the snapshot and stages its events; Advance moves the pipeline on.
   Result<void> ProcessPage(Entity entity, const connectors::Page& page, SeenIds& seen,
                            CycleReport& report);
+  Result<void> Advance(bool force);
+  Result<void> Flush();  // until everything staged is acknowledged and committed
+  void ResetPipeline();
+  void Committed(Stage& stage);
+  std::optional<snapshot::StoredRecord> StagedState(const std::string& id) const;
   Result<void> ReconcileDeletions(Entity entity, const SeenIds& seen,
                                   CycleReport& report);
   // Publishes, waits for Kafka, then commits `batch`. Candidate states the batch publishes are
@@ -151,6 +175,8 @@ class SyncWorker {
   SystemTime listing_newest_{};  // newest updated_at committed in the current listing
   StageVocabulary vocabulary_;
   bool triggers_only_ = false;
+  Stage open_;                      // gathering
+  std::optional<Stage> in_flight_;  // published, not yet acknowledged and committed
 
   std::mutex gauges_mu_;
   SystemTime started_at_;

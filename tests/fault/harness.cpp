@@ -266,7 +266,7 @@ std::string ConnectorYaml(const ConnectorConfig& c) {
     << "      base_url: " << c.base_url << "\n"
     << "      allow_insecure_http: true\n"
     << "      page_size: " << c.page_size << "\n"
-    << "      rate_limit: {requests: 1000, per_s: 1}\n"
+    << "      rate_limit: {requests: " << c.requests_per_s << ", per_s: 1}\n"
     << c.extra_workable << "kafka:\n"
     << "  bootstrap_servers: " << c.bootstrap << "\n"
     << "  delivery_timeout_s: " << c.delivery_timeout_s << "\n"

@@ -115,6 +115,7 @@ struct ConnectorConfig {
   int poll_interval_s = 1;
   int request_timeout_s = 5;
   int page_size = 100;
+  int requests_per_s = 1000;  // workable.rate_limit, the connector's own pace
   int delivery_timeout_s = 10;
   int shutdown_grace_s = 25;
   std::string extra_connection;  // more YAML lines of the connection, indented by 4

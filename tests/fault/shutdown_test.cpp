@@ -30,13 +30,14 @@ class ShutdownTest : public ::testing::Test {
     ASSERT_TRUE(kafka_->ok()) << kafka_->child().err();
   }
 
-  std::string Config(int grace_s) {
+  std::string Config(int grace_s, int requests_per_s = 1000) {
     ConnectorConfig cfg;
     cfg.base_url = tenant_->base_url();
     cfg.bootstrap = kafka_->bootstrap();
     cfg.snapshot_path = dir_.File("snapshot");
     cfg.log_level = "debug";
     cfg.page_size = 10;
+    cfg.requests_per_s = requests_per_s;
     cfg.shutdown_grace_s = grace_s;
     cfg.delivery_timeout_s = 60;
     cfg.extra_connection = "    incremental: false\n";
@@ -62,9 +63,10 @@ class ShutdownTest : public ::testing::Test {
 };
 
 TEST_F(ShutdownTest, SigtermMidSyncFinishesThePageCommitsAndExitsZeroWithinTheGrace) {
-  // 150 ms per Kafka answer and pages of 10: a first sync of ~13 pages takes seconds.
+  // 150 ms per Kafka answer, pages of 10 and 4 requests a second: a first sync of ~13 pages
+  // takes seconds, one page per batch (the pipeline has nothing to gather meanwhile).
   ASSERT_TRUE(kafka_->Command("rtt 1 150"));
-  const std::string config = Config(25);
+  const std::string config = Config(25, /*requests_per_s=*/4);
   ConnectorProcess connector(config);
   ASSERT_TRUE(connector.WaitStarted()) << connector.child().err();
   ASSERT_TRUE(connector.child().WaitForLine("\"msg\":\"Publishing events.\"", true, 30s, 3));
