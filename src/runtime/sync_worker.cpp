@@ -1,5 +1,7 @@
 #include "runtime/sync_worker.hpp"
 
+#include <simdjson.h>
+
 #include <algorithm>
 #include <cctype>
 #include <utility>
@@ -55,6 +57,47 @@ std::vector<std::string> DecodeStringArray(std::string_view json) {
     pos = end;
   }
   return out;
+}
+
+std::string EncodeResumeMarker(const ResumeMarker& marker) {
+  JsonWriter w;
+  w.BeginObject();
+  w.Key("next").String(marker.next);
+  w.Key("mode").String(marker.full ? "full" : "incremental");
+  if (marker.updated_after) w.Key("updated_after").String(FormatRfc3339Millis(*marker.updated_after));
+  w.Key("started").String(FormatRfc3339Millis(marker.started));
+  if (marker.newest) w.Key("newest").String(FormatRfc3339Millis(*marker.newest));
+  w.EndObject();
+  return w.Take();
+}
+
+std::optional<ResumeMarker> DecodeResumeMarker(std::string_view json) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  if (parser.parse(simdjson::padded_string(json)).get(doc)) return std::nullopt;
+  simdjson::dom::object object;
+  if (doc.get_object().get(object)) return std::nullopt;
+  ResumeMarker marker;
+  std::string_view next, mode, started;
+  if (object["next"].get_string().get(next) || next.empty()) return std::nullopt;
+  if (object["mode"].get_string().get(mode) || (mode != "full" && mode != "incremental")) return std::nullopt;
+  if (object["started"].get_string().get(started)) return std::nullopt;
+  const auto started_at = ParseRfc3339(started);
+  if (!started_at) return std::nullopt;
+  marker.next = std::string(next);
+  marker.full = mode == "full";
+  marker.started = *started_at;
+  // Optional times: present but unreadable makes the whole marker unreadable.
+  for (auto [key, slot] : {std::pair{"updated_after", &marker.updated_after}, std::pair{"newest", &marker.newest}}) {
+    std::string_view text;
+    const auto error = object[key].get_string().get(text);
+    if (error == simdjson::NO_SUCH_FIELD) continue;
+    if (error) return std::nullopt;
+    *slot = ParseRfc3339(text);
+    if (!*slot) return std::nullopt;
+  }
+  if (!marker.full && !marker.updated_after) return std::nullopt;
+  return marker;
 }
 
 namespace {
@@ -415,6 +458,17 @@ Result<void> SyncWorker::ProcessPage(Entity entity, const connectors::Page& page
     }
   }
   stage.counts.records += static_cast<long long>(page.records.size() + page.rejected.size());
+  // Where to continue if the process stops before the listing completes: committed with the
+  // stage's records, so the marker never points past (or far before) what the snapshot holds.
+  if (listing_ && page.next) {
+    if (!listing_resumed_) {
+      SystemTime committed = std::max(listing_newest_, stage.newest);
+      if (in_flight_) committed = std::max(committed, in_flight_->newest);
+      if (committed != SystemTime{}) listing_->newest = committed;
+    }
+    listing_->next = *page.next;
+    stage.resume_marker = EncodeResumeMarker(*listing_);
+  }
   return Advance(/*force=*/false);
 }
 
@@ -445,7 +499,9 @@ Result<void> SyncWorker::Advance(bool force) {
         batch.Delete(PendingKey(key));
       batch.Put(std::move(key), std::move(state));
     }
+    if (in_flight_->resume_marker) batch.PutMeta(MetaKey(in_flight_->entity, "resume"), *in_flight_->resume_marker);
   }
+  if (!publish && open_.resume_marker) batch.PutMeta(MetaKey(open_.entity, "resume"), *open_.resume_marker);
   for (auto& [id, state] : open_.states) {
     snapshot::Key key{connection_.id, open_.entity, id};
     if (!publish) {
@@ -693,15 +749,70 @@ bool SyncWorker::UseIncremental(Entity entity) {
   return std::chrono::system_clock::now() - *last_full < seconds(connection_.full_reconcile_interval_s);
 }
 
+// Paged listings of candidates continue after an interruption (a restart, a deploy, a failed
+// page) from the last committed page instead of page 1: a full listing of a large account
+// takes hours at Workable's rate limit. Not jobs: that listing is short, and each cycle's must
+// be complete because it decides whose candidates are selected (selected_jobs_). Not streamed
+// documents, which have no pages.
+bool SyncWorker::Resumable(Entity entity) const {
+  return entity != Entity::kJob && !source_->Streamed(entity);
+}
+
 // After a complete listing: the cursor moves to the newest updated_at seen (never backwards),
-// in the same durable store as the snapshot it describes.
+// in the same durable store as the snapshot it describes, and the resume marker goes with it.
+//
+// After a resumed listing (`resumed`), the part listed before the interruption was not listed
+// again, so a record from that part updated during the gap shows up only in a listing of
+// changes. The cursor therefore stops at the earlier of the original listing's start (our clock)
+// and the newest updated_at it had committed before the interruption (the source's clock, so
+// clock skew cannot move the bound past the gap): the next incremental listing
+// (updated_after = cursor - overlap) lists those records again.
+//
+// A resumed full listing saw only part of the records, so it finds no deletions (the caller
+// skips ReconcileDeletions). Rather than a second full listing straight away (hours for a large
+// account), last_full_listing is set to the ORIGINAL listing's start and `deletions_owed`
+// records since when deletions are unchecked: the next full reconcile comes one
+// full_reconcile_interval_s after the interrupted listing began, and finds every record deleted
+// meanwhile (a full listing compares the whole snapshot). So a deletion near an interrupted
+// reconcile surfaces up to one interval later than usual; creates and updates are not delayed.
+// Deferred once only: if that next reconcile is resumed as well, deletions_owed is still set,
+// last_full_listing is left behind and the cycle after it is a full listing again; a complete
+// full listing (with ReconcileDeletions) clears deletions_owed.
 Result<void> SyncWorker::CommitCursor(Entity entity, bool full_listing,
-                                      const std::optional<SystemTime>& old_cursor) {
+                                      const std::optional<SystemTime>& old_cursor,
+                                      const ResumeMarker* resumed) {
   snapshot::Batch batch;
-  SystemTime cursor = listing_newest_;
-  if (old_cursor && *old_cursor > cursor) cursor = *old_cursor;
-  if (cursor != SystemTime{}) batch.PutMeta(MetaKey(entity, "cursor"), FormatRfc3339Millis(cursor));
-  if (full_listing) batch.PutMeta(MetaKey(entity, "last_full_listing"), FormatRfc3339Millis(cycle_started_));
+  if (source_->SupportsQuery(entity)) {
+    SystemTime newest = listing_newest_;
+    if (resumed) {
+      SystemTime bound = resumed->started;
+      if (resumed->newest && *resumed->newest < bound) bound = *resumed->newest;
+      newest = std::min(newest, bound);
+    }
+    SystemTime cursor = newest;
+    if (old_cursor && *old_cursor > cursor) cursor = *old_cursor;
+    if (cursor != SystemTime{}) batch.PutMeta(MetaKey(entity, "cursor"), FormatRfc3339Millis(cursor));
+    if (full_listing && !resumed) {
+      batch.PutMeta(MetaKey(entity, "last_full_listing"), FormatRfc3339Millis(cycle_started_));
+      batch.DeleteMeta(MetaKey(entity, "deletions_owed"));
+    } else if (full_listing) {
+      // The check is deferred once: when one is already owed (the previous reconcile was
+      // resumed too), last_full_listing stays where it is, so the next cycle lists in full.
+      const auto owed = MetaTime(entity, "deletions_owed");
+      if (!owed) batch.PutMeta(MetaKey(entity, "last_full_listing"), FormatRfc3339Millis(resumed->started));
+      const SystemTime since = owed && *owed < resumed->started ? *owed : resumed->started;
+      batch.PutMeta(MetaKey(entity, "deletions_owed"), FormatRfc3339Millis(since));
+      log::Info("Resumed full listing complete; deletions are checked by the next full reconcile.",
+                {{"connection", connection_.id},
+                 {"entity", ToString(entity)},
+                 {"deletions_unchecked_since", FormatRfc3339(since)},
+                 {"next_full_reconcile",
+                  owed ? std::string("next cycle")
+                       : FormatRfc3339(resumed->started + seconds(connection_.full_reconcile_interval_s))}});
+    }
+  }
+  if (Resumable(entity)) batch.DeleteMeta(MetaKey(entity, "resume"));
+  if (batch.empty()) return Ok();
   if (auto committed = deps_.store.Commit(batch); !committed) {
     CountError(committed.error());
     return committed;
@@ -709,39 +820,102 @@ Result<void> SyncWorker::CommitCursor(Entity entity, bool full_listing,
   return Ok();
 }
 
+Result<std::optional<std::pair<ResumeMarker, http::Request>>> SyncWorker::LoadResumeMarker(Entity entity) {
+  using Found = std::optional<std::pair<ResumeMarker, http::Request>>;
+  auto stored = deps_.store.GetMeta(MetaKey(entity, "resume"));
+  if (!stored) {
+    CountError(stored.error());
+    return stored.error();
+  }
+  if (!stored->has_value()) return Found();
+  // Left in place: the new listing's first page overwrites it, its completion removes it.
+  const auto discard = [&](const std::string& reason) {
+    log::Warn("Not resuming the interrupted listing; listing from the first page.",
+              {{"connection", connection_.id}, {"entity", ToString(entity)}, {"reason", reason}});
+    return Found();
+  };
+  auto marker = DecodeResumeMarker(**stored);
+  if (!marker) return discard("the stored resume point is unreadable");
+  const auto age = std::chrono::system_clock::now() - marker->started;
+  if (age < seconds::zero()) return discard("the interrupted listing's start time lies in the future");
+  if (age >= seconds(connection_.full_reconcile_interval_s))
+    return discard("the interrupted listing started " +
+                   std::to_string(std::chrono::duration_cast<seconds>(age).count()) +
+                   " s ago, more than full_reconcile_interval_s");
+  if (!marker->full && (!connection_.incremental || !source_->SupportsQuery(entity)))
+    return discard("it was an incremental listing and incremental sync is now off");
+  // The same checks as any paging.next: a URL that would send the token elsewhere (a changed
+  // base_url or subdomain, a damaged snapshot) is refused.
+  auto request = source_->BuildRequest(entity, marker->next);
+  if (!request) return discard(request.error().message);
+  return Found(std::pair{std::move(*marker), std::move(*request)});
+}
+
 Result<void> SyncWorker::SyncEntity(Entity entity, CycleReport& report) {
   if (source_->Streamed(entity)) return SyncStreamedEntity(entity, report);
   listing_newest_ = SystemTime{};
   SeenIds seen;
-  if (UseIncremental(entity)) {
+  const auto old_cursor = MetaTime(entity, "cursor");
+  std::optional<std::pair<ResumeMarker, http::Request>> resume;
+  if (Resumable(entity)) {
+    auto loaded = LoadResumeMarker(entity);
+    if (!loaded) return loaded.error();
+    resume = std::move(*loaded);
+  }
+  ResumeMarker listing;
+  listing.started = cycle_started_;
+  Result<http::Request> first = Error::Permanent(ErrorCategory::kInternal, "unset");
+  if (resume) {
+    listing = resume->first;
+    first = std::move(resume->second);
+    ++report.resumed_listings;
+    log::Info("Resuming an interrupted listing.",
+              {{"connection", connection_.id},
+               {"entity", ToString(entity)},
+               {"mode", listing.full ? "full" : "incremental"},
+               {"started", FormatRfc3339(listing.started)}});
+  } else if (UseIncremental(entity)) {
     // Changed since the cursor, minus an overlap: records sharing the cursor's timestamp (or
     // written late by the source) are listed again and the diff drops the repeats.
-    const auto cursor = MetaTime(entity, "cursor");
     connectors::ListQuery query;
-    query.updated_after = *cursor - seconds(connection_.incremental_overlap_s);
-    if (auto listed = ListPages(entity, source_->BuildQueryRequest(entity, query), seen, report); !listed)
-      return listed;
-    // Jobs that entered the selection in this cycle: their candidates are new to downstream
-    // even when they did not change, so they are listed in full (a backfill).
-    if (entity == Entity::kCandidate) {
-      for (const auto& job : imported_jobs_) {
-        connectors::ListQuery by_job;
-        by_job.parent_id = job;
-        if (auto listed = ListPages(entity, source_->BuildQueryRequest(entity, by_job), seen, report);
-            !listed)
-          return listed;
-      }
-    }
-    if (auto flushed = Flush(); !flushed) return flushed;
-    ++report.incremental_listings;
-    return CommitCursor(entity, /*full_listing=*/false, cursor);
+    query.updated_after = *old_cursor - seconds(connection_.incremental_overlap_s);
+    listing.full = false;
+    listing.updated_after = query.updated_after;
+    first = source_->BuildQueryRequest(entity, query);
+  } else {
+    first = source_->BuildRequest(entity, std::nullopt);
   }
-  if (auto listed = ListPages(entity, source_->BuildRequest(entity, std::nullopt), seen, report); !listed)
-    return listed;
+  if (Resumable(entity)) {
+    listing_ = listing;
+    listing_resumed_ = resume.has_value();
+  }
+  auto listed = ListPages(entity, std::move(first), seen, report);
+  listing_.reset();
+  listing_resumed_ = false;
+  if (!listed) return listed;
+  // Jobs that entered the selection in this cycle: their candidates are new to downstream even
+  // when they did not change, so they are listed in full (a backfill) — after a listing of
+  // changes, and after a resumed listing, whose first part was listed before those jobs were
+  // selected. Backfills write no resume marker: one interrupted starts again from its first page.
+  if (entity == Entity::kCandidate && (!listing.full || resume)) {
+    for (const auto& job : imported_jobs_) {
+      connectors::ListQuery by_job;
+      by_job.parent_id = job;
+      if (auto backfilled = ListPages(entity, source_->BuildQueryRequest(entity, by_job), seen, report);
+          !backfilled)
+        return backfilled;
+    }
+  }
   if (auto flushed = Flush(); !flushed) return flushed;
-  if (auto reconciled = ReconcileDeletions(entity, seen, report); !reconciled) return reconciled;
-  if (!source_->SupportsQuery(entity)) return Ok();
-  return CommitCursor(entity, /*full_listing=*/true, MetaTime(entity, "cursor"));
+  const ResumeMarker* resumed = resume ? &listing : nullptr;
+  if (!listing.full) {
+    ++report.incremental_listings;
+    return CommitCursor(entity, /*full_listing=*/false, old_cursor, resumed);
+  }
+  // Deletions only from a listing that saw every record (see CommitCursor for a resumed one).
+  if (!resume)
+    if (auto reconciled = ReconcileDeletions(entity, seen, report); !reconciled) return reconciled;
+  return CommitCursor(entity, /*full_listing=*/true, old_cursor, resumed);
 }
 
 Result<CycleReport> SyncWorker::RunCycle() {

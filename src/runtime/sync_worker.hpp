@@ -43,6 +43,7 @@ struct CycleReport {
   long long jobs_imported = 0;
   long long dead_lettered = 0;
   long long incremental_listings = 0;  // listings that asked only for changes since the cursor
+  long long resumed_listings = 0;      // listings continued from where an earlier cycle stopped
   long long events() const { return created + updated + deleted + jobs_imported + dead_lettered; }
 };
 
@@ -82,6 +83,24 @@ class SeenIds {
 // ["a","b"] -> {a, b} (the stored list of imported jobs); anything else -> {}.
 std::vector<std::string> DecodeStringArray(std::string_view json);
 
+// Where an interrupted paged listing continues: meta key sync/<conn>/<entity>/resume, written
+// in the same snapshot batch as every page's records and removed by the batch that completes
+// the listing. Stored as JSON, e.g.
+// {"next":"https://acme.workable.com/spi/v3/candidates?limit=100&since_id=2f1c","mode":"full",
+//  "started":"2026-11-22T07:00:00.000Z","newest":"2026-11-22T06:59:58.000Z"}
+struct ResumeMarker {
+  std::string next;                         // paging.next of the last committed page
+  bool full = true;                         // a full listing, or an incremental one
+  std::optional<SystemTime> updated_after;  // incremental: the filter the listing used
+  SystemTime started{};                     // when the listing began (before any interruption)
+  // Newest updated_at committed by the listing before its first interruption: with `started`,
+  // the bound on the cursor after a resumed listing (SyncWorker::CommitCursor).
+  std::optional<SystemTime> newest;
+};
+std::string EncodeResumeMarker(const ResumeMarker& marker);
+// nullopt when `json` is not a marker EncodeResumeMarker wrote.
+std::optional<ResumeMarker> DecodeResumeMarker(std::string_view json);
+
 class SyncWorker {
  public:
   SyncWorker(config::ConnectionConfig connection, connectors::SourcePtr source, WorkerDeps deps);
@@ -114,9 +133,16 @@ class SyncWorker {
   Result<void> ListPages(Entity entity, Result<http::Request> first, SeenIds& seen,
                          CycleReport& report);
   bool UseIncremental(Entity entity);
+  bool Resumable(Entity entity) const;  // whether listings of `entity` keep a resume marker
   std::string MetaKey(Entity entity, std::string_view what) const;
   std::optional<SystemTime> MetaTime(Entity entity, std::string_view what);
-  Result<void> CommitCursor(Entity entity, bool full_listing, const std::optional<SystemTime>& old_cursor);
+  // After a complete listing, in one batch: the cursor, last_full_listing (full listings) and the
+  // resume marker removed. `resumed`: the listing continued an interrupted one (see the .cpp).
+  Result<void> CommitCursor(Entity entity, bool full_listing, const std::optional<SystemTime>& old_cursor,
+                            const ResumeMarker* resumed = nullptr);
+  // The stored marker of an interrupted listing of `entity` and the request of its next page, or
+  // nullopt (with a warning) when there is none or it cannot be used.
+  Result<std::optional<std::pair<ResumeMarker, http::Request>>> LoadResumeMarker(Entity entity);
   Result<http::Response> Execute(const http::Request& request, CycleReport& report, BodySink* sink = nullptr);
   // Events of one or more pages on their way to Kafka, and the snapshot states they imply.
   struct Stage {
@@ -128,6 +154,7 @@ class SyncWorker {
     SystemTime newest{};             // newest updated_at listed
     std::vector<std::string> trail;  // sandbox mode: what each event says, logged once committed
     Publisher::Ticket ticket;
+    std::optional<std::string> resume_marker;  // where an interrupted listing continues
     CycleReport* report = nullptr;  // the cycle's, which the counts join once committed
     void Add(Message message) {
       bytes += message.value.size();
@@ -173,6 +200,10 @@ class SyncWorker {
   mutable std::atomic<bool> wake_{false};
   SystemTime cycle_started_{};
   SystemTime listing_newest_{};  // newest updated_at committed in the current listing
+  // The listing whose pages record where to resume (ProcessPage writes it with each page);
+  // unset for streamed documents and the backfill listings of imported jobs.
+  std::optional<ResumeMarker> listing_;
+  bool listing_resumed_ = false;  // listing_ continues an interrupted listing: its `newest` is fixed
   StageVocabulary vocabulary_;
   bool triggers_only_ = false;
   Stage open_;                      // gathering

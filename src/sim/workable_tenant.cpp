@@ -160,6 +160,10 @@ struct WorkableTenant::Impl {
   detail::TenantData data;
   Fault fault = Fault::kNone;
   int fault_left = 0;
+  // SetFaultAfter: `armed` becomes the fault once `armed_after` more calls were answered.
+  Fault armed = Fault::kNone;
+  int armed_count = 0;
+  int armed_after = -1;  // -1: nothing armed
   std::chrono::milliseconds fault_delay{5000};
   bool stopping = false;  // Stop() cuts delayed answers short
   std::condition_variable stop_cv;
@@ -227,6 +231,13 @@ struct WorkableTenant::Impl {
       std::unique_lock lock(mu);
       ++stats.requests;
       ++stats.by_path[req.path];
+      if (armed_after == 0) {
+        fault = armed;
+        fault_left = IsCounted(armed) ? std::max(armed_count, 1) : 0;
+        armed_after = -1;
+      } else if (armed_after > 0) {
+        --armed_after;
+      }
       // Transport faults take the call, whatever it asks for.
       const Fault current = fault;
       if (current == Fault::kConnectionReset || current == Fault::kTimeout || current == Fault::kSlowDrip ||
@@ -644,8 +655,16 @@ std::vector<std::string> WorkableTenant::MutateRandom(int n) {
 void WorkableTenant::SetFault(Fault fault, int count) {
   std::lock_guard lock(impl_->mu);
   impl_->fault = fault;
+  impl_->armed_after = -1;  // replaces a fault armed by SetFaultAfter
   // A counted fault with no count affects the next call.
   impl_->fault_left = IsCounted(fault) ? std::max(count, 1) : 0;
+}
+
+void WorkableTenant::SetFaultAfter(int requests, Fault fault, int count) {
+  std::lock_guard lock(impl_->mu);
+  impl_->armed = fault;
+  impl_->armed_count = count;
+  impl_->armed_after = std::max(requests, 0);
 }
 
 void WorkableTenant::SetFaultDelay(std::chrono::milliseconds delay) {

@@ -112,6 +112,9 @@ class WorkableTenant {
 
   // --- faults and counters ---
   void SetFault(Fault fault, int count = 0);
+  // Like SetFault, but only once `requests` more calls have been answered normally: e.g. to let
+  // a listing commit its first pages and then interrupt it at a known page.
+  void SetFaultAfter(int requests, Fault fault, int count = 0);
   // How long kTimeout holds an answer back and kSlowDrip spreads a body (default 5 s).
   void SetFaultDelay(std::chrono::milliseconds delay);
   // Candidates deleted so far (ground truth of deletions; candidates() lists the live ones).

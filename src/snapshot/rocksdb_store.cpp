@@ -228,7 +228,8 @@ class RocksDbStore final : public SnapshotStore {
   Result<void> Commit(const Batch& batch) override {
     if (batch.empty()) return Ok();
     rocksdb::WriteBatch wb;
-    // Puts, then deletes, then metadata: a key both put and deleted in one batch ends deleted.
+    // Puts, then deletes, then metadata (puts, then deletes): a key both put and deleted in one
+    // batch ends deleted.
     for (const auto& [key, record] : batch.puts()) {
       if (auto ok = CheckConnection(key.connection); !ok) return ok;
       if (auto s = wb.Put(RecordKey(key), EncodeRecord(record)); !s.ok())
@@ -243,6 +244,12 @@ class RocksDbStore final : public SnapshotStore {
         return Error::Permanent(ErrorCategory::kSnapshot,
                                 "snapshot: meta key '" + key + "' is reserved for the format marker");
       if (auto s = wb.Put(MetaKey(key), value); !s.ok()) return FromStatus(path_, "commit", s);
+    }
+    for (const auto& key : batch.meta_deletes()) {
+      if (key == kFormatMetaKey)
+        return Error::Permanent(ErrorCategory::kSnapshot,
+                                "snapshot: meta key '" + key + "' is reserved for the format marker");
+      if (auto s = wb.Delete(MetaKey(key)); !s.ok()) return FromStatus(path_, "commit", s);
     }
     rocksdb::WriteOptions wo;
     wo.sync = true;

@@ -33,15 +33,19 @@ class Batch {
   void Put(Key key, StoredRecord record) { puts_.emplace_back(std::move(key), std::move(record)); }
   void Delete(Key key) { deletes_.push_back(std::move(key)); }
   void PutMeta(std::string key, std::string value) { meta_.emplace_back(std::move(key), std::move(value)); }
-  bool empty() const { return puts_.empty() && deletes_.empty() && meta_.empty(); }
+  // Removes a metadata key (absent: no-op), applied after the PutMeta calls of the same batch.
+  void DeleteMeta(std::string key) { meta_deletes_.push_back(std::move(key)); }
+  bool empty() const { return puts_.empty() && deletes_.empty() && meta_.empty() && meta_deletes_.empty(); }
   const auto& puts() const { return puts_; }
   const auto& deletes() const { return deletes_; }
   const auto& meta() const { return meta_; }
+  const auto& meta_deletes() const { return meta_deletes_; }
 
  private:
   std::vector<std::pair<Key, StoredRecord>> puts_;
   std::vector<Key> deletes_;
   std::vector<std::pair<std::string, std::string>> meta_;
+  std::vector<std::string> meta_deletes_;
 };
 
 class SnapshotStore {

@@ -124,6 +124,41 @@ TEST(RocksDbStoreTest, CommitAppliesPutsDeletesAndMetaTogether) {
   EXPECT_FALSE(no_meta->has_value());
 }
 
+// The resume marker of an interrupted listing is removed in the batch that completes it.
+TEST(RocksDbStoreTest, DeleteMetaRemovesAKeyAtomicallyWithTheRestOfTheBatch) {
+  TempDir dir;
+  auto store = MustOpen(dir.File("snap"));
+  ASSERT_TRUE(store);
+  Batch first;
+  first.PutMeta("sync/acme/candidate/resume", "{\"next\":\"x\"}");
+  first.PutMeta("sync/acme/candidate/cursor", "1");
+  ASSERT_TRUE(store->Commit(first).ok());
+
+  Batch second;
+  second.DeleteMeta("sync/acme/candidate/resume");
+  EXPECT_FALSE(second.empty());
+  second.DeleteMeta("never-existed");
+  second.PutMeta("sync/acme/candidate/cursor", "2");
+  second.PutMeta("both", "put then deleted");
+  second.DeleteMeta("both");
+  ASSERT_TRUE(store->Commit(second).ok());
+  auto marker = store->GetMeta("sync/acme/candidate/resume");
+  ASSERT_TRUE(marker.ok());
+  EXPECT_FALSE(marker->has_value());
+  auto both = store->GetMeta("both");
+  ASSERT_TRUE(both.ok());
+  EXPECT_FALSE(both->has_value());
+  auto cursor = store->GetMeta("sync/acme/candidate/cursor");
+  ASSERT_TRUE(cursor.ok());
+  EXPECT_EQ(cursor->value_or("<none>"), "2");
+
+  Batch reserved;
+  reserved.DeleteMeta("__format");
+  auto refused = store->Commit(reserved);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().category, ErrorCategory::kSnapshot);
+}
+
 TEST(RocksDbStoreTest, RejectedBatchWritesNothing) {
   TempDir dir;
   auto store = MustOpen(dir.File("snap"));
