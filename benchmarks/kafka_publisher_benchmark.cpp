@@ -5,7 +5,12 @@
 //                          sync workers call it (each batch waits for every acknowledgement);
 //   BM_RawLibrdkafka/B     what librdkafka does at best with the same settings: a bare
 //                          rd_kafka_producev loop (+ rd_kafka_poll(0)) and rd_kafka_flush after
-//                          every B events.
+//                          every B events;
+//   BM_RawLibrdkafkaPollWait/B  the same loop, but waiting for the delivery reports with
+//                          rd_kafka_poll as Producer::AwaitDeliveries does, instead of
+//                          rd_kafka_flush (which also wakes the broker threads, so the last
+//                          messages of a batch need not wait out linger.ms): separates the
+//                          cost of that choice from the cost of the wrapper.
 // Same producer settings as src/kafka/producer.cpp: enable.idempotence=true, acks=all,
 // compression.type=lz4, linger.ms=5, message.timeout.ms=60000. The target of the performance
 // issue: the publisher at >= 70 % of the raw loop (benchmarks/ratios.py). Wall-clock time
@@ -16,6 +21,7 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -160,8 +166,8 @@ std::unique_ptr<rd_kafka_t, RdKafkaDeleter> RawProducer(const std::string& boots
   return std::unique_ptr<rd_kafka_t, RdKafkaDeleter>(rk);
 }
 
-// Enqueues `batch` (headers, key and value copied, as the connector does) and flushes.
-bool ProduceAndFlush(rd_kafka_t* rk, const std::vector<ats::Message>& batch) {
+// Enqueues `batch` (headers, key and value copied, as the connector does).
+bool Produce(rd_kafka_t* rk, const std::vector<ats::Message>& batch) {
   for (const ats::Message& m : batch) {
     while (true) {
       rd_kafka_headers_t* headers = rd_kafka_headers_new(m.headers.size());
@@ -184,7 +190,24 @@ bool ProduceAndFlush(rd_kafka_t* rk, const std::vector<ats::Message>& batch) {
       rd_kafka_poll(rk, 50);
     }
   }
-  return rd_kafka_flush(rk, kTimeoutMs) == RD_KAFKA_RESP_ERR_NO_ERROR;
+  return true;
+}
+
+bool ProduceAndFlush(rd_kafka_t* rk, const std::vector<ats::Message>& batch) {
+  return Produce(rk, batch) && rd_kafka_flush(rk, kTimeoutMs) == RD_KAFKA_RESP_ERR_NO_ERROR;
+}
+
+// Polls until `reports` has a delivery report for every message produced so far.
+bool ProduceAndPollWait(rd_kafka_t* rk, const std::vector<ats::Message>& batch, Reports& reports,
+                        int64_t& produced) {
+  if (!Produce(rk, batch)) return false;
+  produced += static_cast<int64_t>(batch.size());
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kTimeoutMs);
+  while (reports.acked.load() + reports.failed.load() < produced) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    rd_kafka_poll(rk, 50);
+  }
+  return reports.failed.load() == 0;
 }
 
 void BM_RawLibrdkafka(benchmark::State& state) {
@@ -218,6 +241,39 @@ void BM_RawLibrdkafka(benchmark::State& state) {
   SetCounters(state);
 }
 BENCHMARK(BM_RawLibrdkafka)->Arg(100)->Arg(500)->Arg(5000)->Arg(kEvents)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+void BM_RawLibrdkafkaPollWait(benchmark::State& state) {
+  auto* cluster = Cluster();
+  if (cluster == nullptr || TheEvents().messages.size() != static_cast<size_t>(kEvents)) {
+    state.SkipWithError("no embedded cluster or no events");
+    return;
+  }
+  const auto batches = Batches(static_cast<size_t>(state.range(0)));
+  Reports reports;
+  std::string error;
+  auto rk = RawProducer(cluster->bootstrap_servers(), reports, error);
+  int64_t produced = 0;
+  if (!rk || !ProduceAndPollWait(rk.get(), batches.front(), reports, produced)) {
+    state.SkipWithError(("raw producer could not start: " + error).c_str());
+    return;
+  }
+  for (auto _ : state) {
+    for (const auto& batch : batches) {
+      if (!ProduceAndPollWait(rk.get(), batch, reports, produced)) {
+        state.SkipWithError("produce failed or not every event was acknowledged");
+        return;
+      }
+    }
+  }
+  SetCounters(state);
+}
+BENCHMARK(BM_RawLibrdkafkaPollWait)
+    ->Arg(100)
+    ->Arg(500)
+    ->Arg(5000)
+    ->Arg(kEvents)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Reads the results benchmarks/run.sh wrote (Google Benchmark JSON per executable, the Python
 reference's JSON) and prints every micro figure and the ratios the performance issue sets
-targets for, as Markdown; writes them to RESULTS/ratios.json and RESULTS/summary.md.
+targets for, as Markdown; writes them to RESULTS/ratios.json and RESULTS/summary.md. Exits 1
+when a benchmark failed (SkipWithError: a wrong result, no embedded Kafka, ...).
 
     ratios.py [RESULTS_DIR=benchmarks/results]
 """
@@ -9,6 +10,9 @@ import json
 import pathlib
 import re
 import sys
+
+
+ERRORS = []  # "executable: benchmark: message" of every benchmark that skipped with an error
 
 
 def load_gbench(results):
@@ -23,6 +27,7 @@ def load_gbench(results):
         runs, medians = {}, {}
         for b in doc.get("benchmarks", []):
             if b.get("error_occurred"):
+                ERRORS.append(f"{path.stem}: {b.get('name')}: {b.get('error_message', '?')}")
                 continue
             name = re.sub(r"/real_time$", "", b.get("run_name", b["name"]))
             if b.get("run_type") == "aggregate":
@@ -65,6 +70,9 @@ def main():
         wp.get("BM_SimdjsonDomParse"), "bytes_per_second", 0.5)
     add("Workable ParsePage / simdjson On-Demand walk (bytes/s)", wp.get("BM_WorkableParsePage"),
         wp.get("BM_SimdjsonIterateOnly"), "bytes_per_second")
+    pd = g.get("parse_diff_benchmark", {})
+    add("ParsePage / simdjson DOM parse on the dumped tenant pages (bytes/s)", pd.get("BM_ParsePages"),
+        pd.get("BM_SimdjsonDomParsePages"), "bytes_per_second", 0.5)
     rs = g.get("raas_stream_benchmark", {})
     add("RaasStream / simdjson DOM parse (bytes/s)", rs.get("BM_RaasStream"), rs.get("BM_SimdjsonDomParse"),
         "bytes_per_second", 0.5)
@@ -80,10 +88,11 @@ def main():
         if m:
             add(f"Publisher / raw librdkafka, batch {m.group(1)} (events/s)", kp[name],
                 kp.get(f"BM_RawLibrdkafka/{m.group(1)}"), "items_per_second", 0.7)
+            add(f"Publisher / raw librdkafka waiting with poll, batch {m.group(1)} (events/s)", kp[name],
+                kp.get(f"BM_RawLibrdkafkaPollWait/{m.group(1)}"), "items_per_second")
 
     py_path = results / "python_parse_diff.json"
     py = json.loads(py_path.read_text()) if py_path.exists() else None
-    pd = g.get("parse_diff_benchmark", {})
     if py:
         for cxx, key in (("BM_ParseDiffBoth", "both"), ("BM_ParseDiffFirstSync", "first_sync"),
                          ("BM_ParseDiffResync", "resync")):
@@ -103,11 +112,14 @@ def main():
         if r.get("same_records") is False:
             met = "**record counts differ**"
         lines.append(f"| {r['ratio']} | {v} | {t} | {met} |")
+    if ERRORS:
+        lines += ["", "Benchmarks that failed (no figures):", ""] + [f"- {e}" for e in ERRORS]
     text = "\n".join(lines) + "\n"
     print(text)
     (results / "summary.md").write_text(text)
     (results / "ratios.json").write_text(json.dumps(ratios, indent=1) + "\n")
+    return 1 if ERRORS else 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

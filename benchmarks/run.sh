@@ -64,5 +64,7 @@ if ((!quick)); then
 fi
 
 echo "== ratios"
-"$python" benchmarks/ratios.py "$results"
+status=0
+"$python" benchmarks/ratios.py "$results" || status=$?  # 1: a benchmark failed; plot the rest anyway
 "$python" benchmarks/plot.py "$results" docs/img
+exit "$status"
