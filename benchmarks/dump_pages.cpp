@@ -40,8 +40,9 @@ int main(int argc, char** argv) {
       << "{\"candidates\":" << set.candidates << ",\"changed\":" << set.changed
       << ",\"pages\":" << set.first.size() << ",\"bytes_first\":" << ats::bench::TotalBytes(set.first)
       << ",\"bytes_second\":" << ats::bench::TotalBytes(set.second) << "}\n";
-  std::printf("dump_pages: %d candidates (%d changed in the second pass), %zu pages per pass, %lld bytes, in %s\n",
-              set.candidates, set.changed, set.first.size(),
-              static_cast<long long>(ats::bench::TotalBytes(set.first)), dir.c_str());
+  std::printf(
+      "dump_pages: %d candidates (%d changed in the second pass), %zu pages per pass, %lld bytes, in %s\n",
+      set.candidates, set.changed, set.first.size(),
+      static_cast<long long>(ats::bench::TotalBytes(set.first)), dir.c_str());
   return 0;
 }

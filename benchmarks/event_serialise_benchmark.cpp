@@ -108,7 +108,8 @@ void BM_MemcpyEventBytes(benchmark::State& state) {
   const Fixture& d = Data();
   std::vector<std::string> values;
   for (size_t i = 0; i < d.created.size(); ++i) {
-    const auto m = ats::events::CandidateChanged(d.ctx, d.created[i], d.created_extras[i], "ats.candidate-changed");
+    const auto m =
+        ats::events::CandidateChanged(d.ctx, d.created[i], d.created_extras[i], "ats.candidate-changed");
     std::string all = m.key + m.value;
     for (const auto& [name, value] : m.headers) all += name + value;
     values.push_back(std::move(all));

@@ -124,7 +124,13 @@ void BM_Publisher(benchmark::State& state) {
   }
   SetCounters(state);
 }
-BENCHMARK(BM_Publisher)->Arg(100)->Arg(500)->Arg(5000)->Arg(kEvents)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Publisher)
+    ->Arg(100)
+    ->Arg(500)
+    ->Arg(5000)
+    ->Arg(kEvents)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
 
 struct Reports {
   std::atomic<int64_t> acked{0};
@@ -145,8 +151,12 @@ std::unique_ptr<rd_kafka_t, RdKafkaDeleter> RawProducer(const std::string& boots
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   std::array<char, 512> errstr{};
   const std::pair<const char*, std::string> settings[] = {
-      {"bootstrap.servers", bootstrap}, {"client.id", "ats-bench-raw"},     {"enable.idempotence", "true"},
-      {"acks", "all"},                  {"compression.type", "lz4"},        {"linger.ms", "5"},
+      {"bootstrap.servers", bootstrap},
+      {"client.id", "ats-bench-raw"},
+      {"enable.idempotence", "true"},
+      {"acks", "all"},
+      {"compression.type", "lz4"},
+      {"linger.ms", "5"},
       {"message.timeout.ms", std::to_string(kTimeoutMs)},
   };
   for (const auto& [key, value] : settings) {
@@ -240,7 +250,13 @@ void BM_RawLibrdkafka(benchmark::State& state) {
   }
   SetCounters(state);
 }
-BENCHMARK(BM_RawLibrdkafka)->Arg(100)->Arg(500)->Arg(5000)->Arg(kEvents)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_RawLibrdkafka)
+    ->Arg(100)
+    ->Arg(500)
+    ->Arg(5000)
+    ->Arg(kEvents)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
 
 void BM_RawLibrdkafkaPollWait(benchmark::State& state) {
   auto* cluster = Cluster();

@@ -101,8 +101,8 @@ void BM_ParseDiffBoth(benchmark::State& state) {
     }
     benchmark::DoNotOptimize(snap.size());
   }
-  SetCounters(state, first.records + second.records, ats::bench::TotalBytes(set.first) + ats::bench::TotalBytes(set.second),
-              second.updated);
+  SetCounters(state, first.records + second.records,
+              ats::bench::TotalBytes(set.first) + ats::bench::TotalBytes(set.second), second.updated);
 }
 BENCHMARK(BM_ParseDiffBoth)->Unit(benchmark::kMillisecond);
 

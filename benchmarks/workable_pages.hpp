@@ -45,7 +45,8 @@ inline std::string RenderPage(const sim::detail::TenantData& data, size_t begin,
 inline std::vector<std::string> RenderAll(const sim::detail::TenantData& data) {
   std::vector<std::string> pages;
   const size_t n = data.candidates().size();
-  for (size_t at = 0; at < n; at += kPageSize) pages.push_back(RenderPage(data, at, std::min(n, at + kPageSize)));
+  for (size_t at = 0; at < n; at += kPageSize)
+    pages.push_back(RenderPage(data, at, std::min(n, at + kPageSize)));
   return pages;
 }
 
