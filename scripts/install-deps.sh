@@ -20,6 +20,8 @@ build_pkgs=(
   # Reliability: clang and its runtime (libFuzzer, sanitizers) for tests/fuzz; the openssl
   # command makes the self-signed certificate of the fault suite's TLS test.
   clang-14 libclang-rt-14-dev openssl
+  # Benchmarks only: benchmarks/plot.py draws the figures of docs/performance.md (Agg backend).
+  python3-matplotlib
 )
 # The runtime image (deploy/Dockerfile): ca-certificates plus the package of each shared library
 # the binary links (readelf -d: NEEDED). RocksDB is linked statically, so its compression
