@@ -1,8 +1,10 @@
 // Publishing to Kafka: the same 10,000 candidate-changed events (events::CandidateChanged of
 // created changes of realistic candidates, ~1 KB each), to the embedded Kafka
 // (kafka::EmbeddedCluster, librdkafka's mock cluster, in process, started once):
-//   BM_Publisher/B         runtime::Publisher::PublishAndAwait in batches of B events, as the
-//                          sync workers call it (each batch waits for every acknowledgement);
+//   BM_Publisher/B         runtime::Publisher::PublishAndAwait in batches of B events (each
+//                          batch waits for every acknowledgement: deletions use it so);
+//   BM_PublisherPipelined/B  Publisher::Publish of batch i+1 before Await of batch i, as the
+//                          sync workers' pipeline does (one stage in flight, SyncWorker::Advance);
 //   BM_RawLibrdkafka/B     what librdkafka does at best with the same settings: a bare
 //                          rd_kafka_producev loop (+ rd_kafka_poll(0)) and rd_kafka_flush after
 //                          every B events;
@@ -129,6 +131,52 @@ BENCHMARK(BM_Publisher)
     ->Arg(500)
     ->Arg(5000)
     ->Arg(kEvents)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+
+void BM_PublisherPipelined(benchmark::State& state) {
+  auto* cluster = Cluster();
+  if (cluster == nullptr || TheEvents().messages.size() != static_cast<size_t>(kEvents)) {
+    state.SkipWithError("no embedded cluster or no events");
+    return;
+  }
+  const auto batches = Batches(static_cast<size_t>(state.range(0)));
+  ats::telemetry::Metrics metrics;
+  ats::kafka::ProducerOptions options;
+  options.bootstrap_servers = cluster->bootstrap_servers();
+  options.delivery_timeout_ms = kTimeoutMs;
+  ats::runtime::Publisher publisher(options, metrics);
+  if (!publisher.Start().ok() || !publisher.PublishAndAwait(batches.front()).ok()) {
+    state.SkipWithError("publisher could not start");
+    return;
+  }
+  for (auto _ : state) {
+    ats::runtime::Publisher::Ticket in_flight;
+    for (const auto& batch : batches) {
+      auto ticket = publisher.Publish(batch);
+      if (!ticket.ok()) {
+        state.SkipWithError(ticket.error().message.c_str());
+        return;
+      }
+      if (in_flight) {
+        if (auto r = publisher.Await(in_flight); !r.ok()) {
+          state.SkipWithError(r.error().message.c_str());
+          return;
+        }
+      }
+      in_flight = std::move(ticket).value();
+    }
+    if (auto r = publisher.Await(in_flight); !r.ok()) {
+      state.SkipWithError(r.error().message.c_str());
+      return;
+    }
+  }
+  SetCounters(state);
+}
+BENCHMARK(BM_PublisherPipelined)
+    ->Arg(100)
+    ->Arg(500)
+    ->Arg(5000)
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 

@@ -90,6 +90,10 @@ def main():
                 kp.get(f"BM_RawLibrdkafka/{m.group(1)}"), "items_per_second", 0.7)
             add(f"Publisher / raw librdkafka waiting with poll, batch {m.group(1)} (events/s)", kp[name],
                 kp.get(f"BM_RawLibrdkafkaPollWait/{m.group(1)}"), "items_per_second")
+        m = re.fullmatch(r"BM_PublisherPipelined/(\d+)", name)
+        if m:
+            add(f"Publisher pipelined (as the workers use it) / raw librdkafka, batch {m.group(1)} (events/s)",
+                kp[name], kp.get(f"BM_RawLibrdkafka/{m.group(1)}"), "items_per_second", 0.7)
 
     py_path = results / "python_parse_diff.json"
     py = json.loads(py_path.read_text()) if py_path.exists() else None

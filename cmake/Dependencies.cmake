@@ -10,6 +10,9 @@ find_package(CURL REQUIRED)               # libcurl4-openssl-dev
 find_package(OpenSSL REQUIRED)            # libssl-dev (SHA-256 for event ids)
 pkg_check_modules(RDKAFKA REQUIRED IMPORTED_TARGET rdkafka)     # librdkafka-dev
 pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib) # libcpp-httplib-dev
+if(ATS_JEMALLOC)
+  pkg_check_modules(JEMALLOC REQUIRED IMPORTED_TARGET jemalloc) # libjemalloc-dev
+endif()
 
 if(ATS_BUILD_TESTS)
   find_package(GTest REQUIRED)            # libgtest-dev, libgmock-dev

@@ -121,7 +121,7 @@ int main(int argc, char** argv) {
     config += "  - id: sim-workable\n    source: workable\n    poll_interval_s: 10\n    workable:\n"
               "      subdomain: " + o.subdomain + "\n      api_token: " + o.token + "\n      base_url: " +
               workable->base_url() + "\n      allow_insecure_http: true\n";
-    if (o.rate_limit_requests == 0) config += "      rate_limit: {requests: 1000, per_s: 1}\n";
+    if (o.rate_limit_requests == 0) config += "      rate_limit: {requests: 100000, per_s: 1}\n";
   }
   if (const long postings = Arg(argc, argv, "workday-postings", 8L); postings > 0) {
     ats::sim::WorkdayTenantOptions o;

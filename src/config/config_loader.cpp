@@ -958,7 +958,7 @@ class Loader {
     ReadInt(f, "page_size", w.page_size, {1, 100, false});
     if (auto rate = Get(f, "rate_limit")) {
       if (CheckMap(*rate, {"requests", "per_s"})) {
-        ReadInt(*rate, "requests", w.rate_limit.requests, {1, 1000, false});
+        ReadInt(*rate, "requests", w.rate_limit.requests, {1, 100000, false});
         ReadInt(*rate, "per_s", w.rate_limit.per_s, {1, 3600, true});
       }
     }
@@ -1070,7 +1070,7 @@ class Loader {
   void ReadRateLimit(const Field& map, RateLimitConfig& out) {
     if (auto rate = Get(map, "rate_limit")) {
       if (CheckMap(*rate, {"requests", "per_s"})) {
-        ReadInt(*rate, "requests", out.requests, {1, 1000, false});
+        ReadInt(*rate, "requests", out.requests, {1, 100000, false});
         ReadInt(*rate, "per_s", out.per_s, {1, 3600, true});
       }
     }

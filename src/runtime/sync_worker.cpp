@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <future>
 #include <utility>
 
 #include "common/json_writer.hpp"
@@ -714,18 +715,33 @@ Result<void> SyncWorker::ListPages(Entity entity, Result<http::Request> first, S
   auto page = FetchPage(entity, std::move(first), report);
   while (true) {
     if (!page) return page.error();
-    if (auto processed = ProcessPage(entity, *page, seen, report); !processed) return processed;
-    if (!page->next) return Ok();
-    if (!visited_cursors.insert(*page->next).second) {
-      Error loop = Error::Retryable(ErrorCategory::kBadResponse,
-                                    "the source returned a paging.next URL it had already returned; "
-                                    "stopping this listing to avoid a loop");
-      CountError(loop);
-      return loop;
+    // The next page downloads and parses on another thread while this one is diffed and
+    // published. Only that thread touches the HTTP client, the rate limiter and the source
+    // until it is joined below; ProcessPage touches neither.
+    const bool loop = page->next && !visited_cursors.insert(*page->next).second;
+    std::future<Result<connectors::Page>> next;
+    if (page->next && !loop && !deps_.stop.stopped()) {
+      next = std::async(std::launch::async, [this, entity, &report,
+                                             request = source_->BuildRequest(entity, page->next)]() mutable {
+        return FetchPage(entity, std::move(request), report);
+      });
     }
-    if (deps_.stop.stopped())
+    auto processed = ProcessPage(entity, *page, seen, report);
+    if (!processed) {
+      if (next.valid()) next.wait();  // its result goes unused: the listing stops here
+      return processed;
+    }
+    if (!page->next) return Ok();
+    if (loop) {
+      Error error = Error::Retryable(ErrorCategory::kBadResponse,
+                                     "the source returned a paging.next URL it had already returned; "
+                                     "stopping this listing to avoid a loop");
+      CountError(error);
+      return error;
+    }
+    if (!next.valid())
       return Error::Retryable(ErrorCategory::kInternal, "shutdown requested; the cycle resumes on restart");
-    page = FetchPage(entity, source_->BuildRequest(entity, page->next), report);
+    page = next.get();
   }
 }
 

@@ -65,6 +65,13 @@ class KafkaFaultTest : public ::testing::Test {
   }
 
   // Waits for a cycle that started after this call (the second complete cycle from now).
+  // The last lines of a log, for a failure message.
+  static std::string Tail(const std::string& log, size_t lines = 40) {
+    size_t pos = log.size();
+    for (size_t n = 0; n <= lines && pos != std::string::npos && pos > 0; ++n) pos = log.rfind('\n', pos - 1);
+    return pos == std::string::npos ? log : log.substr(pos + 1);
+  }
+
   bool WaitForFreshCycle(std::chrono::milliseconds timeout = 90s) {
     return connector_->child().WaitForLine("\"msg\":\"Sync cycle complete.\"", true, timeout, CyclesSoFar() + 1)
         .has_value();
@@ -142,7 +149,7 @@ TEST_F(KafkaFaultTest, AllBrokersDownThenUpLosesNothingAndRecoversWithinSeconds)
   const double recovered_s = Seconds(Clock::now() - up_at);
 
   mutator.Stop();
-  ASSERT_TRUE(WaitForFreshCycle());
+  ASSERT_TRUE(WaitForFreshCycle()) << Tail(connector_->child().err());
   const Verdict v = StopAndCompare();
   std::cout << "=== kafka outage: all 3 brokers down " << outage_s << " s (" << mutator.applied()
             << " tenant changes meanwhile); /readyz 503 during the outage: " << (not_ready ? "yes" : "NO")
@@ -173,7 +180,7 @@ TEST_F(KafkaFaultTest, RequestErrorsAndLeaderMovesNeitherLoseNorReorder) {
     std::this_thread::sleep_for(300ms);
   }
   mutator.Stop();
-  ASSERT_TRUE(WaitForFreshCycle());
+  ASSERT_TRUE(WaitForFreshCycle()) << Tail(connector_->child().err());
   const double recreated = MetricNow("ats_connector_kafka_producer_recreated_total");
   const Verdict v = StopAndCompare();
   std::cout << "=== kafka request errors: " << injected << " Produce errors injected and 20 leader moves over 6 s ("
@@ -192,7 +199,7 @@ TEST_F(KafkaFaultTest, FatalIdempotenceErrorRecreatesTheProducerAndLosesNothing)
   ASSERT_TRUE(Eventually([&] { return MetricNow("ats_connector_kafka_producer_recreated_total") >= 1; }, 60s))
       << connector_->child().err();
   tenant_->MutateRandom(5);
-  ASSERT_TRUE(WaitForFreshCycle());
+  ASSERT_TRUE(WaitForFreshCycle()) << Tail(connector_->child().err());
   const double recreated = MetricNow("ats_connector_kafka_producer_recreated_total");
   const Verdict v = StopAndCompare();
   std::cout << "=== kafka fatal error: producer recreated " << recreated << " times; " << v.events << " events, lost "
