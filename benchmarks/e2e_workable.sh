@@ -48,6 +48,21 @@ records=$(json_field "$line1" records)
 requests=$(json_field "$line1" requests)
 created=$(json_field "$line1" created)
 cycle_s=$(json_field "$line1" seconds)
+rps=$(calc "$records / $full_wall")
+cpu_per_m=$(calc "$full_cpu * 1e6 / $records")
+sim_cpu_full=$(calc "$sim_cpu1 - $sim_cpu0")
+# Printed now, so that the full sync's figures survive if the incremental part fails.
+python3 - "$candidates" "$records" "$requests" "$created" "$full_wall" "$cycle_s" "$full_cpu" "$sim_cpu_full" \
+  "$full_peak_kib" "$sim_rss_kib" <<'PY'
+import sys
+cands, rec, req, created, wall, cyc, cpu, simcpu, peak, simrss = map(float, sys.argv[1:])
+print(f"full sync: {cands:.0f} candidates, {rec:.0f} records in {req:.0f} requests, {created:.0f} created events")
+print(f"  wall {wall:.1f} s from start (cycle {cyc:.1f} s); {rec / wall:,.0f} records/s"
+      f" (target >= 200,000 candidates/s)")
+print(f"  connector CPU {cpu:.1f} s = {cpu * 1e6 / rec:.1f} s per million; ats-sim CPU {simcpu:.1f} s"
+      f" ({100 * simcpu / (cpu + simcpu):.0f} % of the two); peak RSS {peak / 1024:.0f} MiB"
+      f" (target <= 512 MiB at 1 M); ats-sim RSS {simrss / 1024:.0f} MiB")
+PY
 
 # 2. CHANGED_PCT % changed, then the next (incremental) cycle. The signal goes out right after
 # the first cycle, well inside the poll interval, and the changes take well under a second.
@@ -70,22 +85,10 @@ inc_updated=$(json_field "$line2" updated)
 inc_s=$(json_field "$line2" seconds)
 stop_connector
 
-rps=$(calc "$records / $full_wall")
-cpu_per_m=$(calc "$full_cpu * 1e6 / $records")
-sim_cpu_full=$(calc "$sim_cpu1 - $sim_cpu0")
 sim_cpu_inc=$(calc "$sim_cpu2 - $sim_cpu1")
-python3 - "$candidates" "$records" "$requests" "$created" "$full_wall" "$cycle_s" "$full_cpu" "$sim_cpu_full" \
-  "$full_peak_kib" "$sim_rss_kib" "$changes" "$inc_s" "$inc_records" "$inc_requests" "$inc_created" "$inc_updated" \
-  "$inc_cpu" "$sim_cpu_inc" "$peak_kib" <<'PY'
+python3 - "$changes" "$inc_s" "$inc_records" "$inc_requests" "$inc_created" "$inc_updated" "$inc_cpu" "$sim_cpu_inc" <<'PY'
 import sys
-(cands, rec, req, created, wall, cyc, cpu, simcpu, peak, simrss, changes, inc_s, inc_rec, inc_req, inc_cr, inc_up,
- inc_cpu, inc_simcpu, inc_peak) = map(float, sys.argv[1:])
-print(f"full sync: {cands:.0f} candidates, {rec:.0f} records in {req:.0f} requests, {created:.0f} created events")
-print(f"  wall {wall:.1f} s from start (cycle {cyc:.1f} s); {rec / wall:,.0f} records/s"
-      f" (target >= 200,000 candidates/s)")
-print(f"  connector CPU {cpu:.1f} s = {cpu * 1e6 / rec:.1f} s per million; ats-sim CPU {simcpu:.1f} s"
-      f" ({100 * simcpu / (cpu + simcpu):.0f} % of the two); peak RSS {peak / 1024:.0f} MiB"
-      f" (target <= 512 MiB at 1 M); ats-sim RSS {simrss / 1024:.0f} MiB")
+changes, inc_s, inc_rec, inc_req, inc_cr, inc_up, inc_cpu, inc_simcpu = map(float, sys.argv[1:])
 print(f"incremental after {changes:.0f} changes: cycle {inc_s:.2f} s, {inc_rec:.0f} records in {inc_req:.0f} requests,"
       f" {inc_cr:.0f} created + {inc_up:.0f} updated events; connector CPU {inc_cpu:.2f} s, ats-sim CPU {inc_simcpu:.2f} s")
 PY
