@@ -6,13 +6,14 @@
 # Each benchmark prints a human summary and appends one JSON line per run to
 # benchmarks/results/e2e_<name>.json (git-ignored):
 #   {"name","size","records_per_s","peak_rss_mib","cpu_s_per_million","wall_s", ...extra}
-# BUILD (default build/release) picks the binaries; KEEP=1 keeps the work directory.
+# BUILD (default build/release) picks the binaries; SIM_BIN / CONNECTOR_BIN name them directly
+# (e.g. to compare two builds); KEEP=1 keeps the work directory.
 set -euo pipefail
 
 e2e_here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 e2e_build=${BUILD:-build/release}
-e2e_sim="$e2e_here/$e2e_build/src/ats-sim"
-e2e_bin="$e2e_here/$e2e_build/src/ats-connector"
+e2e_sim=${SIM_BIN:-"$e2e_here/$e2e_build/src/ats-sim"}
+e2e_bin=${CONNECTOR_BIN:-"$e2e_here/$e2e_build/src/ats-connector"}
 e2e_results="$e2e_here/benchmarks/results"
 e2e_tck=$(getconf CLK_TCK)
 e2e_pids=()
