@@ -17,10 +17,10 @@ e2e_bin=${CONNECTOR_BIN:-"$e2e_here/$e2e_build/src/ats-connector"}
 e2e_results="$e2e_here/benchmarks/results"
 e2e_tck=$(getconf CLK_TCK)
 e2e_pids=()
-work=$(mktemp -d)
 for b in "$e2e_sim" "$e2e_bin"; do
   [[ -x "$b" ]] || { echo "missing $b: cmake --preset release && cmake --build $e2e_build --target ats-connector ats-sim" >&2; exit 1; }
 done
+work=$(mktemp -d)
 
 e2e_cleanup() {
   for p in "${e2e_pids[@]}"; do kill "$p" 2>/dev/null || true; done
