@@ -34,7 +34,8 @@ Options:
   --workday-applications N     rows of the Workday candidates report                  [100]
   --workable-seed N            data set and mutation seed of the Workable tenant       [42]
   --mutate-every-ms N          apply random changes to the Workable tenant every N ms (0 = never) [0]
-  --mutations N                changes applied each time                              [1]
+  --mutations N                changes applied each time (and on SIGUSR2)             [1]
+  --mutation-log FILE          append a line per change: "<wall ms> <tenant updated_at> <what>"
   --truth-out FILE             ground truth of the Workable tenant, written as JSON on SIGUSR1
                                (which also stops the changes) and at exit; see below
   --kafka-bootstrap ADDR       kafka.bootstrap_servers written into the config        [embedded]
@@ -48,6 +49,15 @@ Ground truth (--truth-out), for checking what reached Kafka against the tenant:
 Deleted candidates are listed with "deleted": true. SIGUSR1 freezes the tenant (no more
 changes) and then writes the file (whole, by rename), so a connector that syncs after it sees
 exactly that state; the line "Ground truth written: FILE" follows on stdout.
+
+SIGUSR2 applies --mutations N changes at once (unless frozen), with or without the timer, and
+prints "Applied N changes (SIGUSR2)." on stdout: e.g. an incremental cycle after 1 % changed.
+
+The tenant clock is simulated (it starts at 2026-01-01T00:00:00Z and each change advances it
+by one second), so an event's updated_at says which change it carries, not when it happened;
+--mutation-log pairs each change's updated_at with the wall time (Unix ms) it was applied.
+
+At exit the Workable tenant's counters are printed: "Workable requests: N, 429s: M, changes: K".
 )HELP";
 
 long Arg(int argc, char** argv, const std::string& name, long def) {
@@ -103,6 +113,7 @@ int main(int argc, char** argv) {
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGUSR1);
+  sigaddset(&set, SIGUSR2);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   signal(SIGPIPE, SIG_IGN);  // a client that hangs up must not end the simulator
 
@@ -150,13 +161,32 @@ int main(int argc, char** argv) {
   const std::string truth_out = Arg(argc, argv, "truth-out", std::string());
   bool frozen = false;
   long long applied = 0;
+  std::ofstream mutation_log;
+  if (const std::string path = Arg(argc, argv, "mutation-log", std::string()); !path.empty()) {
+    mutation_log.open(path, std::ios::app);
+    if (!mutation_log) return std::cerr << "ats-sim: cannot open " << path << "\n", 1;
+  }
+  // Applies `n` changes one at a time, so that each gets its own line in the mutation log.
+  auto mutate = [&](int n) {
+    for (int i = 0; i < n; ++i) {
+      const auto lines = workable->MutateRandom(1);
+      applied += static_cast<long long>(lines.size());
+      if (mutation_log.is_open() && !lines.empty()) {
+        const auto wall_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                 std::chrono::system_clock::now().time_since_epoch())
+                                 .count();
+        mutation_log << wall_ms << ' ' << workable->clock() << ' ' << lines.front() << '\n';
+      }
+    }
+    if (mutation_log.is_open()) mutation_log.flush();
+  };
   auto next_mutation = std::chrono::steady_clock::now() + std::chrono::milliseconds(mutate_every_ms);
   while (true) {
     int sig = 0;
     if (workable && mutate_every_ms > 0 && !frozen) {
       const auto now = std::chrono::steady_clock::now();
       if (now >= next_mutation) {
-        applied += static_cast<long long>(workable->MutateRandom(mutations).size());
+        mutate(mutations);
         next_mutation = now + std::chrono::milliseconds(mutate_every_ms);
       }
       const auto wait = std::chrono::duration_cast<std::chrono::nanoseconds>(next_mutation - now);
@@ -165,6 +195,13 @@ int main(int argc, char** argv) {
       if (sig < 0) continue;  // timer (EAGAIN) or EINTR
     } else {
       sigwait(&set, &sig);
+    }
+    if (sig == SIGUSR2) {
+      if (workable && !frozen) {
+        mutate(mutations);
+        std::cout << "Applied " << mutations << " changes (SIGUSR2).\n" << std::flush;
+      }
+      continue;
     }
     if (sig == SIGUSR1) {
       frozen = true;
@@ -175,6 +212,11 @@ int main(int argc, char** argv) {
       continue;
     }
     break;  // SIGINT / SIGTERM
+  }
+  if (workable) {  // the tenant's side of the count, for the rate-limited benchmark
+    const auto stats = workable->stats();
+    std::cout << "Workable requests: " << stats.requests << ", 429s: " << stats.rate_limited << ", changes: " << applied
+              << "\n" << std::flush;
   }
   if (workable && !truth_out.empty() && !WriteTruth(*workable, truth_out))
     return std::cerr << "ats-sim: cannot write " << truth_out << "\n", 1;

@@ -87,6 +87,7 @@ class TenantData {
   // While frozen, mutations share the current second (records with equal updated_at, as a
   // real tenant produces when several changes land in one second).
   void FreezeClock(bool frozen) { clock_frozen_ = frozen; }
+  int64_t clock() const { return clock_; }  // the updated_at the latest mutation got
   // --- mutations; each advances the tenant clock by one second first (unless frozen) ---
   std::string AddCandidate(size_t job_index);
   bool MoveCandidate(size_t index, int stage);

@@ -685,6 +685,11 @@ void WorkableTenant::FreezeClock(bool frozen) {
   impl_->data.FreezeClock(frozen);
 }
 
+std::string WorkableTenant::clock() const {
+  std::lock_guard lock(impl_->mu);
+  return FormatRfc3339(SystemTime{std::chrono::seconds{impl_->data.clock()}});
+}
+
 void WorkableTenant::SetRateLimitHeaders(bool on) {
   std::lock_guard lock(impl_->mu);
   impl_->rate_limit_headers = on;

@@ -122,6 +122,9 @@ class WorkableTenant {
   void SetRateLimitHeaders(bool on);
   // Frozen: the next mutations all get the same updated_at (ties at the sync cursor).
   void FreezeClock(bool frozen);
+  // The tenant clock (RFC 3339, whole seconds): the updated_at the latest mutation gave its
+  // record. It is simulated time, not wall time; ats-sim --mutation-log pairs the two.
+  std::string clock() const;
   Stats stats() const;
   void ResetStats();
 

@@ -171,6 +171,21 @@ TEST(WorkableTenantMutations, TenantClockStartsAt2026AndMovesForwardEachMutation
   EXPECT_EQ(last, "2026-01-01T00:00:05Z");
 }
 
+TEST(WorkableTenantMutations, ClockIsTheUpdatedAtOfTheLatestChange) {
+  // ats-sim --mutation-log pairs this with wall time, so a benchmark can tell from an event's
+  // updated_at when its change happened.
+  WorkableTenant tenant(SmallOptions(2, 10));
+  EXPECT_EQ(tenant.clock(), "2026-01-01T00:00:00Z");
+  const auto ids = Ids(tenant.candidates());
+  ASSERT_TRUE(tenant.MoveCandidate(ids[0], "interview"));
+  const auto all = tenant.candidates();
+  const SimCandidate* c = FindTruth(all, ids[0]);
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(tenant.clock(), c->updated_at);
+  tenant.MutateRandom(3);
+  EXPECT_EQ(tenant.clock(), "2026-01-01T00:00:04Z");  // one second per change
+}
+
 TEST(WorkableTenantMutations, MutateRandomDescribesEachChange) {
   WorkableTenant tenant(SmallOptions(3, 20));
   const auto before = tenant.candidates();
