@@ -3,6 +3,7 @@
 #   benchmarks/run.sh            everything: micro benchmarks (5 repetitions, medians), the Python
 #                                reference, the ratios, every benchmarks/e2e_*.sh, the plots
 #   benchmarks/run.sh --quick    one short run of each micro benchmark, no e2e scripts
+#   benchmarks/run.sh --no-e2e   the full micro benchmarks and the reference, no e2e scripts
 # Results (machine-readable) go to benchmarks/results/: <executable>.json (Google Benchmark
 # JSON), python_parse_diff.json, ratios.json, summary.md, e2e_*.json (written by the e2e
 # scripts); the figures to docs/img/. Environment: JOBS (build parallelism, default 2),
@@ -11,10 +12,12 @@
 # Timing figures need a quiet machine; no test asserts on them.
 set -euo pipefail
 quick=0
+e2e=1
 for arg in "$@"; do
   case $arg in
-    --quick) quick=1 ;;
-    -h | --help) sed -n '2,12p' "$0"; exit 0 ;;
+    --quick) quick=1 e2e=0 ;;
+    --no-e2e) e2e=0 ;;
+    -h | --help) sed -n '2,13p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown argument $arg (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -55,11 +58,11 @@ echo "== reference/parse_diff.py"
   >"$results/python_parse_diff.json"
 cat "$results/python_parse_diff.json"
 
-if ((!quick)); then
-  for e2e in benchmarks/e2e_*.sh; do
-    [[ -e $e2e ]] || continue
-    echo "== $e2e"
-    BUILD="$build" RESULTS="$results" "$e2e"
+if ((e2e)); then
+  for script in benchmarks/e2e_*.sh; do
+    [[ -e $script && $script != */e2e_lib.sh ]] || continue
+    echo "== $script"
+    BUILD="$build" RESULTS="$results" "$script"
   done
 fi
 
