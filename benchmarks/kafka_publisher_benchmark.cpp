@@ -99,26 +99,34 @@ void SetCounters(benchmark::State& state) {
   state.counters["batch"] = static_cast<double>(state.range(0));
 }
 
-void BM_Publisher(benchmark::State& state) {
+// A publisher connected to the embedded Kafka and warmed up (metadata, producer id) before the
+// clock starts; nullptr (and the benchmark skipped) when that fails.
+std::unique_ptr<ats::runtime::Publisher> StartPublisher(benchmark::State& state, ats::telemetry::Metrics& metrics,
+                                                        const std::vector<std::vector<ats::Message>>& batches) {
   auto* cluster = Cluster();
   if (cluster == nullptr || TheEvents().messages.size() != static_cast<size_t>(kEvents)) {
     state.SkipWithError("no embedded cluster or no events");
-    return;
+    return nullptr;
   }
-  const auto batches = Batches(static_cast<size_t>(state.range(0)));
-  ats::telemetry::Metrics metrics;
   ats::kafka::ProducerOptions options;
   options.bootstrap_servers = cluster->bootstrap_servers();
   options.delivery_timeout_ms = kTimeoutMs;
-  ats::runtime::Publisher publisher(options, metrics);
-  // Connected and warmed up (metadata, producer id) before the clock starts.
-  if (!publisher.Start().ok() || !publisher.PublishAndAwait(batches.front()).ok()) {
+  auto publisher = std::make_unique<ats::runtime::Publisher>(options, metrics);
+  if (!publisher->Start().ok() || !publisher->PublishAndAwait(batches.front()).ok()) {
     state.SkipWithError("publisher could not start");
-    return;
+    return nullptr;
   }
+  return publisher;
+}
+
+void BM_Publisher(benchmark::State& state) {
+  const auto batches = Batches(static_cast<size_t>(state.range(0)));
+  ats::telemetry::Metrics metrics;
+  auto publisher = StartPublisher(state, metrics, batches);
+  if (!publisher) return;
   for (auto _ : state) {
     for (const auto& batch : batches) {
-      if (auto r = publisher.PublishAndAwait(batch); !r.ok()) {
+      if (auto r = publisher->PublishAndAwait(batch); !r.ok()) {
         state.SkipWithError(r.error().message.c_str());
         return;
       }
@@ -135,38 +143,27 @@ BENCHMARK(BM_Publisher)
     ->Unit(benchmark::kMillisecond);
 
 void BM_PublisherPipelined(benchmark::State& state) {
-  auto* cluster = Cluster();
-  if (cluster == nullptr || TheEvents().messages.size() != static_cast<size_t>(kEvents)) {
-    state.SkipWithError("no embedded cluster or no events");
-    return;
-  }
   const auto batches = Batches(static_cast<size_t>(state.range(0)));
   ats::telemetry::Metrics metrics;
-  ats::kafka::ProducerOptions options;
-  options.bootstrap_servers = cluster->bootstrap_servers();
-  options.delivery_timeout_ms = kTimeoutMs;
-  ats::runtime::Publisher publisher(options, metrics);
-  if (!publisher.Start().ok() || !publisher.PublishAndAwait(batches.front()).ok()) {
-    state.SkipWithError("publisher could not start");
-    return;
-  }
+  auto publisher = StartPublisher(state, metrics, batches);
+  if (!publisher) return;
   for (auto _ : state) {
     ats::runtime::Publisher::Ticket in_flight;
     for (const auto& batch : batches) {
-      auto ticket = publisher.Publish(batch);
+      auto ticket = publisher->Publish(batch);
       if (!ticket.ok()) {
         state.SkipWithError(ticket.error().message.c_str());
         return;
       }
       if (in_flight) {
-        if (auto r = publisher.Await(in_flight); !r.ok()) {
+        if (auto r = publisher->Await(in_flight); !r.ok()) {
           state.SkipWithError(r.error().message.c_str());
           return;
         }
       }
       in_flight = std::move(ticket).value();
     }
-    if (auto r = publisher.Await(in_flight); !r.ok()) {
+    if (auto r = publisher->Await(in_flight); !r.ok()) {
       state.SkipWithError(r.error().message.c_str());
       return;
     }

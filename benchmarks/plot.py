@@ -20,6 +20,9 @@ import sys
 
 import matplotlib
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from ratios import load_gbench  # noqa: E402  (the one reader of the Google Benchmark JSON)
+
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
@@ -27,25 +30,8 @@ LIMIT = re.compile(r"Simdjson|Memcpy|HashOnly|RawLibrdkafka")
 
 
 def gbench(results):
-    out = {}
-    for path in sorted(results.glob("*_benchmark.json")):
-        try:
-            doc = json.loads(path.read_text())
-        except (OSError, json.JSONDecodeError):
-            continue
-        runs, medians = {}, {}
-        for b in doc.get("benchmarks", []):
-            if b.get("error_occurred"):
-                continue
-            name = re.sub(r"/real_time$", "", b.get("run_name", b["name"]))
-            if b.get("run_type") == "aggregate":
-                if b.get("aggregate_name") == "median":
-                    medians[name] = b
-            else:
-                runs.setdefault(name, b)
-        runs.update(medians)
-        out[path.stem.replace("_benchmark", "")] = runs
-    return out
+    """Google Benchmark results by executable without the _benchmark suffix (ratios.load_gbench)."""
+    return {name.replace("_benchmark", ""): runs for name, runs in load_gbench(results).items()}
 
 
 def e2e_rows(results):
@@ -164,10 +150,13 @@ def main():
     g = gbench(results)
     py_path = results / "python_parse_diff.json"
     py = json.loads(py_path.read_text()) if py_path.exists() else None
-    rows = e2e_rows(results)
+    # Full syncs only: how throughput, memory and CPU per record grow with the tenant or report.
+    rows = [r for r in e2e_rows(results) if r["name"] in ("workable", "workday")]
     written = [micro(g, py, out), kafka(g, out),
                e2e(rows, out, "records_per_s", "records/s", "End to end: throughput vs size", "e2e_throughput.png"),
-               e2e(rows, out, "peak_rss_mib", "peak RSS (MiB)", "End to end: peak RSS vs size", "e2e_rss.png")]
+               e2e(rows, out, "peak_rss_mib", "peak RSS (MiB)", "End to end: peak RSS vs size", "e2e_rss.png"),
+               e2e(rows, out, "cpu_s_per_million", "connector CPU s per million records",
+                   "End to end: CPU cost per record vs size", "e2e_cpu.png")]
     for p in written:
         if p:
             print(f"plot.py: wrote {p}")
