@@ -38,6 +38,7 @@ standard output:
   leader TOPIC PARTITION BROKER   move a partition's leadership
   errors API_KEY NAME [NAME...]   fail the next requests of a Kafka API (0 = Produce) with these
                                   errors, e.g. errors 0 NOT_LEADER_FOR_PARTITION _TRANSPORT
+  clear-errors API_KEY            drop the errors of that API no request has taken yet
   ping                            answers ok
 )HELP";
 
@@ -91,6 +92,8 @@ std::string Execute(ats::kafka::EmbeddedCluster& cluster, const std::string& lin
     r = cluster.SetBrokerRtt(a, b);
   } else if (w[0] == "leader" && w.size() == 4 && number(w[2], a) && number(w[3], b)) {
     r = cluster.SetPartitionLeader(w[1], a, b);
+  } else if (w[0] == "clear-errors" && w.size() == 2 && number(w[1], a)) {
+    cluster.ClearRequestErrors(static_cast<int16_t>(a));
   } else if (w[0] == "errors" && w.size() >= 3 && number(w[1], a)) {
     r = cluster.PushRequestErrors(static_cast<int16_t>(a), std::vector<std::string>(w.begin() + 2, w.end()));
   } else {

@@ -128,6 +128,10 @@ Result<void> EmbeddedCluster::PushRequestErrors(int16_t api_key, const std::vect
   return Ok();
 }
 
+void EmbeddedCluster::ClearRequestErrors(int16_t api_key) {
+  rd_kafka_mock_clear_request_errors(Mock(mcluster_), api_key);
+}
+
 Result<void> EmbeddedCluster::SetPartitionLeader(const std::string& topic, int partition, int broker_id) {
   const rd_kafka_resp_err_t err =
       rd_kafka_mock_partition_set_leader(Mock(mcluster_), topic.c_str(), partition, broker_id);

@@ -27,6 +27,8 @@ class EmbeddedCluster {
   // RD_KAFKA_RESP_ERR_ prefix ("NOT_LEADER_FOR_PARTITION", "OUT_OF_ORDER_SEQUENCE_NUMBER",
   // "_TRANSPORT" = disconnect). An unknown name is a permanent kConfig error.
   Result<void> PushRequestErrors(int16_t api_key, const std::vector<std::string>& errors);
+  // Drops the errors pushed for `api_key` that no request has taken yet.
+  void ClearRequestErrors(int16_t api_key);
   // Moves the leadership of one partition to `broker_id` (brokers are numbered from 1).
   Result<void> SetPartitionLeader(const std::string& topic, int partition, int broker_id);
   // Adds `rtt_ms` of latency to every answer of `broker_id` (0 = none).
