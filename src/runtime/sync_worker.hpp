@@ -1,9 +1,10 @@
 #pragma once
 // One connection's poll loop: list every entity page by page, diff each page against the
-// snapshot, publish the implied events, wait for Kafka's acknowledgement, and only then
-// commit the page's snapshot updates. After a complete listing, records missing from it are
-// deleted. A failed page stops the cycle with the snapshot still describing what Kafka has,
-// so the next cycle re-derives (and re-publishes, with the same ce_id) whatever was missed.
+// snapshot and publish the implied events; a page's snapshot updates are committed only once
+// Kafka acknowledged its events (pages travel in stages, one in flight while the next gathers:
+// see Advance). After a complete listing, records missing from it are deleted. A failure stops
+// the cycle with the snapshot still describing what Kafka has, so the next cycle re-derives
+// (and re-publishes, with the same ce_id) whatever was missed.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -84,7 +85,7 @@ class SeenIds {
 std::vector<std::string> DecodeStringArray(std::string_view json);
 
 // Where an interrupted paged listing continues: meta key sync/<conn>/<entity>/resume, written
-// in the same snapshot batch as every page's records and removed by the batch that completes
+// in the same snapshot batch as each stage's records and removed by the batch that completes
 // the listing. Stored as JSON, e.g.
 // {"next":"https://acme.workable.com/spi/v3/candidates?limit=100&since_id=2f1c","mode":"full",
 //  "started":"2026-11-22T07:00:00.000Z","newest":"2026-11-22T06:59:58.000Z"}
