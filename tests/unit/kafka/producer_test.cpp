@@ -312,6 +312,52 @@ TEST(ProducerTest, FailedDeliveriesAreReportedOnceWithTheFirstError) {
   EXPECT_TRUE(after.ok()) << after.error().message;
 }
 
+// A sync worker keeps one batch in flight while it prepares the next: each batch's group says
+// when that batch, and only it, is acknowledged, and a failure lands in the group it belongs to.
+TEST(ProducerTest, DeliveryGroupsAreAcknowledgedAndFailedEachOnTheirOwn) {
+  auto cluster = StartCluster({{"grouped", 2}});
+  ASSERT_NE(cluster, nullptr);
+  auto producer = MakeProducer(cluster->bootstrap_servers(), {}, /*delivery_timeout_ms=*/1500);
+  ASSERT_NE(producer, nullptr);
+  auto first = std::make_shared<DeliveryGroup>();
+  auto second = std::make_shared<DeliveryGroup>();
+  for (int i = 0; i < 50; ++i) {
+    ASSERT_TRUE(Succeeded(producer->Produce(Msg("grouped", "a", "first-" + std::to_string(i)), kLong, first)));
+    ASSERT_TRUE(Succeeded(producer->Produce(Msg("grouped", "b", "second-" + std::to_string(i)), kLong, second)));
+  }
+  EXPECT_EQ(first->enqueued(), 50);
+  EXPECT_EQ(second->enqueued(), 50);
+  const auto acked = producer->Await(*first, kLong);
+  ASSERT_TRUE(acked.ok()) << acked.error().message;
+  EXPECT_TRUE(first->complete());
+  EXPECT_EQ(first->pending(), 0);
+  ASSERT_TRUE(Succeeded(producer->Await(*second, kLong)));
+  // The generation of group-less messages saw none of them.
+  EXPECT_TRUE(Succeeded(producer->AwaitDeliveries(milliseconds(100))));
+
+  // A group whose messages cannot be delivered fails; one produced after the broker is back
+  // does not inherit that failure.
+  ASSERT_TRUE(Succeeded(cluster->SetBrokerDown(1)));
+  auto doomed = std::make_shared<DeliveryGroup>();
+  for (int i = 0; i < 3; ++i)
+    ASSERT_TRUE(Succeeded(producer->Produce(Msg("grouped", "c", "doomed-" + std::to_string(i)), kLong, doomed)));
+  EXPECT_FALSE(doomed->complete());
+  const auto failed = producer->Await(*doomed, kLong);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.error().category, ErrorCategory::kKafka);
+  EXPECT_NE(failed.error().message.find("3 messages not delivered; first: delivery to grouped failed"),
+            std::string::npos)
+      << failed.error().message;
+  ASSERT_TRUE(Succeeded(cluster->SetBrokerUp(1)));
+  auto after = std::make_shared<DeliveryGroup>();
+  ASSERT_TRUE(Succeeded(producer->Produce(Msg("grouped", "c", "after"), kLong, after)));
+  const auto delivered = producer->Await(*after, kLong);
+  EXPECT_TRUE(delivered.ok()) << delivered.error().message;
+
+  const auto got = ReadBack(cluster->bootstrap_servers(), {"grouped"}, 101);
+  EXPECT_EQ(got.size(), 101u);  // 50 + 50 + "after"; the doomed three never arrived
+}
+
 TEST(ProducerTest, FullLocalQueueAppliesBackPressureUntilTheTimeout) {
   auto cluster = StartCluster({{"pressure", 1}});
   ASSERT_NE(cluster, nullptr);
