@@ -19,6 +19,7 @@
 #include "runtime/sync_worker.hpp"
 #include "sim/workable_tenant.hpp"
 #include "snapshot/snapshot_store.hpp"
+#include "support/pipeline_harness.hpp"
 #include "support/test_support.hpp"
 #include "telemetry/metrics.hpp"
 #include "telemetry/status.hpp"
@@ -33,14 +34,6 @@ constexpr int kPerJob = 100;  // 1000 candidates: ten pages of 100
 constexpr int kPages = kJobs * kPerJob / 100;
 constexpr const char* kCandidatesPath = "/spi/v3/candidates";
 constexpr const char* kJobsPath = "/spi/v3/jobs";
-
-std::string StringField(const std::string& json, const std::string& name) {
-  const std::string needle = "\"" + name + "\":\"";
-  auto pos = json.find(needle);
-  if (pos == std::string::npos) return "";
-  pos += needle.size();
-  return json.substr(pos, json.find('"', pos) - pos);
-}
 
 // Log lines written while it lives.
 class LogCapture {
@@ -69,7 +62,7 @@ class LogCapture {
   std::vector<std::string> lines_;
 };
 
-class ResumeListingTest : public ::testing::Test {
+class ResumeListingTest : public testing::PipelineHarness {
  protected:
   void SetUp() override {
     sim::WorkableTenantOptions options;
@@ -79,59 +72,21 @@ class ResumeListingTest : public ::testing::Test {
     tenant_ = std::make_unique<sim::WorkableTenant>(options);
     ASSERT_TRUE(tenant_->Start());
     ASSERT_EQ(tenant_->candidates().size(), static_cast<size_t>(kJobs * kPerJob));
-    auto cluster = kafka::EmbeddedCluster::Start(1);
-    ASSERT_TRUE(cluster.ok()) << cluster.error().message;
-    cluster_ = std::move(cluster).value();
-    for (const auto* t : {&topics_.candidate_changed, &topics_.job_imported, &topics_.dead_letter})
-      ASSERT_TRUE(cluster_->CreateTopic(*t, 4, 1).ok());
-    auto consumer = kafka::Consumer::Create(cluster_->bootstrap_servers(), {topics_.candidate_changed});
-    ASSERT_TRUE(consumer.ok()) << consumer.error().message;
-    consumer_ = std::move(consumer).value();
-    connection_.id = "acme";
-    connection_.source = "workable";
-    connection_.workable.subdomain = "sandbox";
-    connection_.workable.api_token = options.token;
-    connection_.workable.base_url = tenant_->base_url();
-    connection_.workable.allow_insecure_http = true;
-    connection_.workable.rate_limit = {0, 10};
+    ASSERT_NO_FATAL_FAILURE(StartKafka({topics_.candidate_changed}));
+    connection_ = testing::WorkableConnection("acme", tenant_->base_url(), options.token);
     connection_.job_states = {"published", "closed", "draft", "archived"};  // every candidate counts
     connection_.incremental_overlap_s = 1;  // the simulator's clock moves one second per change
     OpenWorker();
   }
 
-  void TearDown() override {
-    worker_.reset();
-    publisher_.reset();
-    store_.reset();
-  }
-
-  // A new worker on the same snapshot directory: what a restart does.
-  void OpenWorker() {
-    worker_.reset();
-    publisher_.reset();
-    store_.reset();
-    auto store = snapshot::OpenRocksDbStore(dir_.File("snapshot"));
-    ASSERT_TRUE(store.ok()) << store.error().message;
-    store_ = std::move(store).value();
-    kafka::ProducerOptions producer;
-    producer.bootstrap_servers = cluster_->bootstrap_servers();
-    publisher_ = std::make_unique<runtime::Publisher>(producer, metrics_);
-    ASSERT_TRUE(publisher_->Start().ok());
-    auto source = connectors::CreateSource(connection_);
-    ASSERT_TRUE(source.ok()) << source.error().message;
-    worker_ = std::make_unique<runtime::SyncWorker>(
-        connection_, std::move(source).value(),
-        runtime::WorkerDeps{*store_, *publisher_, metrics_, status_, stop_, topics_});
-  }
+  // A new worker on the same snapshot directory: what a restart does. This test keeps the
+  // producer's default delivery timeout (ProducerOptions), not the harness's 10 s.
+  void OpenWorker() { PipelineHarness::OpenWorker(kafka::ProducerOptions{}.delivery_timeout_ms); }
 
   // candidate-changed events since the last call, in order: (candidate id, change).
   std::vector<std::pair<std::string, std::string>> Consume() {
     std::vector<std::pair<std::string, std::string>> out;
-    auto drained = consumer_->Drain(1500ms, 30s);
-    EXPECT_TRUE(drained.ok());
-    if (!drained.ok()) return out;
-    for (const auto& m : *drained)
-      out.emplace_back(StringField(m.value, "candidate_id"), StringField(m.value, "change"));
+    for (const auto& e : PipelineHarness::Consume()) out.emplace_back(e.candidate_id, e.change);
     return out;
   }
 
@@ -159,18 +114,7 @@ class ResumeListingTest : public ::testing::Test {
     return out;
   }
 
-  testing::TempDir dir_;
   std::unique_ptr<sim::WorkableTenant> tenant_;
-  std::unique_ptr<kafka::EmbeddedCluster> cluster_;
-  std::unique_ptr<kafka::Consumer> consumer_;
-  config::TopicsConfig topics_;
-  config::ConnectionConfig connection_;
-  telemetry::Metrics metrics_;
-  telemetry::StatusBoard status_;
-  StopSignal stop_;
-  std::unique_ptr<snapshot::SnapshotStore> store_;
-  std::unique_ptr<runtime::Publisher> publisher_;
-  std::unique_ptr<runtime::SyncWorker> worker_;
 };
 
 TEST_F(ResumeListingTest, ARestartedWorkerListsOnlyTheRemainingPagesAndPublishesEachCandidateOnce) {

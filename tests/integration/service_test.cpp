@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "sim/workable_tenant.hpp"
+#include "support/pipeline_harness.hpp"
 #include "support/test_support.hpp"
 
 namespace ats {
@@ -17,15 +18,8 @@ using namespace std::chrono_literals;
 
 config::ConnectionConfig Connection(const std::string& id, const sim::WorkableTenant& tenant,
                                     const std::string& token) {
-  config::ConnectionConfig c;
-  c.id = id;
-  c.source = "workable";
+  config::ConnectionConfig c = testing::WorkableConnection(id, tenant.base_url(), token);
   c.poll_interval_s = 1;
-  c.workable.subdomain = "sandbox";
-  c.workable.api_token = token;
-  c.workable.base_url = tenant.base_url();
-  c.workable.allow_insecure_http = true;
-  c.workable.rate_limit = {0, 10};
   return c;
 }
 

@@ -11,20 +11,13 @@
 #include "kafka/embedded_cluster.hpp"
 #include "runtime/service.hpp"
 #include "sim/workable_tenant.hpp"
+#include "support/pipeline_harness.hpp"
 #include "support/test_support.hpp"
 
 namespace ats {
 namespace {
 
 using namespace std::chrono_literals;
-
-std::string StringField(const std::string& json, const std::string& name) {
-  const std::string needle = "\"" + name + "\":\"";
-  auto pos = json.find(needle);
-  if (pos == std::string::npos) return "";
-  pos += needle.size();
-  return json.substr(pos, json.find('"', pos) - pos);
-}
 
 template <typename Fn>
 bool Eventually(Fn fn, std::chrono::milliseconds limit = 30s) {
@@ -36,7 +29,8 @@ bool Eventually(Fn fn, std::chrono::milliseconds limit = 30s) {
   return fn();
 }
 
-class SyncOptionsTest : public ::testing::Test {
+// The harness's Kafka and directory only: the service under test builds its own workers.
+class SyncOptionsTest : public testing::PipelineHarness {
  protected:
   void SetUp() override {
     sim::WorkableTenantOptions options;
@@ -48,30 +42,14 @@ class SyncOptionsTest : public ::testing::Test {
     for (const auto& j : tenant_->jobs())
       if (j.state == "published") published_.push_back(j.shortcode);
     ASSERT_GE(published_.size(), 2u);
-    auto cluster = kafka::EmbeddedCluster::Start(1);
-    ASSERT_TRUE(cluster.ok());
-    cluster_ = std::move(cluster).value();
-    config::TopicsConfig topics;
-    for (const auto* t : {&topics.candidate_changed, &topics.job_imported, &topics.dead_letter})
-      ASSERT_TRUE(cluster_->CreateTopic(*t, 4, 1).ok());
-    auto consumer = kafka::Consumer::Create(cluster_->bootstrap_servers(),
-                                            {topics.candidate_changed, topics.job_imported});
-    ASSERT_TRUE(consumer.ok());
-    consumer_ = std::move(consumer).value();
+    ASSERT_NO_FATAL_FAILURE(StartKafka({topics_.candidate_changed, topics_.job_imported}));
 
     config_.kafka.bootstrap_servers = cluster_->bootstrap_servers();
     config_.snapshot.path = dir_.File("snapshot");
     config_.http.listen = "127.0.0.1:0";
     config_.http.admin_token = "admin-token-0123456789";
-    config::ConnectionConfig c;
-    c.id = "acme";
-    c.source = "workable";
+    config::ConnectionConfig c = testing::WorkableConnection("acme", tenant_->base_url(), options.token);
     c.poll_interval_s = 3600;  // only the first cycle and explicit wake-ups run
-    c.workable.subdomain = "sandbox";
-    c.workable.api_token = options.token;
-    c.workable.base_url = tenant_->base_url();
-    c.workable.allow_insecure_http = true;
-    c.workable.rate_limit = {0, 10};
     c.all_jobs = false;
     c.jobs = {published_[0]};
     config_.connections.push_back(c);
@@ -79,13 +57,11 @@ class SyncOptionsTest : public ::testing::Test {
 
   // Events published since the last call: job ids imported, candidate id -> change.
   void Read(std::set<std::string>& jobs, std::multimap<std::string, std::string>& candidates) {
-    auto drained = consumer_->Drain(1500ms, 30s);
-    ASSERT_TRUE(drained.ok());
-    for (const auto& m : *drained) {
-      if (m.headers.at("ce_type") == "com.ats-connector.job-imported.v1") {
-        jobs.insert(StringField(m.value, "job_id"));
+    for (const auto& e : Consume()) {
+      if (e.headers.at("ce_type") == "com.ats-connector.job-imported.v1") {
+        jobs.insert(e.job_id);
       } else {
-        candidates.emplace(StringField(m.value, "candidate_id"), StringField(m.value, "change"));
+        candidates.emplace(e.candidate_id, e.change);
       }
     }
   }
@@ -97,11 +73,8 @@ class SyncOptionsTest : public ::testing::Test {
     return out;
   }
 
-  testing::TempDir dir_;
   std::unique_ptr<sim::WorkableTenant> tenant_;
   std::vector<std::string> published_;
-  std::unique_ptr<kafka::EmbeddedCluster> cluster_;
-  std::unique_ptr<kafka::Consumer> consumer_;
   config::Config config_;
 };
 

@@ -19,6 +19,7 @@
 #include "runtime/sync_worker.hpp"
 #include "sim/workable_tenant.hpp"
 #include "snapshot/snapshot_store.hpp"
+#include "support/pipeline_harness.hpp"
 #include "support/test_support.hpp"
 #include "telemetry/metrics.hpp"
 #include "telemetry/status.hpp"
@@ -28,27 +29,9 @@ namespace {
 
 using namespace std::chrono_literals;
 
-struct Event {
-  std::string topic, key, type, id, change, candidate_id, job_id;
-  std::map<std::string, std::string> headers;
-  std::string value;
-};
+using testing::JsonField;
 
-// Minimal field extraction for assertions; the schema validation is done by python.
-std::string JsonField(const std::string& json, const std::string& name) {
-  const std::string needle = "\"" + name + "\":";
-  auto pos = json.find(needle);
-  if (pos == std::string::npos) return "";
-  pos += needle.size();
-  if (json[pos] != '"') return json.substr(pos, json.find_first_of(",}", pos) - pos);
-  std::string out;
-  auto end = pos + 1;
-  while (end < json.size() && !(json[end] == '"' && json[end - 1] != '\\')) ++end;
-  DecodeJsonString(json.substr(pos, end - pos + 1), out);
-  return out;
-}
-
-class PipelineTest : public ::testing::Test {
+class PipelineTest : public testing::PipelineHarness {
  protected:
   void SetUp() override {
     sim::WorkableTenantOptions options;
@@ -57,77 +40,10 @@ class PipelineTest : public ::testing::Test {
     options.rate_limit_requests = 0;  // pacing is tested separately
     tenant_ = std::make_unique<sim::WorkableTenant>(options);
     ASSERT_TRUE(tenant_->Start());
-    auto cluster = kafka::EmbeddedCluster::Start(1);
-    ASSERT_TRUE(cluster.ok()) << cluster.error().message;
-    cluster_ = std::move(cluster).value();
-    for (const auto* t : {&topics_.candidate_changed, &topics_.job_imported, &topics_.dead_letter})
-      ASSERT_TRUE(cluster_->CreateTopic(*t, 4, 1).ok());
-    auto consumer =
-        kafka::Consumer::Create(cluster_->bootstrap_servers(),
-                                {topics_.candidate_changed, topics_.job_imported, topics_.dead_letter});
-    ASSERT_TRUE(consumer.ok()) << consumer.error().message;
-    consumer_ = std::move(consumer).value();
-    connection_.id = "acme";
-    connection_.source = "workable";
-    connection_.workable.subdomain = "sandbox";
-    connection_.workable.api_token = options.token;
-    connection_.workable.base_url = tenant_->base_url();
-    connection_.workable.allow_insecure_http = true;
-    connection_.workable.rate_limit = {0, 10};
+    ASSERT_NO_FATAL_FAILURE(StartKafka());
+    connection_ = testing::WorkableConnection("acme", tenant_->base_url(), options.token);
     connection_.trigger_stages = {"phone-screen"};
     OpenWorker();
-  }
-
-  void TearDown() override {
-    worker_.reset();
-    publisher_.reset();
-    store_.reset();
-  }
-
-  void OpenWorker(int delivery_timeout_ms = 10000) {
-    worker_.reset();
-    publisher_.reset();
-    store_.reset();
-    auto store = snapshot::OpenRocksDbStore(dir_.File("snapshot"));
-    ASSERT_TRUE(store.ok()) << store.error().message;
-    store_ = std::move(store).value();
-    kafka::ProducerOptions producer;
-    producer.bootstrap_servers = cluster_->bootstrap_servers();
-    producer.delivery_timeout_ms = delivery_timeout_ms;
-    publisher_ = std::make_unique<runtime::Publisher>(producer, metrics_);
-    ASSERT_TRUE(publisher_->Start().ok());
-    auto source = connectors::CreateSource(connection_);
-    ASSERT_TRUE(source.ok()) << source.error().message;
-    worker_ = std::make_unique<runtime::SyncWorker>(
-        connection_, std::move(source).value(),
-        runtime::WorkerDeps{*store_, *publisher_, metrics_, status_, stop_, topics_});
-  }
-
-  std::vector<Event> Consume(std::chrono::milliseconds idle = 1500ms) {
-    auto drained = consumer_->Drain(idle, 30s);
-    EXPECT_TRUE(drained.ok());
-    std::vector<Event> events;
-    if (!drained.ok()) return events;
-    for (auto& m : *drained) {
-      Event e;
-      e.topic = m.topic;
-      e.key = m.key;
-      e.headers = m.headers;
-      e.type = m.headers["ce_type"];
-      e.id = m.headers["ce_id"];
-      e.value = m.value;
-      e.change = JsonField(m.value, "change");
-      e.candidate_id = JsonField(m.value, "candidate_id");
-      e.job_id = JsonField(m.value, "job_id");
-      events.push_back(std::move(e));
-    }
-    return events;
-  }
-
-  static void ExpectValid(const std::vector<Event>& events) {
-    std::vector<testing::EventForValidation> v;
-    for (const auto& e : events) v.push_back({e.type, e.value});
-    EXPECT_EQ(testing::ValidateAgainstSchemas(v), "");
   }
 
   std::set<std::string> PublishedJobs() const {
@@ -137,18 +53,7 @@ class PipelineTest : public ::testing::Test {
     return out;
   }
 
-  testing::TempDir dir_;
   std::unique_ptr<sim::WorkableTenant> tenant_;
-  std::unique_ptr<kafka::EmbeddedCluster> cluster_;
-  std::unique_ptr<kafka::Consumer> consumer_;
-  config::TopicsConfig topics_;
-  config::ConnectionConfig connection_;
-  telemetry::Metrics metrics_;
-  telemetry::StatusBoard status_;
-  StopSignal stop_;
-  std::unique_ptr<snapshot::SnapshotStore> store_;
-  std::unique_ptr<runtime::Publisher> publisher_;
-  std::unique_ptr<runtime::SyncWorker> worker_;
 };
 
 TEST_F(PipelineTest, FirstSyncThenExactlyTheChangesThenNothingAfterRestart) {
@@ -163,7 +68,7 @@ TEST_F(PipelineTest, FirstSyncThenExactlyTheChangesThenNothingAfterRestart) {
   std::set<std::string> imported, created;
   for (const auto& e : events) {
     if (e.topic == topics_.job_imported) {
-      EXPECT_EQ(e.type, "com.ats-connector.job-imported.v1");
+      EXPECT_EQ(e.ce_type, "com.ats-connector.job-imported.v1");
       EXPECT_TRUE(imported.insert(e.job_id).second) << "job imported twice: " << e.job_id;
       EXPECT_EQ(e.key, "acme/" + e.job_id);
     } else {
@@ -175,7 +80,7 @@ TEST_F(PipelineTest, FirstSyncThenExactlyTheChangesThenNothingAfterRestart) {
     EXPECT_EQ(e.headers.at("ce_specversion"), "1.0");
     EXPECT_EQ(e.headers.at("content-type"), "application/json");
     EXPECT_EQ(e.headers.at("ce_source"), "/ats-connector/workable/acme");
-    EXPECT_EQ(e.id.size(), 32u);
+    EXPECT_EQ(e.ce_id.size(), 32u);
   }
   EXPECT_EQ(imported, jobs);
   std::set<std::string> expected_candidates;
@@ -302,7 +207,7 @@ TEST_F(PipelineTest, KafkaOutageNeverAdvancesTheSnapshotAndLosesNothing) {
   const auto deadline = std::chrono::steady_clock::now() + 30s;
   while (ids_by_candidate.size() < expected.size() && std::chrono::steady_clock::now() < deadline)
     for (const auto& e : Consume())
-      if (e.topic == topics_.candidate_changed) ids_by_candidate[e.candidate_id].insert(e.id);
+      if (e.topic == topics_.candidate_changed) ids_by_candidate[e.candidate_id].insert(e.ce_id);
   for (const auto& id : expected) {
     ASSERT_TRUE(ids_by_candidate.count(id)) << "lost candidate " << id;
     EXPECT_EQ(ids_by_candidate[id].size(), 1u) << "a replay got a different ce_id";
@@ -452,14 +357,7 @@ TEST(ApiBudgetTest, IncrementalAndFullCyclesStayWithinBudget) {
   producer.bootstrap_servers = (*cluster)->bootstrap_servers();
   runtime::Publisher publisher(producer, metrics);
   ASSERT_TRUE(publisher.Start().ok());
-  config::ConnectionConfig c;
-  c.id = "budget";
-  c.source = "workable";
-  c.workable.subdomain = "sandbox";
-  c.workable.api_token = options.token;
-  c.workable.base_url = tenant.base_url();
-  c.workable.allow_insecure_http = true;
-  c.workable.rate_limit = {0, 10};
+  config::ConnectionConfig c = testing::WorkableConnection("budget", tenant.base_url(), options.token);
   c.job_states = {"published", "closed", "draft", "archived"};  // J = every job
   c.incremental_overlap_s = 1;  // the simulator's clock moves one second per change
   auto worker = [&] {

@@ -17,6 +17,7 @@
 #include "sim/workable_tenant.hpp"
 #include "sim/workday_tenant.hpp"
 #include "snapshot/snapshot_store.hpp"
+#include "support/pipeline_harness.hpp"
 #include "support/test_support.hpp"
 #include "telemetry/metrics.hpp"
 #include "telemetry/status.hpp"
@@ -25,14 +26,6 @@ namespace ats {
 namespace {
 
 using namespace std::chrono_literals;
-
-std::string JsonStringField(const std::string& json, const std::string& name) {
-  const std::string needle = "\"" + name + "\":\"";
-  auto pos = json.find(needle);
-  if (pos == std::string::npos) return "";
-  pos += needle.size();
-  return json.substr(pos, json.find('"', pos) - pos);
-}
 
 config::ConnectionConfig WorkdayConnection(const sim::WorkdayTenant& tenant,
                                            const sim::WorkdayTenantOptions& o) {
@@ -51,75 +44,26 @@ config::ConnectionConfig WorkdayConnection(const sim::WorkdayTenant& tenant,
   return c;
 }
 
-class WorkdayPipelineTest : public ::testing::Test {
+class WorkdayPipelineTest : public testing::PipelineHarness {
  protected:
   void SetUp() override {
     options_.job_postings = 5;
     options_.applications = 1200;  // several stream batches
     tenant_ = std::make_unique<sim::WorkdayTenant>(options_);
     ASSERT_TRUE(tenant_->Start());
-    auto cluster = kafka::EmbeddedCluster::Start(1);
-    ASSERT_TRUE(cluster.ok()) << cluster.error().message;
-    cluster_ = std::move(cluster).value();
-    for (const auto* t : {&topics_.candidate_changed, &topics_.job_imported, &topics_.dead_letter})
-      ASSERT_TRUE(cluster_->CreateTopic(*t, 4, 1).ok());
-    auto consumer =
-        kafka::Consumer::Create(cluster_->bootstrap_servers(),
-                                {topics_.candidate_changed, topics_.job_imported, topics_.dead_letter});
-    ASSERT_TRUE(consumer.ok()) << consumer.error().message;
-    consumer_ = std::move(consumer).value();
+    ASSERT_NO_FATAL_FAILURE(StartKafka());
     connection_ = WorkdayConnection(*tenant_, options_);
+    with_source_state_ = true;  // the source persists a rotated refresh token in state_
     OpenWorker();
   }
 
-  void TearDown() override {
-    worker_.reset();
-    publisher_.reset();
-    state_.reset();
-    store_.reset();
-  }
-
-  void OpenWorker() {
-    worker_.reset();
-    publisher_.reset();
-    state_.reset();
-    store_.reset();
-    auto store = snapshot::OpenRocksDbStore(dir_.File("snapshot"));
-    ASSERT_TRUE(store.ok()) << store.error().message;
-    store_ = std::move(store).value();
-    state_ = std::make_unique<runtime::SnapshotStateStore>(*store_, connection_.id);
-    kafka::ProducerOptions producer;
-    producer.bootstrap_servers = cluster_->bootstrap_servers();
-    producer.delivery_timeout_ms = 10000;
-    publisher_ = std::make_unique<runtime::Publisher>(producer, metrics_);
-    ASSERT_TRUE(publisher_->Start().ok());
-    auto source = connectors::CreateSource(connection_, {state_.get()});
-    ASSERT_TRUE(source.ok()) << source.error().message;
-    worker_ = std::make_unique<runtime::SyncWorker>(
-        connection_, std::move(source).value(),
-        runtime::WorkerDeps{*store_, *publisher_, metrics_, status_, stop_, topics_});
-  }
-
-  std::vector<kafka::ConsumedMessage> Consume(std::chrono::milliseconds idle = 1500ms) {
-    auto drained = consumer_->Drain(idle, 60s);
-    EXPECT_TRUE(drained.ok());
-    return drained.ok() ? std::move(drained).value() : std::vector<kafka::ConsumedMessage>{};
+  // These tests wait up to 60 s for the events to arrive (the harness waits 30 s by default).
+  std::vector<testing::Event> Consume(std::chrono::milliseconds idle = 1500ms) {
+    return PipelineHarness::Consume(idle, 60s);
   }
 
   sim::WorkdayTenantOptions options_;
-  testing::TempDir dir_;
   std::unique_ptr<sim::WorkdayTenant> tenant_;
-  std::unique_ptr<kafka::EmbeddedCluster> cluster_;
-  std::unique_ptr<kafka::Consumer> consumer_;
-  config::TopicsConfig topics_;
-  config::ConnectionConfig connection_;
-  telemetry::Metrics metrics_;
-  telemetry::StatusBoard status_;
-  StopSignal stop_;
-  std::unique_ptr<snapshot::SnapshotStore> store_;
-  std::unique_ptr<runtime::SnapshotStateStore> state_;
-  std::unique_ptr<runtime::Publisher> publisher_;
-  std::unique_ptr<runtime::SyncWorker> worker_;
 };
 
 TEST_F(WorkdayPipelineTest, JobsAndCandidatesFlowThenExactlyTheChanges) {
@@ -132,9 +76,9 @@ TEST_F(WorkdayPipelineTest, JobsAndCandidatesFlowThenExactlyTheChanges) {
   for (const auto& m : messages) {
     to_validate.push_back({m.headers.at("ce_type"), m.value});
     if (m.topic == topics_.job_imported) {
-      imported.insert(JsonStringField(m.value, "job_id"));
+      imported.insert(m.job_id);
     } else {
-      created[JsonStringField(m.value, "candidate_id")] = JsonStringField(m.value, "change");
+      created[m.candidate_id] = m.change;
     }
   }
   std::set<std::string> requisitions;
@@ -157,7 +101,7 @@ TEST_F(WorkdayPipelineTest, JobsAndCandidatesFlowThenExactlyTheChanges) {
   std::map<std::string, std::string> changes;
   for (const auto& m : Consume()) {
     ASSERT_EQ(m.topic, topics_.candidate_changed);
-    changes[JsonStringField(m.value, "candidate_id")] = JsonStringField(m.value, "change");
+    changes[m.candidate_id] = m.change;
   }
   const std::map<std::string, std::string> expected{
       {moved, "updated"}, {removed, "deleted"}, {added, "created"}};
@@ -208,7 +152,7 @@ TEST_F(WorkdayPipelineTest, ATruncatedReportIsFetchedAgainAndNothingIsLost) {
   ASSERT_TRUE(result.ok()) << result.error().message;
   std::set<std::string> seen;
   for (const auto& m : Consume())
-    if (m.topic == topics_.candidate_changed) seen.insert(JsonStringField(m.value, "candidate_id"));
+    if (m.topic == topics_.candidate_changed) seen.insert(m.candidate_id);
   EXPECT_EQ(seen.size(), tenant_->applications().size());
   EXPECT_GE(tenant_->stats().report_requests, 2);
 }
@@ -316,13 +260,8 @@ TEST(WorkableCheckTest, ActiveTokenErrorsPermissionsAndEndpoint) {
   options.rate_limit_requests = 0;
   sim::WorkableTenant tenant(options);
   ASSERT_TRUE(tenant.Start());
-  config::ConnectionConfig c;
-  c.id = "acme";
-  c.source = "workable";
-  c.workable.subdomain = "sandbox";
-  c.workable.api_token = options.token;
-  c.workable.base_url = tenant.base_url();
-  c.workable.allow_insecure_http = true;
+  config::ConnectionConfig c = testing::WorkableConnection("acme", tenant.base_url(), options.token);
+  c.workable.rate_limit = {};  // the configured default pacing, not the harness's none
   auto ok = runtime::CheckConnection(c, nullptr);
   EXPECT_TRUE(ok.active) << ok.reason;
   EXPECT_EQ(runtime::FormatCheckResult(ok), "acme (workable): Status: Active\n");
