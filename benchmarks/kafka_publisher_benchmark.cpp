@@ -119,18 +119,22 @@ std::unique_ptr<ats::runtime::Publisher> StartPublisher(benchmark::State& state,
   return publisher;
 }
 
+// Skips the benchmark with `r`'s error when it failed.
+template <typename R>
+bool Failed(benchmark::State& state, const R& r) {
+  if (r.ok()) return false;
+  state.SkipWithError(r.error().message.c_str());
+  return true;
+}
+
 void BM_Publisher(benchmark::State& state) {
   const auto batches = Batches(static_cast<size_t>(state.range(0)));
   ats::telemetry::Metrics metrics;
   auto publisher = StartPublisher(state, metrics, batches);
   if (!publisher) return;
   for (auto _ : state) {
-    for (const auto& batch : batches) {
-      if (auto r = publisher->PublishAndAwait(batch); !r.ok()) {
-        state.SkipWithError(r.error().message.c_str());
-        return;
-      }
-    }
+    for (const auto& batch : batches)
+      if (Failed(state, publisher->PublishAndAwait(batch))) return;
   }
   SetCounters(state);
 }
@@ -151,22 +155,10 @@ void BM_PublisherPipelined(benchmark::State& state) {
     ats::runtime::Publisher::Ticket in_flight;
     for (const auto& batch : batches) {
       auto ticket = publisher->Publish(batch);
-      if (!ticket.ok()) {
-        state.SkipWithError(ticket.error().message.c_str());
-        return;
-      }
-      if (in_flight) {
-        if (auto r = publisher->Await(in_flight); !r.ok()) {
-          state.SkipWithError(r.error().message.c_str());
-          return;
-        }
-      }
+      if (Failed(state, ticket) || (in_flight && Failed(state, publisher->Await(in_flight)))) return;
       in_flight = std::move(ticket).value();
     }
-    if (auto r = publisher->Await(in_flight); !r.ok()) {
-      state.SkipWithError(r.error().message.c_str());
-      return;
-    }
+    if (Failed(state, publisher->Await(in_flight))) return;
   }
   SetCounters(state);
 }

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <string>
 
+#include "simdjson_limits.hpp"
 #include "common/json_writer.hpp"
 #include "config/config.hpp"
 #include "connectors/workday/raas_stream.hpp"
@@ -110,20 +111,7 @@ BENCHMARK(BM_RaasStream)->Unit(benchmark::kMillisecond);
 // Parse-only: simdjson's DOM parser on the whole document (padded, in memory), a full parse with
 // no extraction.
 void BM_SimdjsonDomParse(benchmark::State& state) {
-  const simdjson::padded_string padded(Report());
-  simdjson::dom::parser parser;
-  if (parser.allocate(padded.size()) != simdjson::SUCCESS) {
-    state.SkipWithError("simdjson could not allocate");
-    return;
-  }
-  for (auto _ : state) {
-    simdjson::dom::element doc;
-    if (parser.parse(padded).get(doc)) {
-      state.SkipWithError("simdjson failed");
-      return;
-    }
-    benchmark::DoNotOptimize(doc);
-  }
+  ats::bench::RunDomParse(state, Report());
   SetCounters(state);
 }
 BENCHMARK(BM_SimdjsonDomParse)->Unit(benchmark::kMillisecond);
@@ -131,33 +119,7 @@ BENCHMARK(BM_SimdjsonDomParse)->Unit(benchmark::kMillisecond);
 // The floor for any On-Demand parse of the document: stage 1 over all the bytes plus a walk
 // over the array's elements, none of them read (and the whole document in memory, padded).
 void BM_SimdjsonIterateOnly(benchmark::State& state) {
-  const simdjson::padded_string padded(Report());
-  simdjson::ondemand::parser parser;
-  if (parser.allocate(padded.size()) != simdjson::SUCCESS) {
-    state.SkipWithError("simdjson could not allocate");
-    return;
-  }
-  for (auto _ : state) {
-    simdjson::ondemand::document doc;
-    simdjson::ondemand::array entries;
-    if (parser.iterate(padded).get(doc) || doc["Report_Entry"].get_array().get(entries)) {
-      state.SkipWithError("simdjson failed");
-      return;
-    }
-    size_t n = 0;
-    for (auto element : entries) {
-      if (element.error()) {
-        state.SkipWithError("simdjson failed");
-        return;
-      }
-      ++n;
-    }
-    if (n != kEntries) {
-      state.SkipWithError("wrong element count");
-      return;
-    }
-    benchmark::DoNotOptimize(n);
-  }
+  ats::bench::RunIterateOnly(state, Report(), "Report_Entry", kEntries);
   SetCounters(state);
 }
 BENCHMARK(BM_SimdjsonIterateOnly)->Unit(benchmark::kMillisecond);

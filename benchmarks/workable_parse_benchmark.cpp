@@ -9,6 +9,7 @@
 #include <cstring>
 #include <string>
 
+#include "simdjson_limits.hpp"
 #include "common/json_writer.hpp"
 #include "connectors/workable/workable_source.hpp"
 
@@ -138,16 +139,7 @@ BENCHMARK(BM_WorkableParsePage);
 // every value) with no extraction. The target of the performance issue is ParsePage at >= 50 %
 // of this rate.
 void BM_SimdjsonDomParse(benchmark::State& state) {
-  const simdjson::padded_string padded(Page());
-  simdjson::dom::parser parser;
-  for (auto _ : state) {
-    simdjson::dom::element doc;
-    if (parser.parse(padded).get(doc)) {
-      state.SkipWithError("simdjson failed");
-      return;
-    }
-    benchmark::DoNotOptimize(doc);
-  }
+  ats::bench::RunDomParse(state, Page());
   SetCounters(state);
 }
 BENCHMARK(BM_SimdjsonDomParse);
@@ -155,29 +147,7 @@ BENCHMARK(BM_SimdjsonDomParse);
 // The floor for any On-Demand parse: stage 1 over the bytes plus a walk over the array's
 // elements, none of them read.
 void BM_SimdjsonIterateOnly(benchmark::State& state) {
-  const simdjson::padded_string padded(Page());
-  simdjson::ondemand::parser parser;
-  for (auto _ : state) {
-    simdjson::ondemand::document doc;
-    simdjson::ondemand::array candidates;
-    if (parser.iterate(padded).get(doc) || doc["candidates"].get_array().get(candidates)) {
-      state.SkipWithError("simdjson failed");
-      return;
-    }
-    size_t n = 0;
-    for (auto element : candidates) {
-      if (element.error()) {
-        state.SkipWithError("simdjson failed");
-        return;
-      }
-      ++n;
-    }
-    if (n != kCandidates) {
-      state.SkipWithError("wrong element count");
-      return;
-    }
-    benchmark::DoNotOptimize(n);
-  }
+  ats::bench::RunIterateOnly(state, Page(), "candidates", kCandidates);
   SetCounters(state);
 }
 BENCHMARK(BM_SimdjsonIterateOnly);

@@ -185,15 +185,6 @@ bool SyncWorker::JobSelected(const Record& job) const {
   return it == job.fields.end() || states_filter_.count(it->second) > 0;
 }
 
-// Follow-up is asked for when the candidate enters a trigger stage (common/stages.hpp).
-bool SyncWorker::FollowUp(const snapshot::Change& change) const {
-  if (change.entity != Entity::kCandidate || change.type == snapshot::ChangeType::kDeleted) return false;
-  if (change.type == snapshot::ChangeType::kCreated)
-    return EntersTrigger(vocabulary_, triggers_, nullptr, change.fields);
-  const auto before = Before(change);
-  return EntersTrigger(vocabulary_, triggers_, &before, change.fields);
-}
-
 std::map<std::string, std::string> SyncWorker::Before(const snapshot::Change& change) {
   std::map<std::string, std::string> before = change.fields;
   for (const auto& [name, value] : change.previous) before[name] = value;
@@ -203,14 +194,20 @@ std::map<std::string, std::string> SyncWorker::Before(const snapshot::Change& ch
 }
 
 events::CandidateExtras SyncWorker::Extras(const snapshot::Change& change) const {
-  events::CandidateExtras extras(FollowUp(change));
+  // The fields before an update, rebuilt once for both the trigger check and previous_stage.
+  std::optional<std::map<std::string, std::string>> before;
+  if (change.type == snapshot::ChangeType::kUpdated) before = Before(change);
+  // Follow-up is asked for when the candidate enters a trigger stage (common/stages.hpp).
+  const bool follow_up = change.entity == Entity::kCandidate && change.type != snapshot::ChangeType::kDeleted &&
+                         EntersTrigger(vocabulary_, triggers_, before ? &*before : nullptr, change.fields);
+  events::CandidateExtras extras(follow_up);
   auto to_info = [](const StageView& v) { return events::StageInfo{v.source, v.source_kind, v.canonical}; };
   extras.stage = to_info(vocabulary_.View(change.fields));
-  if (change.type == snapshot::ChangeType::kUpdated) {
-    auto before = to_info(vocabulary_.View(Before(change)));
-    if (before.source != extras.stage->source || before.source_kind != extras.stage->source_kind ||
-        before.canonical != extras.stage->canonical)
-      extras.previous_stage = std::move(before);
+  if (before) {
+    auto previous = to_info(vocabulary_.View(*before));
+    if (previous.source != extras.stage->source || previous.source_kind != extras.stage->source_kind ||
+        previous.canonical != extras.stage->canonical)
+      extras.previous_stage = std::move(previous);
   }
   return extras;
 }

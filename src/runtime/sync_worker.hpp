@@ -178,7 +178,6 @@ class SyncWorker {
   Result<void> PublishAndCommit(std::vector<Message>& messages, snapshot::Batch& batch);
   static snapshot::Key PendingKey(const snapshot::Key& key);
   bool JobSelected(const Record& job) const;
-  bool FollowUp(const snapshot::Change& change) const;
   events::CandidateExtras Extras(const snapshot::Change& change) const;
   // The fields as they were before an update.
   static std::map<std::string, std::string> Before(const snapshot::Change& change);

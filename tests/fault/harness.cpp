@@ -226,6 +226,24 @@ bool ConnectorProcess::WaitStarted(std::chrono::milliseconds timeout) {
   return admin_port_ > 0;
 }
 
+int ConnectorProcess::CompletedCycles() {
+  int n = 0;
+  for (const auto& line : child_->err_lines())
+    if (line.find("\"msg\":\"Sync cycle complete.\"") != std::string::npos) ++n;
+  return n;
+}
+
+bool ConnectorProcess::WaitForFreshCycle(std::chrono::milliseconds timeout) {
+  return child_->WaitForLine("\"msg\":\"Sync cycle complete.\"", true, timeout, CompletedCycles() + 1).has_value();
+}
+
+std::string ConnectorProcess::ErrTail(size_t lines) {
+  const auto all = child_->err_lines();
+  std::string out;
+  for (size_t i = all.size() > lines ? all.size() - lines : 0; i < all.size(); ++i) out += all[i] + "\n";
+  return out;
+}
+
 std::pair<int, std::string> ConnectorProcess::Get(const std::string& path) const {
   httplib::Client http("127.0.0.1", admin_port_);
   http.set_connection_timeout(2);

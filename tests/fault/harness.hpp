@@ -93,6 +93,13 @@ class ConnectorProcess {
   Child& child() { return *child_; }
   // GET on the admin port: status code and body (status 0 when nothing answered).
   std::pair<int, std::string> Get(const std::string& path) const;
+  // "Sync cycle complete." lines logged so far.
+  int CompletedCycles();
+  // Waits for a cycle that started after this call: the second completion from now (the next
+  // one may belong to a cycle already running).
+  bool WaitForFreshCycle(std::chrono::milliseconds timeout);
+  // The last `lines` lines of its log, for a failure message.
+  std::string ErrTail(size_t lines = 40);
 
  private:
   std::unique_ptr<Child> child_;

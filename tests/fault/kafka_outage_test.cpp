@@ -57,25 +57,7 @@ class KafkaFaultTest : public ::testing::Test {
         << connector_->child().err();
   }
 
-  int CyclesSoFar() const {
-    int n = 0;
-    for (const auto& line : connector_->child().err_lines())
-      if (line.find("\"msg\":\"Sync cycle complete.\"") != std::string::npos) ++n;
-    return n;
-  }
-
-  // Waits for a cycle that started after this call (the second complete cycle from now).
-  // The last lines of a log, for a failure message.
-  static std::string Tail(const std::string& log, size_t lines = 40) {
-    size_t pos = log.size();
-    for (size_t n = 0; n <= lines && pos != std::string::npos && pos > 0; ++n) pos = log.rfind('\n', pos - 1);
-    return pos == std::string::npos ? log : log.substr(pos + 1);
-  }
-
-  bool WaitForFreshCycle(std::chrono::milliseconds timeout = 90s) {
-    return connector_->child().WaitForLine("\"msg\":\"Sync cycle complete.\"", true, timeout, CyclesSoFar() + 1)
-        .has_value();
-  }
+  bool WaitForFreshCycle(std::chrono::milliseconds timeout = 90s) { return connector_->WaitForFreshCycle(timeout); }
 
   double MetricNow(const std::string& name, const std::map<std::string, std::string>& labels = {}) {
     return Metric(connector_->Get("/metrics").second, name, labels);
@@ -139,7 +121,7 @@ TEST_F(KafkaFaultTest, AllBrokersDownThenUpLosesNothingAndRecoversWithinSeconds)
     std::this_thread::sleep_for(250ms);
   }
   const double errors_during = MetricNow("ats_connector_errors_total", kafka_errors);
-  const int cycles_before_up = CyclesSoFar();
+  const int cycles_before_up = connector_->CompletedCycles();
   for (int b = 1; b <= 3; ++b) ASSERT_TRUE(kafka_->Command("up " + std::to_string(b)));
   const auto up_at = Clock::now();
   ASSERT_TRUE(Eventually([&] { return connector_->Get("/readyz").first == 200; }, 60s));
@@ -149,7 +131,7 @@ TEST_F(KafkaFaultTest, AllBrokersDownThenUpLosesNothingAndRecoversWithinSeconds)
   const double recovered_s = Seconds(Clock::now() - up_at);
 
   mutator.Stop();
-  ASSERT_TRUE(WaitForFreshCycle()) << Tail(connector_->child().err());
+  ASSERT_TRUE(WaitForFreshCycle()) << connector_->ErrTail();
   const Verdict v = StopAndCompare();
   std::cout << "=== kafka outage: all 3 brokers down " << outage_s << " s (" << mutator.applied()
             << " tenant changes meanwhile); /readyz 503 during the outage: " << (not_ready ? "yes" : "NO")
@@ -185,7 +167,7 @@ TEST_F(KafkaFaultTest, RequestErrorsAndLeaderMovesNeitherLoseNorReorder) {
   // the machine is loaded or batches are larger). Left over, they would go on failing requests
   // long after the fault window, a broker that does not exist outside this mock.
   ASSERT_TRUE(kafka_->Command("clear-errors 0"));
-  ASSERT_TRUE(WaitForFreshCycle()) << Tail(connector_->child().err());
+  ASSERT_TRUE(WaitForFreshCycle()) << connector_->ErrTail();
   const double recreated = MetricNow("ats_connector_kafka_producer_recreated_total");
   const Verdict v = StopAndCompare();
   std::cout << "=== kafka request errors: " << injected << " Produce errors injected and 20 leader moves over 6 s ("
@@ -204,7 +186,7 @@ TEST_F(KafkaFaultTest, FatalIdempotenceErrorRecreatesTheProducerAndLosesNothing)
   ASSERT_TRUE(Eventually([&] { return MetricNow("ats_connector_kafka_producer_recreated_total") >= 1; }, 60s))
       << connector_->child().err();
   tenant_->MutateRandom(5);
-  ASSERT_TRUE(WaitForFreshCycle()) << Tail(connector_->child().err());
+  ASSERT_TRUE(WaitForFreshCycle()) << connector_->ErrTail();
   const double recreated = MetricNow("ats_connector_kafka_producer_recreated_total");
   const Verdict v = StopAndCompare();
   std::cout << "=== kafka fatal error: producer recreated " << recreated << " times; " << v.events << " events, lost "

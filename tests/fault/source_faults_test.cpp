@@ -45,16 +45,7 @@ class SourceFaultTest : public ::testing::Test {
         << connector_->child().err();
   }
 
-  int CyclesSoFar() const {
-    int n = 0;
-    for (const auto& line : connector_->child().err_lines())
-      if (line.find("\"msg\":\"Sync cycle complete.\"") != std::string::npos) ++n;
-    return n;
-  }
-  bool WaitForFreshCycle(std::chrono::milliseconds timeout = 120s) {
-    return connector_->child().WaitForLine("\"msg\":\"Sync cycle complete.\"", true, timeout, CyclesSoFar() + 1)
-        .has_value();
-  }
+  bool WaitForFreshCycle(std::chrono::milliseconds timeout = 120s) { return connector_->WaitForFreshCycle(timeout); }
   double MetricNow(const std::string& name, const std::map<std::string, std::string>& labels = {}) {
     return Metric(connector_->Get("/metrics").second, name, labels);
   }

@@ -9,18 +9,11 @@
 
 #include <atomic>
 #include <map>
+#include <string>
 #include <thread>
+#include <vector>
 
-#include "config/config.hpp"
-#include "connectors/registry.hpp"
-#include "kafka/consumer.hpp"
-#include "kafka/embedded_cluster.hpp"
-#include "runtime/publisher.hpp"
-#include "runtime/sync_worker.hpp"
-#include "snapshot/snapshot_store.hpp"
-#include "support/test_support.hpp"
-#include "telemetry/metrics.hpp"
-#include "telemetry/status.hpp"
+#include "support/pipeline_harness.hpp"
 
 namespace ats {
 namespace {
@@ -40,7 +33,9 @@ std::string Field(const std::string& json, const std::string& name) {
   return json.substr(pos, json.find('"', pos) - pos);
 }
 
-TEST(PipelineStageTest, ARecordListedAgainWhileItsFirstStateIsInFlightIsUpdatedNotCreatedTwice) {
+class PipelineStageTest : public testing::PipelineHarness {};
+
+TEST_F(PipelineStageTest, ARecordListedAgainWhileItsFirstStateIsInFlightIsUpdatedNotCreatedTwice) {
   // Page 1 lists a and b; page 2 (its paging.next) lists b again, moved on, and c. Later
   // listings show b moved on on both pages, as the ATS has it by then.
   httplib::Server server;
@@ -67,57 +62,29 @@ TEST(PipelineStageTest, ARecordListedAgainWhileItsFirstStateIsInFlightIsUpdatedN
   std::thread serving([&] { server.listen_after_bind(); });
   while (!server.is_running()) std::this_thread::sleep_for(1ms);
 
-  auto cluster = kafka::EmbeddedCluster::Start(1);
-  ASSERT_TRUE(cluster.ok()) << cluster.error().message;
-  config::TopicsConfig topics;
-  for (const auto* t : {&topics.candidate_changed, &topics.job_imported, &topics.dead_letter})
-    ASSERT_TRUE((*cluster)->CreateTopic(*t, 1, 1).ok());
-  auto consumer = kafka::Consumer::Create((*cluster)->bootstrap_servers(), {topics.candidate_changed});
-  ASSERT_TRUE(consumer.ok()) << consumer.error().message;
+  ASSERT_NO_FATAL_FAILURE(StartKafka({topics_.candidate_changed}));
   // Every Kafka answer takes 300 ms: page 2 is fetched and diffed while page 1's events wait.
-  ASSERT_TRUE((*cluster)->SetBrokerRtt(1, 300).ok());
+  ASSERT_TRUE(cluster_->SetBrokerRtt(1, 300).ok());
+  connection_ = testing::WorkableConnection("acme", "http://127.0.0.1:" + std::to_string(port) + "/spi/v3",
+                                            "token-0123456789");
+  ASSERT_NO_FATAL_FAILURE(OpenWorker());
 
-  testing::TempDir dir;
-  auto store = snapshot::OpenRocksDbStore(dir.File("snapshot"));
-  ASSERT_TRUE(store.ok()) << store.error().message;
-  telemetry::Metrics metrics;
-  telemetry::StatusBoard status;
-  StopSignal stop;
-  kafka::ProducerOptions producer;
-  producer.bootstrap_servers = (*cluster)->bootstrap_servers();
-  runtime::Publisher publisher(producer, metrics);
-  ASSERT_TRUE(publisher.Start().ok());
-  config::ConnectionConfig connection;
-  connection.id = "acme";
-  connection.source = "workable";
-  connection.workable.subdomain = "sandbox";
-  connection.workable.api_token = "token-0123456789";
-  connection.workable.base_url = "http://127.0.0.1:" + std::to_string(port) + "/spi/v3";
-  connection.workable.allow_insecure_http = true;
-  connection.workable.rate_limit = {0, 10};
-  auto source = connectors::CreateSource(connection);
-  ASSERT_TRUE(source.ok()) << source.error().message;
-  runtime::SyncWorker worker(connection, std::move(source).value(),
-                             runtime::WorkerDeps{**store, publisher, metrics, status, stop, topics});
-
-  auto cycle = worker.RunCycle();
+  auto cycle = worker_->RunCycle();
   ASSERT_TRUE(cycle.ok()) << cycle.error().message;
   EXPECT_EQ(cycle->records, 5);  // the job, a, b, b again, c
   EXPECT_EQ(cycle->created, 3);
   EXPECT_EQ(cycle->updated, 1);
 
-  auto drained = (*consumer)->Drain(1500ms, 30s);
-  ASSERT_TRUE(drained.ok()) << drained.error().message;
-  std::vector<std::string> seen;  // "change id stage", in partition order
-  for (const auto& m : *drained)
-    seen.push_back(Field(m.value, "change") + " " + Field(m.value, "candidate_id") + " " +
-                   Field(m.value.substr(m.value.find("\"candidate\":")), "stage"));
-  const std::vector<std::string> expected = {"created a Applied", "created b Applied", "updated b Phone Screen",
-                                             "created c Applied"};
+  // Per candidate, in its partition's order: "change stage".
+  std::map<std::string, std::vector<std::string>> seen;
+  for (const auto& e : Consume())
+    seen[e.candidate_id].push_back(e.change + " " + Field(e.value.substr(e.value.find("\"candidate\":")), "stage"));
+  const std::map<std::string, std::vector<std::string>> expected = {
+      {"a", {"created Applied"}}, {"b", {"created Applied", "updated Phone Screen"}}, {"c", {"created Applied"}}};
   EXPECT_EQ(seen, expected);
 
   // The snapshot holds b's newest state: nothing to publish on the next cycle.
-  auto again = worker.RunCycle();
+  auto again = worker_->RunCycle();
   ASSERT_TRUE(again.ok()) << again.error().message;
   EXPECT_EQ(again->events(), 0);
   server.stop();
