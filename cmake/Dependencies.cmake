@@ -9,7 +9,8 @@ find_package(yaml-cpp REQUIRED)           # libyaml-cpp-dev
 find_package(CURL REQUIRED)               # libcurl4-openssl-dev
 find_package(OpenSSL REQUIRED)            # libssl-dev (SHA-256 for event ids)
 pkg_check_modules(RDKAFKA REQUIRED IMPORTED_TARGET rdkafka)     # librdkafka-dev
-pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib) # libcpp-httplib-dev
+pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib) # libcpp-httplib-dev (ats-sim, tests)
+pkg_check_modules(MHD REQUIRED IMPORTED_TARGET libmicrohttpd)  # libmicrohttpd-dev (the HTTP port)
 if(ATS_JEMALLOC)
   pkg_check_modules(JEMALLOC REQUIRED IMPORTED_TARGET jemalloc) # libjemalloc-dev
 endif()

@@ -8,7 +8,7 @@ set -euo pipefail
 build_pkgs=(
   build-essential cmake ninja-build pkg-config git ca-certificates
   librdkafka-dev libsimdjson-dev prometheus-cpp-dev libcurl4-openssl-dev
-  libcpp-httplib-dev librocksdb-dev libyaml-cpp-dev libssl-dev zlib1g-dev
+  libcpp-httplib-dev libmicrohttpd-dev librocksdb-dev libyaml-cpp-dev libssl-dev zlib1g-dev
   libjemalloc-dev libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-jsonschema kcat
   # Deployment checks (tests/deploy): kubectl's built-in kustomize for deploy/kubernetes; Go,
@@ -29,7 +29,7 @@ build_pkgs=(
 # and the binary in step.
 runtime_pkgs=(
   ca-certificates librdkafka1 libsimdjson14 libprometheus-cpp-core1.0 libcurl4
-  libyaml-cpp0.7 libssl3 libcpp-httplib0.11
+  libyaml-cpp0.7 libssl3 libcpp-httplib0.11 libmicrohttpd12
   libsnappy1v5 liblz4-1 libzstd1 libbz2-1.0 zlib1g libjemalloc2
 )
 

@@ -118,6 +118,13 @@ struct SnapshotConfig {
 
 struct HttpConfig {
   std::string listen = "0.0.0.0:8080";  // host:port of /metrics, /healthz, /readyz, /status
+  // A second host:port serving only /healthz, /readyz and /metrics (the kubelet's probes and the
+  // scrape), shared with no admin or API client; empty = none.
+  std::string health_listen;
+  int max_connections = 128;            // open connections in all, per listener
+  int max_connections_per_client = 16;  // open connections from one client address
+  int idle_timeout_s = 10;              // a connection silent this long is closed
+  int max_header_bytes = 32768;         // request line + headers (431 past it)
   // Bearer token of the admin API (/v1/...), from admin_token_file or ${ENV}; empty = API off.
   std::string admin_token;
 };

@@ -481,17 +481,24 @@ class Loader {
       if (CheckMap(*f, {"path"})) ReadString(*f, "path", cfg.snapshot.path, /*allow_empty=*/false);
     }
     if (auto f = Get(root, "http")) {
-      if (CheckMap(*f, {"listen", "admin_token_file", "admin_token"})) {
+      if (CheckMap(*f, {"listen", "health_listen", "admin_token_file", "admin_token", "max_connections",
+                        "max_connections_per_client", "idle_timeout_s", "max_header_bytes"})) {
+        ReadInt(*f, "max_connections", cfg.http.max_connections, {1, 100000, false});
+        ReadInt(*f, "max_connections_per_client", cfg.http.max_connections_per_client, {1, 100000, false});
+        ReadInt(*f, "idle_timeout_s", cfg.http.idle_timeout_s, {1, 3600, true});
+        ReadInt(*f, "max_header_bytes", cfg.http.max_header_bytes, {4096, 1 << 20, false});
         // The admin API (import jobs later) is off unless a bearer token is configured.
         ReadSecret(*f,
                    {"admin_token_file", "admin_token", "token", "the admin API bearer token",
                     "${ATS_ADMIN_TOKEN}"},
                    /*required=*/false, cfg.http.admin_token);
-        if (auto listen = Get(*f, "listen")) {
+        for (auto [key, out] : {std::pair{"listen", &cfg.http.listen}, {"health_listen", &cfg.http.health_listen}}) {
+          auto listen = Get(*f, key);
+          if (!listen) continue;
           std::string value;
           if (ReadString(*listen, value)) {
             if (ValidHostPort(value, 0)) {
-              cfg.http.listen = value;
+              *out = value;
             } else {
               Add(listen->path,
                   "expected host:port with a port 0-65535, e.g. 0.0.0.0:8080, got '" + value + "'");

@@ -34,6 +34,15 @@ Result<std::vector<std::string>> ParseJobIds(const std::string& body) {
   return ids;
 }
 
+telemetry::HttpLimits HttpLimitsOf(const config::HttpConfig& http) {
+  telemetry::HttpLimits limits;
+  limits.max_connections = static_cast<unsigned>(http.max_connections);
+  limits.max_connections_per_client = static_cast<unsigned>(http.max_connections_per_client);
+  limits.idle_timeout_s = static_cast<unsigned>(http.idle_timeout_s);
+  limits.max_head_bytes = static_cast<size_t>(http.max_header_bytes);
+  return limits;
+}
+
 }  // namespace
 
 Service::Service(config::Config config, ServiceOptions options)
@@ -83,11 +92,12 @@ Result<void> Service::Start() {
     log::Warn("Kafka is not reachable yet; events wait until it is.", {{"error", ping.error().message}});
   }
 
-  admin_ = std::make_unique<telemetry::AdminServer>(metrics_, status_);
+  admin_ = std::make_unique<telemetry::AdminServer>(metrics_, status_, HttpLimitsOf(config_.http));
+  admin_->SetAuthorizer([this](const telemetry::AdminRequest& r) { return Authorize(r); });
   const std::string jobs_route = "/v1/connections/([^/]+)/jobs";
   admin_->Handle("GET", jobs_route, [this](const telemetry::AdminRequest& r) { return JobsApi(r); });
   admin_->Handle("POST", jobs_route, [this](const telemetry::AdminRequest& r) { return JobsApi(r); });
-  if (auto bound = admin_->Start(config_.http.listen); !bound) return bound.error();
+  if (auto bound = admin_->Start(config_.http.listen, config_.http.health_listen); !bound) return bound.error();
 
   if (auto started = StartWorkers(config_.connections); !started) return started;
   ticker_ = std::thread([this] {
@@ -168,19 +178,15 @@ Result<void> Service::Reload(config::Config next) {
   return started;
 }
 
-// GET  /v1/connections/{id}/jobs  -> the selection and each job's import state
-// POST /v1/connections/{id}/jobs  {"job_ids": [...]} -> imports more jobs, no restart
-telemetry::AdminReply Service::JobsApi(const telemetry::AdminRequest& request) {
+// The admin API's bearer token, checked on the request head (before any body is read).
+std::optional<telemetry::AdminReply> Service::Authorize(const telemetry::AdminRequest& request) {
   auto reply = [](int status, const std::string& message) {
     return telemetry::AdminReply{status, "{\"error\":" + JsonString(message) + "}"};
   };
   std::string token;
-  std::optional<config::ConnectionConfig> connection;
   {
     std::lock_guard lock(config_mu_);
     token = config_.http.admin_token;
-    for (const auto& c : config_.connections)
-      if (!request.captures.empty() && c.id == request.captures[0]) connection = c;
   }
   if (token.empty()) return reply(403, "the admin API is off: set http.admin_token_file to enable it");
   const std::string expected = "Bearer " + token;
@@ -190,8 +196,32 @@ telemetry::AdminReply Service::JobsApi(const telemetry::AdminRequest& request) {
     diff |= static_cast<unsigned char>(expected[i] ^ request.authorization[i]);
   if (diff != 0)
     return reply(401, "missing or wrong bearer token (Authorization: Bearer <http.admin_token_file>)");
+  return std::nullopt;
+}
+
+std::mutex& Service::ConnectionLock(const std::string& connection) {
+  std::lock_guard lock(connection_locks_mu_);
+  auto& slot = connection_locks_[connection];
+  if (!slot) slot = std::make_unique<std::mutex>();
+  return *slot;
+}
+
+// GET  /v1/connections/{id}/jobs  -> the selection and each job's import state
+// POST /v1/connections/{id}/jobs  {"job_ids": [...]} -> imports more jobs, no restart
+telemetry::AdminReply Service::JobsApi(const telemetry::AdminRequest& request) {
+  auto reply = [](int status, const std::string& message) {
+    return telemetry::AdminReply{status, "{\"error\":" + JsonString(message) + "}"};
+  };
+  std::optional<config::ConnectionConfig> connection;
+  {
+    std::lock_guard lock(config_mu_);
+    for (const auto& c : config_.connections)
+      if (!request.captures.empty() && c.id == request.captures[0]) connection = c;
+  }
   if (!connection) return reply(404, "no connection with that id");
 
+  // One read-modify-write of a connection's imported jobs at a time: concurrent imports all land.
+  std::lock_guard write_lock(ConnectionLock(connection->id));
   const std::string key = SyncWorker::ImportedJobsKey(connection->id);
   auto stored = store_->GetMeta(key);
   if (!stored) return reply(503, stored.error().message);

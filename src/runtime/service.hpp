@@ -2,7 +2,9 @@
 // Wires one process together from a Config: snapshot store, Kafka (external or embedded),
 // publisher, metrics, the admin HTTP server and one worker thread per connection.
 #include <memory>
+#include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -51,6 +53,8 @@ class Service {
   Result<void> StartWorkers(const std::vector<config::ConnectionConfig>& connections);
   void StopWorkers();
   telemetry::AdminReply JobsApi(const telemetry::AdminRequest& request);
+  std::optional<telemetry::AdminReply> Authorize(const telemetry::AdminRequest& request);
+  std::mutex& ConnectionLock(const std::string& connection);
 
   config::Config config_;
   ServiceOptions options_;
@@ -65,6 +69,8 @@ class Service {
   std::vector<std::unique_ptr<connectors::StateStore>> source_states_;
   std::mutex reload_mu_;                      // one reload at a time
   std::mutex config_mu_;                      // config_.connections and admin token, read by admin requests
+  std::mutex connection_locks_mu_;            // connection_locks_
+  std::map<std::string, std::unique_ptr<std::mutex>> connection_locks_;  // admin writes, per connection
   std::mutex workers_mu_;                     // workers_, threads_, workers_stop_
   std::unique_ptr<StopSignal> workers_stop_;  // this generation of workers (a reload starts another)
   std::vector<std::unique_ptr<SyncWorker>> workers_;

@@ -43,19 +43,15 @@ std::string Lower(std::string_view s) {
 
 }  // namespace
 
-// ["a","b"] -> {a, b}; anything else -> {}.
+// ["a","b"] -> {a, b} (decoded by simdjson: any escape, any id); anything else -> {}.
 std::vector<std::string> DecodeStringArray(std::string_view json) {
   std::vector<std::string> out;
-  size_t pos = json.find('[');
-  while (pos != std::string_view::npos) {
-    const size_t start = json.find('"', pos + 1);
-    if (start == std::string_view::npos) break;
-    size_t end = start + 1;
-    while (end < json.size() && !(json[end] == '"' && json[end - 1] != '\\')) ++end;
-    std::string value;
-    if (end < json.size() && DecodeJsonString(json.substr(start, end - start + 1), value))
-      out.push_back(value);
-    pos = end;
+  simdjson::dom::parser parser;
+  simdjson::dom::array array;
+  if (parser.parse(simdjson::padded_string(json)).get_array().get(array)) return out;
+  for (auto element : array) {
+    std::string_view value;
+    if (!element.get_string().get(value)) out.emplace_back(value);
   }
   return out;
 }

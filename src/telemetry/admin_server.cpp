@@ -1,89 +1,59 @@
 #include "telemetry/admin_server.hpp"
 
-#include <httplib.h>
-
 #include <chrono>
 
 namespace ats::telemetry {
 
-AdminServer::AdminServer(Metrics& metrics, StatusBoard& status) : metrics_(metrics), status_(status) {}
-
-void AdminServer::Handle(const std::string& method, const std::string& pattern, AdminHandler handler) {
-  routes_.push_back({method, pattern, std::move(handler)});
-}
+AdminServer::AdminServer(Metrics& metrics, StatusBoard& status, HttpLimits limits)
+    : metrics_(metrics), status_(status), limits_(limits) {}
 
 AdminServer::~AdminServer() {
   Stop();
 }
 
-Result<void> AdminServer::Start(const std::string& listen) {
-  const auto colon = listen.rfind(':');
-  if (colon == std::string::npos)
-    return Error::Permanent(ErrorCategory::kConfig, "http.listen must be host:port, got '" + listen + "'");
-  std::string host = listen.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  int port = 0;
-  try {
-    port = std::stoi(listen.substr(colon + 1));
-  } catch (...) {
-    return Error::Permanent(ErrorCategory::kConfig, "http.listen must be host:port, got '" + listen + "'");
-  }
+void AdminServer::Handle(const std::string& method, const std::string& pattern, AdminHandler handler,
+                         size_t max_body_bytes) {
+  admin_routes_.push_back({method, pattern, std::move(handler), method == "GET" ? 0 : max_body_bytes,
+                           /*authorize=*/true, /*blocking=*/true});
+}
 
-  server_ = std::make_unique<httplib::Server>();
-  server_->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
-    res.set_content(metrics_.Serialize(), "text/plain; version=0.0.4; charset=utf-8");
-  });
-  server_->Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
-    res.set_content("ok\n", "text/plain");
-  });
-  server_->Get("/readyz", [this](const httplib::Request&, httplib::Response& res) {
-    std::string why;
-    if (status_.Ready(&why)) {
-      res.set_content("ready\n", "text/plain");
-    } else {
-      res.status = 503;
-      res.set_content("not ready: " + why + "\n", "text/plain");
-    }
-  });
-  server_->Get("/status", [this](const httplib::Request&, httplib::Response& res) {
-    res.set_content(status_.ToJson(std::chrono::system_clock::now()), "application/json");
-  });
+std::vector<HttpRoute> AdminServer::ProbeRoutes() {
+  std::vector<HttpRoute> routes;
+  routes.push_back({"GET", "/metrics", [this](const HttpRequest&) {
+                      return HttpReply{200, metrics_.Serialize(), "text/plain; version=0.0.4; charset=utf-8"};
+                    }});
+  routes.push_back({"GET", "/healthz", [](const HttpRequest&) { return HttpReply{200, "ok\n", "text/plain"}; }});
+  routes.push_back({"GET", "/readyz", [this](const HttpRequest&) {
+                      std::string why;
+                      if (status_.Ready(&why)) return HttpReply{200, "ready\n", "text/plain"};
+                      return HttpReply{503, "not ready: " + why + "\n", "text/plain"};
+                    }});
+  return routes;
+}
 
-  for (const auto& route : routes_) {
-    auto serve = [handler = route.handler, method = route.method](const httplib::Request& req,
-                                                                  httplib::Response& res) {
-      AdminRequest request;
-      request.method = method;
-      for (size_t i = 1; i < req.matches.size(); ++i) request.captures.push_back(req.matches[i].str());
-      request.body = req.body;
-      request.authorization = req.get_header_value("Authorization");
-      const AdminReply reply = handler(request);
-      res.status = reply.status;
-      res.set_content(reply.body, reply.content_type);
-    };
-    if (route.method == "POST") {
-      server_->Post(route.pattern, serve);
-    } else {
-      server_->Get(route.pattern, serve);
-    }
+Result<void> AdminServer::Start(const std::string& listen, const std::string& health_listen) {
+  auto refused = [this](HttpRefusal why) { metrics_.HttpServerRefused(RefusalName(why)).Increment(); };
+  std::vector<HttpRoute> routes = ProbeRoutes();
+  routes.push_back({"GET", "/status", [this](const HttpRequest&) {
+                      return HttpReply{200, status_.ToJson(std::chrono::system_clock::now())};
+                    }});
+  routes.insert(routes.end(), admin_routes_.begin(), admin_routes_.end());
+  main_ = std::make_unique<HttpListener>(std::move(routes), limits_, authorizer_, refused);
+  if (auto started = main_->Start(listen); !started) return started;
+  port_ = main_->port();
+  if (!health_listen.empty()) {
+    HttpLimits probes = limits_;
+    probes.workers = 1;
+    health_ = std::make_unique<HttpListener>(ProbeRoutes(), probes, nullptr, refused);
+    if (auto started = health_->Start(health_listen); !started) return started;
+    health_port_ = health_->port();
   }
-
-  if (port == 0) {
-    port_ = server_->bind_to_any_port(host);
-    if (port_ <= 0) return Error::Permanent(ErrorCategory::kConfig, "cannot bind http.listen " + listen);
-  } else {
-    if (!server_->bind_to_port(host, port))
-      return Error::Permanent(ErrorCategory::kConfig,
-                              "cannot bind http.listen " + listen + " (port in use or address not local?)");
-    port_ = port;
-  }
-  thread_ = std::thread([this] { server_->listen_after_bind(); });
   return Ok();
 }
 
 void AdminServer::Stop() {
-  if (server_) server_->stop();
-  if (thread_.joinable()) thread_.join();
+  if (health_) health_->Stop();
+  if (main_) main_->Stop();
 }
 
 }  // namespace ats::telemetry

@@ -36,6 +36,8 @@ class Metrics {
   prometheus::Counter& AuthRetries(const std::string& connection);
   prometheus::Gauge& KafkaQueueMessages();
   prometheus::Counter& ProducerRecreated();
+  // Requests the HTTP port refused before a handler ran, by reason (bounded: see RefusalName).
+  prometheus::Counter& HttpServerRefused(const std::string& reason);
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;
@@ -54,6 +56,7 @@ class Metrics {
   prometheus::Family<prometheus::Counter>* auth_retries_;
   prometheus::Family<prometheus::Gauge>* kafka_queue_;
   prometheus::Family<prometheus::Counter>* producer_recreated_;
+  prometheus::Family<prometheus::Counter>* http_refused_;
 };
 
 }  // namespace ats::telemetry

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <atomic>
 #include <map>
 #include <set>
 #include <thread>
@@ -196,6 +197,58 @@ TEST_F(SyncOptionsTest, AReloadAddsAndRemovesJobsAndAnInvalidOneIsRefused) {
   auto refused = service.Reload(moved);
   ASSERT_FALSE(refused.ok());
   EXPECT_NE(refused.error().message.find("snapshot.path"), std::string::npos);
+  service.Stop();
+}
+
+// 40 imports at once, one job each: every one is stored (writes are serialised per connection).
+TEST_F(SyncOptionsTest, ConcurrentImportsAllLand) {
+  config_.http.max_connections_per_client = 64;  // 40 clients on one address
+  runtime::Service service(config_);
+  ASSERT_TRUE(service.Start().ok());
+  httplib::Headers auth{{"Authorization", "Bearer " + config_.http.admin_token}};
+  std::vector<std::thread> callers;
+  std::atomic<int> accepted{0};
+  for (int i = 0; i < 40; ++i)
+    callers.emplace_back([&, i] {
+      httplib::Client http("127.0.0.1", service.admin_port());
+      http.set_read_timeout(30, 0);
+      auto r = http.Post("/v1/connections/acme/jobs", auth, R"({"job_ids": ["JOB)" + std::to_string(i) + R"("]})",
+                         "application/json");
+      if (r && r->status == 202) ++accepted;
+    });
+  for (auto& t : callers) t.join();
+  EXPECT_EQ(accepted, 40);
+  httplib::Client http("127.0.0.1", service.admin_port());
+  auto listed = http.Get("/v1/connections/acme/jobs", auth);
+  ASSERT_TRUE(listed);
+  int found = 0;
+  for (int i = 0; i < 40; ++i)
+    if (listed->body.find(R"({"job_id":"JOB)" + std::to_string(i) + R"(","origin":"api")") != std::string::npos)
+      ++found;
+  EXPECT_EQ(found, 40) << listed->body;
+  service.Stop();
+}
+
+// Ids with JSON escapes (a trailing backslash, a quote, non-ASCII) are stored and listed intact,
+// and so is every id after them.
+TEST_F(SyncOptionsTest, JobIdsWithEscapesSurviveTheRoundTrip) {
+  runtime::Service service(config_);
+  ASSERT_TRUE(service.Start().ok());
+  httplib::Client http("127.0.0.1", service.admin_port());
+  httplib::Headers auth{{"Authorization", "Bearer " + config_.http.admin_token}};
+  auto r = http.Post("/v1/connections/acme/jobs", auth,
+                     R"({"job_ids": ["ENDS\\", "QU\"OTE", "caf\u00e9", "AFTER"]})", "application/json");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 202) << r->body;
+  for (const auto* body : {&r->body}) {
+    for (const char* id : {R"("ENDS\\")", R"("QU\"OTE")", "\"caf\xc3\xa9\"", R"("AFTER")"})
+      EXPECT_NE(body->find(std::string(R"("job_id":)") + id), std::string::npos) << id << " in " << *body;
+  }
+  // A second import reads the stored list back: nothing before it may be lost.
+  auto again = http.Post("/v1/connections/acme/jobs", auth, R"({"job_ids": ["LAST"]})", "application/json");
+  ASSERT_TRUE(again);
+  for (const char* id : {R"("ENDS\\")", R"("QU\"OTE")", "\"caf\xc3\xa9\"", R"("AFTER")", R"("LAST")"})
+    EXPECT_NE(again->body.find(std::string(R"("job_id":)") + id), std::string::npos) << id << " in " << again->body;
   service.Stop();
 }
 
