@@ -492,7 +492,8 @@ class Loader {
                    {"admin_token_file", "admin_token", "token", "the admin API bearer token",
                     "${ATS_ADMIN_TOKEN}"},
                    /*required=*/false, cfg.http.admin_token);
-        for (auto [key, out] : {std::pair{"listen", &cfg.http.listen}, {"health_listen", &cfg.http.health_listen}}) {
+        for (auto [key, out] :
+             {std::pair{"listen", &cfg.http.listen}, {"health_listen", &cfg.http.health_listen}}) {
           auto listen = Get(*f, key);
           if (!listen) continue;
           std::string value;

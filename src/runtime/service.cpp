@@ -97,7 +97,8 @@ Result<void> Service::Start() {
   const std::string jobs_route = "/v1/connections/([^/]+)/jobs";
   admin_->Handle("GET", jobs_route, [this](const telemetry::AdminRequest& r) { return JobsApi(r); });
   admin_->Handle("POST", jobs_route, [this](const telemetry::AdminRequest& r) { return JobsApi(r); });
-  if (auto bound = admin_->Start(config_.http.listen, config_.http.health_listen); !bound) return bound.error();
+  if (auto bound = admin_->Start(config_.http.listen, config_.http.health_listen); !bound)
+    return bound.error();
 
   if (auto started = StartWorkers(config_.connections); !started) return started;
   ticker_ = std::thread([this] {

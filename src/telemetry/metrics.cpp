@@ -86,11 +86,13 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
                              .Name("ats_connector_kafka_producer_recreated_total")
                              .Help("Times the Kafka producer was recreated after a fatal error.")
                              .Register(r);
-  http_refused_ = &BuildCounter()
-                       .Name("ats_connector_http_server_refused_total")
-                       .Help("Requests the HTTP port refused before a handler ran, by reason (body_too_large, "
-                             "length_required, compressed_body, unauthorized, busy, not_found, method_not_allowed).")
-                       .Register(r);
+  http_refused_ =
+      &BuildCounter()
+           .Name("ats_connector_http_server_refused_total")
+           .Help(
+               "Requests the HTTP port refused before a handler ran, by reason (body_too_large, "
+               "length_required, compressed_body, unauthorized, busy, not_found, method_not_allowed).")
+           .Register(r);
 }
 
 std::string Metrics::Serialize() const {
