@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The whole test suite: install what is missing (Debian 12), build with warnings as errors,
+# The whole test suite: install what is missing (Debian 12 packages, then the pinned test tools of
+# scripts/install-test-tools.sh), build with warnings as errors,
 # run every test with ctest (unit, integration, cli, and the fault suite, label `fault`).
 #   PRESETS="ci asan"  presets to build and test, in turn (asan = ASan+UBSan). Default: "ci",
 #                      and "ci asan" in CI (CI=true). PRESET=asan still selects one preset.
@@ -17,6 +18,9 @@ else
   presets="ci"
 fi
 bash scripts/install-deps.sh
+# helm, kubeconform and the Kubernetes schemas for tests/deploy: pinned, cached outside the build
+# tree (~/.cache/ats-connector/tools); a cold install builds helm from source (minutes).
+bash scripts/install-test-tools.sh
 for preset in $presets; do
   echo "=== preset $preset"
   cmake --preset "$preset" >/dev/null
