@@ -144,24 +144,41 @@ def helm(*args, timeout=60):
         shutil.rmtree(home, ignore_errors=True)
 
 
-def helm_template(release="ats-connector", namespace="default", values_files=(), chart=None):
-    """(returncode, stdout, stderr) of `helm template RELEASE CHART -n NAMESPACE -f ...`."""
-    cmd = ["template", release, chart or CHART_DIR, "--namespace", namespace]
+def helm_template(release="ats-connector", namespace="default", values_files=(), chart=None, extra=()):
+    """(returncode, stdout, stderr) of `helm template RELEASE CHART -n NAMESPACE -f ... EXTRA`."""
+    cmd = ["template", release, chart or CHART_DIR, "--namespace", namespace, *extra]
     for f in values_files:
         cmd += ["-f", f]
     p = helm(*cmd)
     return p.returncode, p.stdout, p.stderr
 
 
+NOTES_PROBE = """apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: notes-under-test
+data:
+  notes: {{ include (print .Chart.Name "/templates/NOTES.txt") . | toJson }}
+"""
+
+
 def helm_notes(release, namespace, values_files=()):
-    """(returncode, NOTES.txt rendered, stderr): `helm install --dry-run=client`, which renders
-    like `helm template` without a cluster and prints the notes after the manifests."""
-    cmd = ["install", release, CHART_DIR, "--namespace", namespace, "--dry-run=client"]
-    for f in values_files:
-        cmd += ["-f", f]
-    p = helm(*cmd)
-    notes = p.stdout.split("\nNOTES:\n", 1)[1] if "\nNOTES:\n" in p.stdout else ""
-    return p.returncode, notes, p.stderr
+    """(returncode, NOTES.txt as helm renders it, stderr). `helm template` prints no notes and
+    `helm install --dry-run` wants a reachable cluster, so a copy of the chart gets one more
+    template that includes NOTES.txt (helm parses it into the same template set) into a
+    ConfigMap, and `helm template --show-only` renders just that."""
+    work = tempfile.mkdtemp(prefix="ats-helm-notes-")
+    try:
+        chart = os.path.join(work, os.path.basename(CHART_DIR))
+        shutil.copytree(CHART_DIR, chart)
+        with open(os.path.join(chart, "templates", "zz-notes-under-test.yaml"), "w") as fh:
+            fh.write(NOTES_PROBE)
+        rc, out, err = helm_template(release, namespace, values_files, chart=chart,
+                                     extra=["--show-only", "templates/zz-notes-under-test.yaml"])
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    docs = load_docs(out) if rc == 0 else []
+    return rc, get(docs, 0, "data", "notes", default="") or "", err
 
 
 def kubeconform(docs):
