@@ -32,8 +32,9 @@ const char* RefusalName(HttpRefusal refusal) {
 struct HttpListener::Pending {
   const Compiled* route = nullptr;
   HttpRequest request;
-  bool refused = false;    // answered on its head: whatever body follows is discarded
-  bool too_large = false;  // the body passed the route's limit: answered 413
+  bool refused = false;     // answered on its head: whatever body follows is discarded
+  bool too_large = false;   // the body passed the route's limit: answered 413
+  bool dispatched = false;  // handed to a worker, which queues the reply and resumes the connection
 };
 
 namespace {
@@ -71,7 +72,7 @@ struct HttpListenerAccess {
                            const char* upload, size_t* upload_size, void** state) {
     if (*state == nullptr) return l.OnHead(c, url, method, state) ? MHD_YES : MHD_NO;
     auto& p = *static_cast<HttpListener::Pending*>(*state);
-    if (p.refused) {  // a refused request's body is dropped unread (MHD closes the connection)
+    if (p.refused || p.dispatched) {  // a refused request's body is dropped unread
       *upload_size = 0;
       return MHD_YES;
     }
@@ -271,6 +272,7 @@ int HttpListener::Finish(MHD_Connection* c, Pending& p) {
   // The handler may block: it runs on a worker while this connection waits, suspended, and the
   // event loop goes on serving the others.
   MHD_suspend_connection(c);
+  p.dispatched = true;
   Pending* pending = &p;
   const bool queued = Enqueue([c, pending] {
     const HttpReply reply = pending->route->route.handler(pending->request);
