@@ -86,6 +86,11 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
                              .Name("ats_connector_kafka_producer_recreated_total")
                              .Help("Times the Kafka producer was recreated after a fatal error.")
                              .Register(r);
+  snapshot_writable_ = &BuildGauge()
+                            .Name("ats_connector_snapshot_writable")
+                            .Help("1 while the snapshot takes commits; 0 after a failed write (e.g. a full "
+                                  "disk) until it recovers, or for good once its directory was removed")
+                            .Register(r);
 }
 
 std::string Metrics::Serialize() const {
@@ -136,6 +141,10 @@ prometheus::Gauge& Metrics::KafkaQueueMessages() {
 }
 prometheus::Counter& Metrics::ProducerRecreated() {
   return producer_recreated_->Add({});
+}
+
+prometheus::Gauge& Metrics::SnapshotWritable() {
+  return snapshot_writable_->Add({});
 }
 
 }  // namespace ats::telemetry

@@ -36,6 +36,7 @@ class Metrics {
   prometheus::Counter& AuthRetries(const std::string& connection);
   prometheus::Gauge& KafkaQueueMessages();
   prometheus::Counter& ProducerRecreated();
+  prometheus::Gauge& SnapshotWritable();  // 1 while the snapshot takes commits, else 0
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;
@@ -54,6 +55,7 @@ class Metrics {
   prometheus::Family<prometheus::Counter>* auth_retries_;
   prometheus::Family<prometheus::Gauge>* kafka_queue_;
   prometheus::Family<prometheus::Counter>* producer_recreated_;
+  prometheus::Family<prometheus::Gauge>* snapshot_writable_;
 };
 
 }  // namespace ats::telemetry
