@@ -48,6 +48,10 @@ constexpr char kFormatMarker[] = "ats-connector-snapshot/1";
 constexpr std::string_view kFormatMarkerPrefix = "ats-connector-snapshot/";
 constexpr std::string_view kFormatMetaKey = "__format";
 constexpr unsigned char kRecordFormat = 1;
+// After a failed write, the database is reopened only once its disk has this much free: a reopen
+// gives back the space RocksDB preallocated for its log, which a nearly full disk would use up
+// again at the next commit (readiness flapping meanwhile).
+constexpr uint64_t kMinFreeBytesToReopen = uint64_t{4} << 20;
 
 // ----- keys -----
 
@@ -318,6 +322,12 @@ class RocksDbStore final : public SnapshotStore {
       return *gone_;
     }
     if (!write_failure_) return Ok();
+    if (const auto free = FreeBytes(path_); free && *free < kMinFreeBytesToReopen) {
+      return Error::Retryable(ErrorCategory::kSnapshot,
+                              write_failure_->message + "; the snapshot is reopened once its disk has " +
+                                  std::to_string(kMinFreeBytesToReopen >> 20) + " MiB free (now " +
+                                  std::to_string(*free) + " bytes)");
+    }
     // RocksDB 7.8 keeps refusing writes after a failed WAL write, even with space back: close
     // and reopen (the WAL is replayed, so every acknowledged commit is kept).
     std::unique_lock lock(db_mu_);

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -37,6 +38,12 @@ std::string DirectoryWatch::Changed() const {
   // The contents removed (rm -rf path/*): RocksDB's CURRENT file names the live MANIFEST.
   if (faccessat(fd_, "CURRENT", F_OK, 0) != 0 && errno == ENOENT) return "its files were deleted";
   return "";
+}
+
+std::optional<uint64_t> FreeBytes(const std::string& path) {
+  struct statvfs vfs {};
+  if (statvfs(path.c_str(), &vfs) != 0) return std::nullopt;
+  return static_cast<uint64_t>(vfs.f_bavail) * vfs.f_frsize;
 }
 
 }  // namespace ats::snapshot

@@ -5,6 +5,8 @@
 // starting afresh at the same path.
 #include <sys/types.h>
 
+#include <cstdint>
+#include <optional>
 #include <string>
 
 namespace ats::snapshot {
@@ -27,5 +29,8 @@ class DirectoryWatch {
   ino_t ino_ = 0;
   std::string open_error_;
 };
+
+// Bytes available to this process on the file system holding `path`; nullopt when unknown.
+std::optional<uint64_t> FreeBytes(const std::string& path);
 
 }  // namespace ats::snapshot
