@@ -40,7 +40,8 @@ SecretFile ReadSecretFile(const std::string& path, size_t max_bytes) {
     close(fd);
     return out;
   }
-  out.readable_by_others = (st.st_mode & (S_IRGRP | S_IROTH)) != 0;
+  out.readable_by_others =
+      (st.st_mode & S_IROTH) != 0 || ((st.st_mode & S_IRGRP) != 0 && st.st_uid == geteuid());
   char buf[4096];
   for (;;) {
     const ssize_t n = read(fd, buf, sizeof buf);
