@@ -43,7 +43,7 @@ void ExpectAll(SnapshotStore& store, const std::vector<std::string>& ids) {
 }
 
 TEST(SnapshotDiskFaultTest, AFullDiskIsARetryableErrorAndTheStoreRecoversLosingNothing) {
-  TmpfsMount disk(8 << 20);
+  TmpfsMount disk(16 << 20);  // RocksDB preallocates 4 MiB for its MANIFEST
   ASSERT_TRUE(disk.ok()) << disk.error();
   const std::string path = disk.File("snapshot");
   auto opened = OpenRocksDbStore(path);
