@@ -1032,7 +1032,7 @@ class Loader {
       }
       if (read.readable_by_others) {
         log::Warn("secret file is readable by group or others; make it readable only by the connector "
-                  "(chmod 600, or defaultMode: 0400 on a Kubernetes secret volume)",
+                  "(chmod 600)",
                   {{"path", file->path}, {"file", path}});
       }
       std::string content = std::move(read.content);
