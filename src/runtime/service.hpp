@@ -50,6 +50,7 @@ class Service {
 
  private:
   void Tick();
+  void CheckSnapshot();  // updates readiness, /status and the metric from SnapshotStore::Check
   Result<void> StartWorkers(const std::vector<config::ConnectionConfig>& connections);
   void StopWorkers();
   telemetry::AdminReply JobsApi(const telemetry::AdminRequest& request);
@@ -77,6 +78,7 @@ class Service {
   std::vector<std::thread> threads_;
   std::thread ticker_;
   bool stopped_ = false;
+  bool snapshot_writable_ = true;  // as last reported (CheckSnapshot logs the changes)
 };
 
 }  // namespace ats::runtime
