@@ -86,7 +86,14 @@ error_code Walk(ondemand::value v) {
 
 // The span of `v` in `base`: walks it, then ends before the token that follows it.
 error_code SpanOf(ondemand::document& doc, ondemand::value v, const char* base, JsonSpan& span) {
-  span.begin = static_cast<size_t>(v.raw_json_token().data() - base);
+  const std::string_view token = v.raw_json_token();
+  span.begin = static_cast<size_t>(token.data() - base);
+  ondemand::json_type type;
+  if (auto e = v.type().get(type)) return e;
+  if (type == ondemand::json_type::number) {  // left unread (Walk does not convert numbers)
+    span.end = span.begin + TrimJson(token).size();
+    return simdjson::SUCCESS;
+  }
   if (auto e = Walk(v)) return e;
   const char* end = nullptr;
   if (auto e = doc.current_location().get(end)) return e;
