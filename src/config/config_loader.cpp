@@ -740,11 +740,26 @@ class Loader {
   }
 
   bool ReadConnection(const Field& f, ConnectionConfig& c) {
-    if (!CheckMap(
-            f, {"id", "source", "poll_interval_s", "request_timeout_s", "jobs", "job_states",
-                "trigger_stages", "job_departments", "job_locations", "stage_map", "publish", "incremental",
-                "incremental_overlap_s", "full_reconcile_interval_s", "max_page_mib", "max_page_records",
-                "max_listing_pages", "max_next_url_bytes", "workable", "workday"})) {
+    if (!CheckMap(f, {"id",
+                      "source",
+                      "poll_interval_s",
+                      "request_timeout_s",
+                      "jobs",
+                      "job_states",
+                      "trigger_stages",
+                      "job_departments",
+                      "job_locations",
+                      "stage_map",
+                      "publish",
+                      "incremental",
+                      "incremental_overlap_s",
+                      "full_reconcile_interval_s",
+                      "max_page_mib",
+                      "max_page_records",
+                      "max_listing_pages",
+                      "max_next_url_bytes",
+                      "workable",
+                      "workday"})) {
       return false;
     }
     if (auto id = Get(f, "id")) {

@@ -201,8 +201,8 @@ std::optional<SplitProblem> SplitJsonPage(std::string_view body, std::string_vie
     ondemand::json_type type;
     if (auto e = value.type().get(type)) return NotJson(e);
     if (type != ondemand::json_type::array) {
-      return SplitProblem{false, "'" + std::string(array_key) + "' is " + std::string(TypeName(type)) +
-                                     ", not an array"};
+      return SplitProblem{
+          false, "'" + std::string(array_key) + "' is " + std::string(TypeName(type)) + ", not an array"};
     }
     saw_array = true;
     ondemand::array elements;

@@ -24,11 +24,11 @@ struct JsonSpan {
 };
 
 struct JsonPageSplit {
-  std::string text;      // the body as parsed (invalid UTF-8 bytes replaced by spaces) + padding
-  std::string original;  // the body as received, kept only when it held invalid UTF-8
-  size_t size = 0;       // bytes of the body
-  std::vector<JsonSpan> records;               // the elements of the record array, in order
-  std::map<std::string, JsonSpan> fields;      // other top-level fields (first occurrence): values
+  std::string text;               // the body as parsed (invalid UTF-8 bytes replaced by spaces) + padding
+  std::string original;           // the body as received, kept only when it held invalid UTF-8
+  size_t size = 0;                // bytes of the body
+  std::vector<JsonSpan> records;  // the elements of the record array, in order
+  std::map<std::string, JsonSpan> fields;  // other top-level fields (first occurrence): values
   std::string_view Text(JsonSpan s) const { return std::string_view(text).substr(s.begin, s.end - s.begin); }
   // The bytes as received (differs from Text only where invalid UTF-8 was replaced).
   std::string_view Original(JsonSpan s) const {

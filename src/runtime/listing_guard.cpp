@@ -6,21 +6,21 @@ namespace ats::runtime {
 
 std::optional<ListingStop> ListingGuard::Next(std::string_view url) {
   if (url.size() > max_url_bytes_) {
-    return ListingStop{"next_url_bytes",
-                       Error::Permanent(ErrorCategory::kPageLimit,
-                                        "the source returned a paging.next URL of " + std::to_string(url.size()) +
-                                            " bytes, more than max_next_url_bytes (" +
-                                            std::to_string(max_url_bytes_) +
-                                            "); stopping this listing: raise max_next_url_bytes if the "
-                                            "tenant's URLs really are that long")};
+    return ListingStop{
+        "next_url_bytes",
+        Error::Permanent(ErrorCategory::kPageLimit,
+                         "the source returned a paging.next URL of " + std::to_string(url.size()) +
+                             " bytes, more than max_next_url_bytes (" + std::to_string(max_url_bytes_) +
+                             "); stopping this listing: raise max_next_url_bytes if the "
+                             "tenant's URLs really are that long")};
   }
   if (++pages_ > max_pages_) {
-    return ListingStop{"listing_pages",
-                       Error::Permanent(ErrorCategory::kPageLimit,
-                                        "the listing did not end within max_listing_pages (" +
-                                            std::to_string(max_pages_) +
-                                            ") pages; stopping it: raise max_listing_pages if the tenant "
-                                            "really has more pages, else its paging.next never ends")};
+    return ListingStop{
+        "listing_pages",
+        Error::Permanent(ErrorCategory::kPageLimit,
+                         "the listing did not end within max_listing_pages (" + std::to_string(max_pages_) +
+                             ") pages; stopping it: raise max_listing_pages if the tenant "
+                             "really has more pages, else its paging.next never ends")};
   }
   const uint64_t hash = ContentHash(url);
   if (seen_.count(hash) > 0) {

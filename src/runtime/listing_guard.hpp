@@ -26,7 +26,8 @@ class ListingGuard {
  public:
   static constexpr size_t kMaxRemembered = size_t{1} << 18;
 
-  ListingGuard(size_t max_pages, size_t max_url_bytes) : max_pages_(max_pages), max_url_bytes_(max_url_bytes) {}
+  ListingGuard(size_t max_pages, size_t max_url_bytes)
+      : max_pages_(max_pages), max_url_bytes_(max_url_bytes) {}
   // Called with each paging.next before it is followed (the first page is already counted).
   std::optional<ListingStop> Next(std::string_view url);
   // Memory held for loop detection, approximately.

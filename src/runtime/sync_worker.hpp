@@ -166,8 +166,8 @@ class SyncWorker {
 
   // Diffs a page against the snapshot and stages its events; Advance moves the pipeline on.
   // `last_batch`: the page's records end here (a page of thousands comes in batches).
-  Result<void> ProcessPage(Entity entity, const connectors::Page& page, SeenIds& seen,
-                           CycleReport& report, bool last_batch = true);
+  Result<void> ProcessPage(Entity entity, const connectors::Page& page, SeenIds& seen, CycleReport& report,
+                           bool last_batch = true);
   Result<void> ProcessBatches(Entity entity, connectors::Page& page, SeenIds& seen, CycleReport& report);
   Result<void> Advance(bool force);
   Result<void> Flush();  // until everything staged is acknowledged and committed

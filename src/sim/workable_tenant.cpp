@@ -504,7 +504,11 @@ struct WorkableTenant::Impl {
     for (int i = 0; i < options.huge_page_candidates; ++i) {
       std::snprintf(id, sizeof id, "h%07d", i);
       if (i > 0) body += ',';
-      body.append(R"({"id":")").append(id).append(R"(","job":{"shortcode":")").append(shortcode).append("\"}}");
+      body.append(R"({"id":")")
+          .append(id)
+          .append(R"(","job":{"shortcode":")")
+          .append(shortcode)
+          .append("\"}}");
     }
     body += "]}";
     return {200, std::move(body)};

@@ -81,9 +81,10 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
   page_limits_ =
       &BuildCounter()
            .Name("ats_connector_page_limit_exceeded_total")
-           .Help("Pages or listings refused for passing a configured bound; limit is page_bytes "
-                 "(max_page_mib), page_records (max_page_records), listing_pages (max_listing_pages) or "
-                 "next_url_bytes (max_next_url_bytes).")
+           .Help(
+               "Pages or listings refused for passing a configured bound; limit is page_bytes "
+               "(max_page_mib), page_records (max_page_records), listing_pages (max_listing_pages) or "
+               "next_url_bytes (max_next_url_bytes).")
            .Register(r);
   kafka_queue_ = &BuildGauge()
                       .Name("ats_connector_kafka_queue_messages")

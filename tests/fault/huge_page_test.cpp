@@ -55,8 +55,8 @@ class HugePageTest : public ::testing::Test {
 TEST_F(HugePageTest, AMillionCandidatePageOverTheByteCapIsAClassifiedErrorNotAnOom) {
   ASSERT_NO_FATAL_FAILURE(Start(1'000'000, ""));  // default max_page_mib (32)
   const std::map<std::string, std::string> labels{{"connection", "fault"}, {"limit", "page_bytes"}};
-  const bool refused = Eventually(
-      [&] { return MetricNow("ats_connector_page_limit_exceeded_total", labels) >= 1; }, 90s);
+  const bool refused =
+      Eventually([&] { return MetricNow("ats_connector_page_limit_exceeded_total", labels) >= 1; }, 90s);
   const long peak_kib = connector_->child().PeakRssKib();
   std::cout << "=== huge page (1 000 000 candidates, 39 MiB), default caps: peak RSS " << peak_kib / 1024
             << " MiB, refused: " << refused << "\n";

@@ -46,8 +46,8 @@ class DuplicateCandidateTest : public testing::PipelineHarness {
     std::thread serving([&] { server.listen_after_bind(); });
     while (!server.is_running()) std::this_thread::sleep_for(1ms);
     std::vector<long long> events;
-    connection_ = testing::WorkableConnection(connection, "http://127.0.0.1:" + std::to_string(port) + "/spi/v3",
-                                              "token-0123456789");
+    connection_ = testing::WorkableConnection(
+        connection, "http://127.0.0.1:" + std::to_string(port) + "/spi/v3", "token-0123456789");
     connection_.incremental = false;
     OpenWorker();
     for (int i = 0; i < cycles; ++i) {

@@ -29,20 +29,21 @@ class EndlessServer {
       res.set_content(R"({"jobs":[{"id":"1","shortcode":"J1","title":"Engineer","state":"published"}]})",
                       "application/json");
     });
-    server_.Get("/spi/v3/candidates", [this, url_bytes, safety_stop](const httplib::Request& req,
-                                                                      httplib::Response& res) {
-      const int n = req.has_param("since_id") ? std::stoi(req.get_param_value("since_id")) : 0;
-      ++pages_;
-      std::string body = R"({"candidates":[{"id":"c)" + std::to_string(n) +
-                         R"(","job":{"shortcode":"J1"},"stage":"Applied","updated_at":"2026-11-01T10:00:00Z"}])";
-      if (n + 1 < safety_stop) {
-        std::string next = "http://127.0.0.1:" + std::to_string(port_) + "/spi/v3/candidates?since_id=" +
-                           std::to_string(n + 1) + "&pad=";
-        if (next.size() < url_bytes) next.append(url_bytes - next.size(), 'x');
-        body += R"(,"paging":{"next":")" + next + "\"}";
-      }
-      res.set_content(body + "}", "application/json");
-    });
+    server_.Get("/spi/v3/candidates",
+                [this, url_bytes, safety_stop](const httplib::Request& req, httplib::Response& res) {
+                  const int n = req.has_param("since_id") ? std::stoi(req.get_param_value("since_id")) : 0;
+                  ++pages_;
+                  std::string body =
+                      R"({"candidates":[{"id":"c)" + std::to_string(n) +
+                      R"(","job":{"shortcode":"J1"},"stage":"Applied","updated_at":"2026-11-01T10:00:00Z"}])";
+                  if (n + 1 < safety_stop) {
+                    std::string next = "http://127.0.0.1:" + std::to_string(port_) +
+                                       "/spi/v3/candidates?since_id=" + std::to_string(n + 1) + "&pad=";
+                    if (next.size() < url_bytes) next.append(url_bytes - next.size(), 'x');
+                    body += R"(,"paging":{"next":")" + next + "\"}";
+                  }
+                  res.set_content(body + "}", "application/json");
+                });
     port_ = server_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
     while (!server_.is_running()) std::this_thread::sleep_for(1ms);
@@ -104,7 +105,8 @@ TEST(ListingGuardTest, LoopDetectionKeepsHashesNotUrls) {
   runtime::ListingGuard guard(/*max_pages=*/200000, /*max_url_bytes=*/8192);
   const std::string pad(2000, 'x');
   for (int i = 0; i < 100000; ++i)
-    ASSERT_FALSE(guard.Next("https://acme.workable.com/spi/v3/candidates?since_id=" + std::to_string(i) + pad));
+    ASSERT_FALSE(
+        guard.Next("https://acme.workable.com/spi/v3/candidates?since_id=" + std::to_string(i) + pad));
   // 100 000 URLs of 2 KiB (200 MB of text) are remembered in a few MB.
   EXPECT_LT(guard.memory_bytes(), size_t{8} << 20);
   auto loop = guard.Next("https://acme.workable.com/spi/v3/candidates?since_id=7" + pad);

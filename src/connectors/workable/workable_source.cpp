@@ -255,8 +255,10 @@ class RecordReader {
     const auto reject = [&](std::string reason) {
       page.rejected.push_back({entity_, std::string(original), std::move(reason)});
     };
-    if (std::string reason = CheckRecord(text, original, dom_); !reason.empty()) return reject(std::move(reason));
-    if (text.front() != '{') return reject("record is not a JSON object, got " + std::string(KindOfText(text)));
+    if (std::string reason = CheckRecord(text, original, dom_); !reason.empty())
+      return reject(std::move(reason));
+    if (text.front() != '{')
+      return reject("record is not a JSON object, got " + std::string(KindOfText(text)));
     const std::string_view padded = PadForSimdjson(text, buffer_);
     ondemand::document doc;
     ondemand::object object;
@@ -265,7 +267,8 @@ class RecordReader {
     }
     if (auto e = doc.get_object().get(object)) return reject(Invalid("<record>", e));
     Record record;
-    std::string reason = entity_ == Entity::kJob ? NormaliseJob(object, record) : NormaliseCandidate(object, record);
+    std::string reason =
+        entity_ == Entity::kJob ? NormaliseJob(object, record) : NormaliseCandidate(object, record);
     if (!reason.empty()) return reject(std::move(reason));
     page.records.push_back(std::move(record));
   }
@@ -448,7 +451,8 @@ std::string WorkableSource::ReadPaging(std::string_view text, std::optional<std:
   ondemand::json_type type;
   if (auto e = doc.type().get(type)) return broken(e);
   if (type == ondemand::json_type::null) return "";
-  if (type != ondemand::json_type::object) return "'paging' is " + std::string(TypeName(type)) + ", not an object";
+  if (type != ondemand::json_type::object)
+    return "'paging' is " + std::string(TypeName(type)) + ", not an object";
   ondemand::object paging;
   if (auto e = doc.get_object().get(paging)) return broken(e);
   for (auto field : paging) {

@@ -203,7 +203,8 @@ Result<void> RaasStream::EndElement(Page& out) {
   }
   const auto reject = [&](std::string reason) {
     const std::string& raw = original.empty() ? entry_ : original;
-    out.rejected.push_back({Entity::kCandidate, raw.substr(0, std::min(len, kRawKeepBytes)), std::move(reason)});
+    out.rejected.push_back(
+        {Entity::kCandidate, raw.substr(0, std::min(len, kRawKeepBytes)), std::move(reason)});
   };
 
   ondemand::document doc;

@@ -437,7 +437,8 @@ Result<Page> WorkdaySource::ParsePage(Entity entity, const http::Response& respo
     const std::string_view text = split.Text(it->second);
     long long n = -1;
     const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-    if (ec != std::errc() || end != text.data() + text.size() || n < 0) return bad("'total' is not a whole number");
+    if (ec != std::errc() || end != text.data() + text.size() || n < 0)
+      return bad("'total' is not a whole number");
     total = n;
   }
 
@@ -457,19 +458,21 @@ Result<Page> WorkdaySource::ParsePage(Entity entity, const http::Response& respo
       continue;
     }
     if (text.front() != '{') {
-      reject("job posting is not a JSON object, got " + std::string(text.front() == '[' ? "array" : "a scalar"));
+      reject("job posting is not a JSON object, got " +
+             std::string(text.front() == '[' ? "array" : "a scalar"));
       continue;
     }
     const std::string_view padded = PadForSimdjson(text, buffer);
     ondemand::document doc;
     ondemand::object posting;
-    if (auto e = parser_->parser.iterate(padded.data(), text.size(), padded.size()).get(doc)) return broken(e);
+    if (auto e = parser_->parser.iterate(padded.data(), text.size(), padded.size()).get(doc))
+      return broken(e);
     if (auto e = doc.get_object().get(posting)) return broken(e);
     Record record;
     workday::MapOutcome mapped = workday::MapJobPosting(posting, record);
     if (mapped.json != simdjson::SUCCESS) {
-      reject(std::string("job posting holds a value that cannot be read (") + simdjson::error_message(mapped.json) +
-             ")");
+      reject(std::string("job posting holds a value that cannot be read (") +
+             simdjson::error_message(mapped.json) + ")");
       continue;
     }
     if (!mapped.reason.empty()) {

@@ -25,7 +25,8 @@ std::string With(const std::string& lines) {
   return R"(connections:
   - id: acme
     source: workable
-)" + lines + R"(    workable:
+)" + lines +
+         R"(    workable:
       subdomain: acme
       api_token: token-0123456789abcdef
 )";
@@ -41,8 +42,9 @@ TEST(PageLimitsConfigTest, DefaultsFitA512MiBPod) {
 }
 
 TEST(PageLimitsConfigTest, EveryLimitIsRead) {
-  const Config cfg = LoadConfigString(With("    max_page_mib: 64\n    max_page_records: 2000000\n"
-                                           "    max_listing_pages: 500\n    max_next_url_bytes: 16384\n"));
+  const Config cfg =
+      LoadConfigString(With("    max_page_mib: 64\n    max_page_records: 2000000\n"
+                            "    max_listing_pages: 500\n    max_next_url_bytes: 16384\n"));
   const ConnectionConfig& c = cfg.connections.at(0);
   EXPECT_EQ(c.max_page_mib, 64);
   EXPECT_EQ(c.max_page_records, 2000000);
@@ -51,9 +53,10 @@ TEST(PageLimitsConfigTest, EveryLimitIsRead) {
 }
 
 TEST(PageLimitsConfigTest, BadValuesAreReportedAtTheirKeyPath) {
-  const auto problems = ProblemsOf(With("    max_page_mib: 0\n    max_page_records: many\n"
-                                        "    max_listing_pages: -5\n    max_next_url_bytes: 99999999\n"
-                                        "    max_page_bytes: 1\n"));
+  const auto problems =
+      ProblemsOf(With("    max_page_mib: 0\n    max_page_records: many\n"
+                      "    max_listing_pages: -5\n    max_next_url_bytes: 99999999\n"
+                      "    max_page_bytes: 1\n"));
   std::map<std::string, std::string> by_path;
   for (const auto& p : problems) by_path[p.path] = p.message;
   EXPECT_EQ(by_path["connections[0].max_page_mib"], "must be > 0, got 0");

@@ -41,24 +41,26 @@ std::string Candidate(const std::string& id, const std::string& extra = "") {
 
 TEST(WorkableOddValuesTest, AnOddValueAnywhereCostsOnlyItsRecord) {
   auto source = MakeSource();
-  const std::string body = R"({"candidates":[)" + Candidate("g1") + "," +
-                           Candidate("b1", R"(,"score":1e400)") + "," +
-                           Candidate("b2", R"(,"ext":{"n":123456789012345678901234567890})") + "," +
-                           Candidate("b3", ",\"notes\":\"caf\xE9\"") + "," + Candidate("g2") +
-                           R"(],"total":1e400,"paging":{"next":"https://acme.workable.com/spi/v3/candidates?since_id=g3"}})";
+  const std::string body =
+      R"({"candidates":[)" + Candidate("g1") + "," + Candidate("b1", R"(,"score":1e400)") + "," +
+      Candidate("b2", R"(,"ext":{"n":123456789012345678901234567890})") + "," +
+      Candidate("b3", ",\"notes\":\"caf\xE9\"") + "," + Candidate("g2") +
+      R"(],"total":1e400,"paging":{"next":"https://acme.workable.com/spi/v3/candidates?since_id=g3"}})";
   auto page = source->ParsePage(Entity::kCandidate, Ok(body));
   ASSERT_TRUE(page.ok()) << page.error().message;
   ASSERT_EQ(page->records.size(), 2u);
   EXPECT_EQ(page->records[0].id, "g1");
   EXPECT_EQ(page->records[1].id, "g2");
-  EXPECT_EQ(page->next, std::optional<std::string>("https://acme.workable.com/spi/v3/candidates?since_id=g3"));
+  EXPECT_EQ(page->next,
+            std::optional<std::string>("https://acme.workable.com/spi/v3/candidates?since_id=g3"));
   ASSERT_EQ(page->rejected.size(), 3u);
   EXPECT_TRUE(page->rejected[0].reason.starts_with("field 'score' holds a value that cannot be read"))
       << page->rejected[0].reason;
   EXPECT_EQ(page->rejected[0].raw, Candidate("b1", R"(,"score":1e400)"));
   EXPECT_TRUE(page->rejected[1].reason.starts_with("field 'ext' holds a value that cannot be read"))
       << page->rejected[1].reason;
-  EXPECT_TRUE(page->rejected[2].reason.starts_with("field 'notes' holds invalid UTF-8")) << page->rejected[2].reason;
+  EXPECT_TRUE(page->rejected[2].reason.starts_with("field 'notes' holds invalid UTF-8"))
+      << page->rejected[2].reason;
   // The raw bytes as received, the invalid byte included (the dead letter adds base64).
   EXPECT_EQ(page->rejected[2].raw, Candidate("b3", ",\"notes\":\"caf\xE9\""));
   EXPECT_FALSE(page->more_records);
@@ -79,9 +81,10 @@ TEST(WorkableOddValuesTest, OddValuesInJobsCostOnlyTheirJob) {
 
 TEST(WorkableOddValuesTest, APageThatCannotBeSplitIsStillAPageError) {
   auto source = MakeSource();
-  for (const std::string& body : {std::string(R"({"candidates":[{"id":"a","job":{"shortcode":"B"})"),
-                                 std::string(R"({"candidates":[{"id":"a" "job":{}}]})"),
-                                 std::string("{\"candidates\":[],\"paging\":{\"next\":\"https://acme.workable.com/\xFF\"}}")}) {
+  for (const std::string& body :
+       {std::string(R"({"candidates":[{"id":"a","job":{"shortcode":"B"})"),
+        std::string(R"({"candidates":[{"id":"a" "job":{}}]})"),
+        std::string("{\"candidates\":[],\"paging\":{\"next\":\"https://acme.workable.com/\xFF\"}}")}) {
     auto page = source->ParsePage(Entity::kCandidate, Ok(body));
     ASSERT_FALSE(page.ok()) << body;
     EXPECT_EQ(page.error().category, ErrorCategory::kBadResponse) << body;

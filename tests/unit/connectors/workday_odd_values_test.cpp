@@ -68,7 +68,8 @@ TEST(WorkdayOddValuesTest, AnInvalidUtf8ByteCostsOnlyItsReportEntry) {
   EXPECT_EQ(page.records[1].id, "C-3");
   ASSERT_EQ(page.rejected.size(), 1u);
   EXPECT_EQ(page.rejected[0].raw, bad_entry);
-  EXPECT_NE(page.rejected[0].reason.find("report entry 2: field 'Notes' holds invalid UTF-8"), std::string::npos)
+  EXPECT_NE(page.rejected[0].reason.find("report entry 2: field 'Notes' holds invalid UTF-8"),
+            std::string::npos)
       << page.rejected[0].reason;
 }
 
