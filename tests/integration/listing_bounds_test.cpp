@@ -88,13 +88,15 @@ TEST_F(ListingBoundsTest, AListingThatNeverEndsFailsPastMaxListingPages) {
 }
 
 TEST_F(ListingBoundsTest, APagingNextLongerThanTheUrlCapFailsTheListing) {
-  // 10 KiB URLs, over the 8 KiB default.
-  EndlessServer server(/*url_bytes=*/10 * 1024, /*safety_stop=*/300);
+  // 6 KiB URLs against a 4 KiB cap (the test server refuses URLs over 8 KiB itself, so the
+  // default cap is shown by ListingGuardTest).
+  EndlessServer server(/*url_bytes=*/6 * 1024, /*safety_stop=*/300);
   ASSERT_NO_FATAL_FAILURE(StartKafka({topics_.candidate_changed}));
   connection_ = testing::WorkableConnection("acme", server.base_url(), "token-0123456789");
+  connection_.max_next_url_bytes = 4096;
   ASSERT_NO_FATAL_FAILURE(OpenWorker());
   auto cycle = worker_->RunCycle();
-  ASSERT_FALSE(cycle.ok()) << "the listing followed " << server.pages() << " pages of 10 KiB URLs";
+  ASSERT_FALSE(cycle.ok()) << "the listing followed " << server.pages() << " pages of 6 KiB URLs";
   EXPECT_EQ(ToString(cycle.error().category), "page_limit");
   EXPECT_NE(cycle.error().message.find("max_next_url_bytes"), std::string::npos) << cycle.error().message;
   EXPECT_EQ(server.pages(), 1);
@@ -102,7 +104,8 @@ TEST_F(ListingBoundsTest, APagingNextLongerThanTheUrlCapFailsTheListing) {
 }
 
 TEST(ListingGuardTest, LoopDetectionKeepsHashesNotUrls) {
-  runtime::ListingGuard guard(/*max_pages=*/200000, /*max_url_bytes=*/8192);
+  const config::ConnectionConfig defaults;
+  runtime::ListingGuard guard(/*max_pages=*/200000, static_cast<size_t>(defaults.max_next_url_bytes));
   const std::string pad(2000, 'x');
   for (int i = 0; i < 100000; ++i)
     ASSERT_FALSE(
@@ -113,6 +116,11 @@ TEST(ListingGuardTest, LoopDetectionKeepsHashesNotUrls) {
   ASSERT_TRUE(loop.has_value());
   EXPECT_EQ(loop->limit, "");  // a loop is not a limit: retryable bad_response, as before
   EXPECT_EQ(loop->error.category, ErrorCategory::kBadResponse);
+  // The default cap (8 KiB): a longer URL stops the listing, named by its key.
+  auto long_url = guard.Next("https://acme.workable.com/spi/v3/candidates?pad=" + std::string(8200, 'x'));
+  ASSERT_TRUE(long_url.has_value());
+  EXPECT_EQ(long_url->limit, "next_url_bytes");
+  EXPECT_NE(long_url->error.message.find("max_next_url_bytes (8192)"), std::string::npos);
 }
 
 }  // namespace

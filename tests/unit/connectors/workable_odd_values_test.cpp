@@ -66,6 +66,19 @@ TEST(WorkableOddValuesTest, AnOddValueAnywhereCostsOnlyItsRecord) {
   EXPECT_FALSE(page->more_records);
 }
 
+TEST(WorkableOddValuesTest, NumbersADoubleCannotHoldCostOnlyTheirRecords) {
+  auto source = MakeSource();
+  const std::string body =
+      R"({"candidates":[)" + Candidate("g1") + "," + Candidate("b1", R"(,"score":-1e400)") + "," +
+      Candidate("b2", R"(,"id2":123456789012345678901234567890)") + "," + Candidate("g2") + "]}";
+  auto page = source->ParsePage(Entity::kCandidate, Ok(body));
+  ASSERT_TRUE(page.ok()) << page.error().message;
+  ASSERT_EQ(page->records.size(), 2u);
+  ASSERT_EQ(page->rejected.size(), 2u);
+  EXPECT_TRUE(page->rejected[0].reason.starts_with("field 'score'")) << page->rejected[0].reason;
+  EXPECT_TRUE(page->rejected[1].reason.starts_with("field 'id2'")) << page->rejected[1].reason;
+}
+
 TEST(WorkableOddValuesTest, OddValuesInJobsCostOnlyTheirJob) {
   auto source = MakeSource();
   auto page = source->ParsePage(
