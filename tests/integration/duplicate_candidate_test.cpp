@@ -50,7 +50,7 @@ class DuplicateCandidateTest : public testing::PipelineHarness {
         connection, "http://127.0.0.1:" + std::to_string(port) + "/spi/v3", "token-0123456789");
     connection_.incremental = false;
     OpenWorker();
-    for (int i = 0; i < cycles; ++i) {
+    for (int i = 0; worker_ && i < cycles; ++i) {
       auto cycle = worker_->RunCycle();
       EXPECT_TRUE(cycle.ok()) << cycle.error().message;
       events.push_back(cycle.ok() ? cycle->created + cycle->updated + cycle->deleted : -1);

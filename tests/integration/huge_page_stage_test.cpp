@@ -36,6 +36,14 @@ TEST_F(HugePageStageTest, APageOf12000CandidatesIsPublishedInStagesOfAtMost5000E
   });
   const int port = server.bind_to_any_port("127.0.0.1");
   std::thread serving([&] { server.listen_after_bind(); });
+  struct Stop {  // also when an assertion returns early
+    httplib::Server& server;
+    std::thread& thread;
+    ~Stop() {
+      server.stop();
+      thread.join();
+    }
+  } stop{server, serving};
   while (!server.is_running()) std::this_thread::sleep_for(1ms);
 
   ASSERT_NO_FATAL_FAILURE(StartKafka({topics_.candidate_changed}));
@@ -54,8 +62,6 @@ TEST_F(HugePageStageTest, APageOf12000CandidatesIsPublishedInStagesOfAtMost5000E
   auto again = worker_->RunCycle();
   ASSERT_TRUE(again.ok()) << again.error().message;
   EXPECT_EQ(again->events(), 0);
-  server.stop();
-  serving.join();
 }
 
 }  // namespace
