@@ -121,12 +121,15 @@ bool DamageFirstCandidate(Fault fault, std::string& body) {
       body.replace(value, close - value, std::string(kHugeFieldBytes, 'x'));
       return true;
     }
+    case Fault::kOddNumber: return replace_in_first("\"id\":", "\"score\":1e400,\"id\":");
+    case Fault::kInvalidUtf8: return replace_in_first("\"id\":", "\"note\":\"caf\xE9\",\"id\":");
     default: return false;
   }
 }
 
 bool IsRecordFault(Fault f) {
-  return f == Fault::kMissingField || f == Fault::kWrongType || f == Fault::kHugeField;
+  return f == Fault::kMissingField || f == Fault::kWrongType || f == Fault::kHugeField ||
+         f == Fault::kOddNumber || f == Fault::kInvalidUtf8;
 }
 
 }  // namespace

@@ -75,6 +75,8 @@ enum class Fault {
   kMissingField,  // it has no "id"
   kWrongType,     // its "disqualified" is the string "maybe"
   kHugeField,     // its "headline" is a 10 MiB string
+  kOddNumber,     // it gains an ignored field "score": 1e400 (valid JSON, not a double)
+  kInvalidUtf8,   // it gains an ignored field "note": "caf\xE9" (a Latin-1 byte, not UTF-8)
 };
 
 struct Stats {
