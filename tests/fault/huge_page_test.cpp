@@ -16,6 +16,15 @@
 namespace ats::fault {
 namespace {
 
+// The bound on the connector's peak RSS. Under AddressSanitizer (the asan preset runs this suite
+// too) memory is inflated by shadow memory and a 256 MiB quarantine of freed blocks, so the
+// bound is wider there; either way it is far below what the old code reached (2.8 GiB).
+#if defined(__SANITIZE_ADDRESS__)
+constexpr long kPeakRssBoundKib = 1024 * 1024;
+#else
+constexpr long kPeakRssBoundKib = 192 * 1024;
+#endif
+
 class HugePageTest : public ::testing::Test {
  protected:
   void Start(int huge_page_candidates, const std::string& extra_connection) {
@@ -61,7 +70,7 @@ TEST_F(HugePageTest, AMillionCandidatePageOverTheByteCapIsAClassifiedErrorNotAnO
   std::cout << "=== huge page (1 000 000 candidates, 39 MiB), default caps: peak RSS " << peak_kib / 1024
             << " MiB, refused: " << refused << "\n";
   EXPECT_TRUE(refused) << connector_->ErrTail();
-  EXPECT_LT(peak_kib, 192 * 1024) << "peak RSS " << peak_kib / 1024 << " MiB";
+  EXPECT_LT(peak_kib, kPeakRssBoundKib) << "peak RSS " << peak_kib / 1024 << " MiB";
   // /status says which key to raise.
   EXPECT_NE(connector_->Get("/status").second.find("max_page_mib"), std::string::npos)
       << connector_->Get("/status").second;
@@ -79,7 +88,7 @@ TEST_F(HugePageTest, ALargePageWithinTheCapsIsPublishedInStagesInBoundedMemory) 
   std::cout << "=== huge page (" << kCandidates << " candidates on one page): peak RSS " << peak_kib / 1024
             << " MiB, candidate events " << published << "\n";
   EXPECT_EQ(published, kCandidates);
-  EXPECT_LT(peak_kib, 192 * 1024) << "peak RSS " << peak_kib / 1024 << " MiB";
+  EXPECT_LT(peak_kib, kPeakRssBoundKib) << "peak RSS " << peak_kib / 1024 << " MiB";
 }
 
 }  // namespace
