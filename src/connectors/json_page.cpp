@@ -125,9 +125,10 @@ bool FieldSpans(std::string_view text, std::vector<std::pair<std::string, JsonSp
     if (SpanOf(doc, value, padded.data(), span)) return false;
     // The key as written between its quotes (it is only quoted in a message).
     const char* key_begin = reinterpret_cast<const char*>(raw_key.raw());
+    const char* const limit = padded.data() + text.size();
     const char* key_end = key_begin;
-    while (key_end < padded.data() + text.size() && *key_end != '"') key_end += *key_end == '\\' ? 2 : 1;
-    out.emplace_back(std::string(key_begin, key_end), span);
+    while (key_end < limit && *key_end != '"') key_end += *key_end == '\\' ? 2 : 1;
+    out.emplace_back(std::string(key_begin, std::min(key_end, limit)), span);
   }
   return true;
 }
