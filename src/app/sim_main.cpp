@@ -33,6 +33,8 @@ Options:
   --workday-postings N         job postings of the Workday tenant (0 = no Workday)    [8]
   --workday-applications N     rows of the Workday candidates report                  [100]
   --workable-seed N            data set and mutation seed of the Workable tenant       [42]
+  --workable-huge-page N       a server that ignores `limit`: /candidates answers one page of N
+                               tiny candidates (~40 bytes each) of the first published job [0]
   --mutate-every-ms N          apply random changes to the Workable tenant every N ms (0 = never) [0]
   --mutations N                changes applied each time (and on SIGUSR2)             [1]
   --mutation-log FILE          append a line per change: "<wall ms> <tenant updated_at> <what>"
@@ -126,6 +128,7 @@ int main(int argc, char** argv) {
     o.candidates_per_job = static_cast<int>(Arg(argc, argv, "workable-candidates", 20L));
     o.rate_limit_requests = static_cast<int>(Arg(argc, argv, "workable-rate-limit", 10L));
     o.seed = static_cast<uint64_t>(Arg(argc, argv, "workable-seed", 42L));
+    o.huge_page_candidates = static_cast<int>(Arg(argc, argv, "workable-huge-page", 0L));
     workable = std::make_unique<ats::sim::WorkableTenant>(o);
     if (!workable->Start()) return std::cerr << "ats-sim: cannot start the Workable tenant\n", 1;
     std::cout << "Workable tenant: " << workable->base_url() << "\n";
