@@ -9,8 +9,8 @@
 #     (full sync), the same changes, then `read --state` with the state messages of the first
 #     read (the connector's next cycle; its streams are full-refresh only, so it reads all again).
 # Per peer and phase: records, records/s, CPU-s (and per million records), peak RSS (VmHWM of
-# the process tree), requests the tenant answered (ats-sim's counter, SIGHUP), and what reached
-# the destination (ours: events acknowledged by Kafka, from the cycle log line; Airbyte: RECORD
+# the process tree), requests the tenant answered (ats-sim's counter, SIGHUP), ats-sim's own CPU
+# over the phase, and what reached the destination (ours: events acknowledged by Kafka, from the cycle log line; Airbyte: RECORD
 # messages per stream on its stdout, which is what an Airbyte destination receives).
 # Prints one JSON line and appends it to benchmarks/results/peers.json.
 #
@@ -89,13 +89,21 @@ echo "== ats-connector"
 start_sim "${sim_args[@]}"
 set_connection_option poll_interval_s "$poll"
 set_connection_option incremental true
+# Every job state, as the Airbyte source lists every job and candidate: the same records reach
+# both destinations (the connector's default is published jobs only).
+set_connection_option job_states "[draft, published, closed, archived]"
+sim_cpu0=$(cpu_s "$sim_pid")
 start_connector
 wait_cycle sim-workable 1
-ours_full_wall=$(calc "$cycle_end - $conn_start")
 ours_full_cpu=$(cpu_s "$conn_pid")
 ours_full_peak=$peak_kib
 ours_full_requests=$(sim_requests)
+ours_full_sim_cpu=$(calc "$(cpu_s "$sim_pid") - $sim_cpu0")
 ours_line1=$(cycle_line sim-workable 1)
+# Start to the cycle line's own timestamp (wait_cycle sees the line only at its next 0.2 s poll).
+ours_full_wall=$(python3 -c 'import datetime, json, sys
+ts = datetime.datetime.strptime(json.loads(sys.argv[1])["ts"], "%Y-%m-%dT%H:%M:%S.%fZ")
+print(ts.replace(tzinfo=datetime.timezone.utc).timestamp() - float(sys.argv[2]))' "$ours_line1" "$conn_start")
 echo "$ours_line1"
 apply_changes
 (( $(cycles_done sim-workable) == 1 )) || echo "warning: a second cycle completed before the changes were applied (raise POLL)"
@@ -103,6 +111,7 @@ wait_cycle sim-workable 2
 ours_inc_cpu=$(calc "$(cpu_s "$conn_pid") - $ours_full_cpu")
 ours_peak=$peak_kib  # over both cycles
 ours_inc_requests=$(( $(sim_requests) - ours_full_requests ))
+ours_inc_sim_cpu=$(calc "$(cpu_s "$sim_pid") - $sim_cpu0 - $ours_full_sim_cpu")
 ours_line2=$(cycle_line sim-workable 2)
 echo "$ours_line2"
 ours_events_metric=$(metric_sum ats_connector_events_published_total)
@@ -140,17 +149,20 @@ catalog = {"streams": [{"stream": s, "sync_mode": "full_refresh", "destination_s
 json.dump(catalog, open(work + "/airbyte-catalog.json", "w"))
 print("catalog:", [(s["name"], s["supported_sync_modes"]) for s in streams])
 PY
+sim_cpu0=$(cpu_s "$sim_pid")
 python3 "$peers_dir/measure.py" --state-out "$work/airbyte-state1.json" -- "${peer[@]}" read \
   --config "$work/airbyte-config.json" --catalog "$work/airbyte-catalog.json" \
   >"$work/airbyte-full.json" 2>"$work/airbyte-full.err"
 cat "$work/airbyte-full.json"
 ab_full_requests=$(sim_requests)
+ab_full_sim_cpu=$(calc "$(cpu_s "$sim_pid") - $sim_cpu0")
 apply_changes
 python3 "$peers_dir/measure.py" --state-out "$work/airbyte-state2.json" -- "${peer[@]}" read \
   --config "$work/airbyte-config.json" --catalog "$work/airbyte-catalog.json" --state "$work/airbyte-state1.json" \
   >"$work/airbyte-inc.json" 2>"$work/airbyte-inc.err"
 cat "$work/airbyte-inc.json"
 ab_inc_requests=$(( $(sim_requests) - ab_full_requests ))
+ab_inc_sim_cpu=$(calc "$(cpu_s "$sim_pid") - $sim_cpu0 - $ab_full_sim_cpu")
 stop_sim
 
 # --- The result line ----------------------------------------------------------------------------
@@ -158,26 +170,29 @@ mkdir -p "$e2e_results"
 python3 - "$e2e_results/peers.json" "$candidates" "$jobs" "$changes" "$ours_line1" "$ours_line2" \
   "$ours_full_wall" "$ours_full_cpu" "$ours_full_peak" "$ours_inc_cpu" "$ours_peak" \
   "$ours_full_requests" "$ours_inc_requests" "$ours_events_metric" \
-  "$work/airbyte-full.json" "$work/airbyte-inc.json" "$ab_full_requests" "$ab_inc_requests" "$work/airbyte-state1.json" <<'PY'
+  "$work/airbyte-full.json" "$work/airbyte-inc.json" "$ab_full_requests" "$ab_inc_requests" "$work/airbyte-state1.json" \
+  "$ours_full_sim_cpu" "$ours_inc_sim_cpu" "$ab_full_sim_cpu" "$ab_inc_sim_cpu" <<'PY'
 import json, os, sys, time
 (path, cands, jobs, changes, line1, line2, o_wall, o_cpu, o_peak, o_inc_cpu, o_peak_all,
- o_req, o_inc_req, o_metric, ab_full, ab_inc, ab_req, ab_inc_req, ab_state) = sys.argv[1:]
+ o_req, o_inc_req, o_metric, ab_full, ab_inc, ab_req, ab_inc_req, ab_state,
+ o_sim_cpu, o_inc_sim_cpu, ab_sim_cpu, ab_inc_sim_cpu) = sys.argv[1:]
 c1, c2 = json.loads(line1), json.loads(line2)
 
 def events(c):
     return {k: c[k] for k in ("created", "updated", "deleted", "jobs_imported", "dead_lettered")}
 
-def phase(records, wall, cpu, peak_kib, requests, delivered):
+def phase(records, wall, cpu, peak_kib, requests, delivered, sim_cpu):
     return {"records": records, "wall_s": round(wall, 3), "records_per_s": round(records / wall, 1),
             "cpu_s": round(cpu, 3), "cpu_s_per_million": round(cpu * 1e6 / records, 2) if records else None,
-            "peak_rss_mib": round(peak_kib / 1024, 1), "requests": requests, "delivered": delivered}
+            "peak_rss_mib": round(peak_kib / 1024, 1), "requests": requests, "delivered": delivered,
+            "sim_cpu_s": round(float(sim_cpu), 3)}  # the tenant's CPU over the same phase
 
 ours = {
     "full": phase(c1["records"], float(o_wall), float(o_cpu), int(o_peak), int(o_req),
-                  dict(events(c1), total=sum(events(c1).values()))),
+                  dict(events(c1), total=sum(events(c1).values())), o_sim_cpu),
     # The incremental cycle's wall time is the cycle's own (the process was already running).
     "incremental": phase(c2["records"], float(c2["seconds"]), float(o_inc_cpu), int(o_peak_all), int(o_inc_req),
-                         dict(events(c2), total=sum(events(c2).values()))),
+                         dict(events(c2), total=sum(events(c2).values())), o_inc_sim_cpu),
     "destination": "Kafka (embedded), events acknowledged; /metrics events_published_total after both = %s" % o_metric,
 }
 abf, abi = json.load(open(ab_full)), json.load(open(ab_inc))
@@ -185,13 +200,13 @@ for run in (abf, abi):
     if run["exit_code"] != 0 or run["errors"]:
         sys.exit("airbyte read failed: %s" % run)
 
-def ab_phase(run, requests):
+def ab_phase(run, requests, sim_cpu):
     recs = run["records"]
     total = sum(recs.values())
-    return dict(phase(total, run["wall_s"], run["cpu_s"], run["peak_rss_kib"], requests, dict(recs, total=total)),
+    return dict(phase(total, run["wall_s"], run["cpu_s"], run["peak_rss_kib"], requests, dict(recs, total=total), sim_cpu),
                 first_record_s=run["first_record_s"], messages=run["messages"])
 
-airbyte = {"full": ab_phase(abf, int(ab_req)), "incremental": ab_phase(abi, int(ab_inc_req)),
+airbyte = {"full": ab_phase(abf, int(ab_req), ab_sim_cpu), "incremental": ab_phase(abi, int(ab_inc_req), ab_inc_sim_cpu),
            "destination": "RECORD messages on stdout", "state_after_full": json.load(open(ab_state))}
 
 def ratio(a, b):
