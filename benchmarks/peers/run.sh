@@ -86,7 +86,7 @@ echo "tenant: $jobs jobs x $per_job = $candidates candidates; $changes changes b
 
 # --- 1. ats-connector ---------------------------------------------------------------------------
 echo "== ats-connector"
-start_sim "${sim_args[@]}"
+start_sim "${sim_args[@]}" --mutation-log "$work/mutations-ours.log"
 set_connection_option poll_interval_s "$poll"
 set_connection_option incremental true
 # Every job state, as the Airbyte source lists every job and candidate: the same records reach
@@ -121,7 +121,7 @@ mv "$work/sim.out" "$work/sim-ours.out"
 
 # --- 2. Airbyte's Workable source ---------------------------------------------------------------
 echo "== airbyte-source-workable"
-start_sim "${sim_args[@]}"
+start_sim "${sim_args[@]}" --mutation-log "$work/mutations-airbyte.log"
 tenant_url=$(sed -n 's/^Workable tenant: //p' "$work/sim.out")
 export ATS_PEER_URL_BASE=${tenant_url%/spi/v3}  # http://127.0.0.1:PORT; the manifest's paths are /spi/v3/...
 token=$(sed -n 's/^ *api_token: //p' "$work/sim.yaml")
@@ -171,11 +171,26 @@ python3 - "$e2e_results/peers.json" "$candidates" "$jobs" "$changes" "$ours_line
   "$ours_full_wall" "$ours_full_cpu" "$ours_full_peak" "$ours_inc_cpu" "$ours_peak" \
   "$ours_full_requests" "$ours_inc_requests" "$ours_events_metric" \
   "$work/airbyte-full.json" "$work/airbyte-inc.json" "$ab_full_requests" "$ab_inc_requests" "$work/airbyte-state1.json" \
-  "$ours_full_sim_cpu" "$ours_inc_sim_cpu" "$ab_full_sim_cpu" "$ab_inc_sim_cpu" <<'PY'
+  "$ours_full_sim_cpu" "$ours_inc_sim_cpu" "$ab_full_sim_cpu" "$ab_inc_sim_cpu" \
+  "$work/mutations-ours.log" "$work/mutations-airbyte.log" <<'PY'
 import json, os, sys, time
 (path, cands, jobs, changes, line1, line2, o_wall, o_cpu, o_peak, o_inc_cpu, o_peak_all,
  o_req, o_inc_req, o_metric, ab_full, ab_inc, ab_req, ab_inc_req, ab_state,
- o_sim_cpu, o_inc_sim_cpu, ab_sim_cpu, ab_inc_sim_cpu) = sys.argv[1:]
+ o_sim_cpu, o_inc_sim_cpu, ab_sim_cpu, ab_inc_sim_cpu, mut_ours, mut_airbyte) = sys.argv[1:]
+
+def changes_applied(log):
+    # "<wall ms> <tenant updated_at> <what>", e.g. "... moved 1a2b to interview": without the wall time
+    return [line.split(" ", 1)[1].rstrip("\n") for line in open(log)]
+
+applied = changes_applied(mut_ours)
+if applied != changes_applied(mut_airbyte):
+    sys.exit("the two tenants did not get the same changes")
+by_kind = {}
+for line in applied:
+    what = line.split(" ", 1)[1]
+    kind = next(k for k in ("moved", "added candidate", "disqualified", "deleted candidate", "added job", "")
+                if what.startswith(k))
+    by_kind[kind.replace(" ", "_") or "other"] = by_kind.get(kind.replace(" ", "_") or "other", 0) + 1
 c1, c2 = json.loads(line1), json.loads(line2)
 
 def events(c):
@@ -213,7 +228,7 @@ def ratio(a, b):
     return round(a / b, 2) if b else None
 
 out = {
-    "name": "peers", "candidates": int(cands), "jobs": int(jobs), "changes": int(changes),
+    "name": "peers", "candidates": int(cands), "jobs": int(jobs), "changes": int(changes), "changes_by_kind": by_kind,
     "ats_connector": ours, "airbyte_source_workable": airbyte,
     "ratios": {  # > 1: ats-connector is better by that factor
         "full_records_per_s": ratio(ours["full"]["records_per_s"], airbyte["full"]["records_per_s"]),
