@@ -81,6 +81,13 @@ apply_changes() {
   done
 }
 stop_sim() { kill -TERM "$sim_pid" 2>/dev/null || true; wait "$sim_pid" 2>/dev/null || true; }
+# read_ok NAME: the Airbyte read measured into $work/airbyte-NAME.json exited 0 with no error
+# trace; otherwise shows its stderr and stops.
+read_ok() {
+  cat "$work/airbyte-$1.json"
+  python3 -c 'import json, sys; r = json.load(open(sys.argv[1])); sys.exit(r["exit_code"] != 0 or bool(r["errors"]))' \
+    "$work/airbyte-$1.json" || { echo "airbyte read ($1) failed:"; tail -20 "$work/airbyte-$1.err"; exit 1; }
+}
 
 echo "tenant: $jobs jobs x $per_job = $candidates candidates; $changes changes before the second cycle"
 
@@ -153,14 +160,14 @@ sim_cpu0=$(cpu_s "$sim_pid")
 python3 "$peers_dir/measure.py" --state-out "$work/airbyte-state1.json" -- "${peer[@]}" read \
   --config "$work/airbyte-config.json" --catalog "$work/airbyte-catalog.json" \
   >"$work/airbyte-full.json" 2>"$work/airbyte-full.err"
-cat "$work/airbyte-full.json"
+read_ok full
 ab_full_requests=$(sim_requests)
 ab_full_sim_cpu=$(calc "$(cpu_s "$sim_pid") - $sim_cpu0")
 apply_changes
 python3 "$peers_dir/measure.py" --state-out "$work/airbyte-state2.json" -- "${peer[@]}" read \
   --config "$work/airbyte-config.json" --catalog "$work/airbyte-catalog.json" --state "$work/airbyte-state1.json" \
   >"$work/airbyte-inc.json" 2>"$work/airbyte-inc.err"
-cat "$work/airbyte-inc.json"
+read_ok inc
 ab_inc_requests=$(( $(sim_requests) - ab_full_requests ))
 ab_inc_sim_cpu=$(calc "$(cpu_s "$sim_pid") - $sim_cpu0 - $ab_full_sim_cpu")
 stop_sim
