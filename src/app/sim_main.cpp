@@ -59,7 +59,8 @@ The tenant clock is simulated (it starts at 2026-01-01T00:00:00Z and each change
 by one second), so an event's updated_at says which change it carries, not when it happened;
 --mutation-log pairs each change's updated_at with the wall time (Unix ms) it was applied.
 
-At exit the Workable tenant's counters are printed: "Workable requests: N, 429s: M, changes: K".
+At exit the Workable tenant's counters are printed: "Workable requests: N, 429s: M, changes: K";
+SIGHUP prints the same line and goes on serving (e.g. requests per phase of a benchmark).
 )HELP";
 
 long Arg(int argc, char** argv, const std::string& name, long def) {
@@ -116,6 +117,7 @@ int main(int argc, char** argv) {
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGUSR1);
   sigaddset(&set, SIGUSR2);
+  sigaddset(&set, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   signal(SIGPIPE, SIG_IGN);  // a client that hangs up must not end the simulator
 
@@ -183,6 +185,11 @@ int main(int argc, char** argv) {
     }
     if (mutation_log.is_open()) mutation_log.flush();
   };
+  auto print_counters = [&] {
+    const auto stats = workable->stats();
+    std::cout << "Workable requests: " << stats.requests << ", 429s: " << stats.rate_limited << ", changes: " << applied
+              << "\n" << std::flush;
+  };
   auto next_mutation = std::chrono::steady_clock::now() + std::chrono::milliseconds(mutate_every_ms);
   while (true) {
     int sig = 0;
@@ -206,6 +213,10 @@ int main(int argc, char** argv) {
       }
       continue;
     }
+    if (sig == SIGHUP) {
+      if (workable) print_counters();
+      continue;
+    }
     if (sig == SIGUSR1) {
       frozen = true;
       if (workable && !truth_out.empty()) {
@@ -216,11 +227,7 @@ int main(int argc, char** argv) {
     }
     break;  // SIGINT / SIGTERM
   }
-  if (workable) {  // the tenant's side of the count, for the rate-limited benchmark
-    const auto stats = workable->stats();
-    std::cout << "Workable requests: " << stats.requests << ", 429s: " << stats.rate_limited << ", changes: " << applied
-              << "\n" << std::flush;
-  }
+  if (workable) print_counters();  // the tenant's side of the count, for the rate-limited benchmark
   if (workable && !truth_out.empty() && !WriteTruth(*workable, truth_out))
     return std::cerr << "ats-sim: cannot write " << truth_out << "\n", 1;
   return 0;
