@@ -8,10 +8,14 @@
 #   scripts/kafka-cluster.sh start [--brokers N] [--dir DIR] [--owner-pid PID]
 #                                                     format, start, wait until every node serves;
 #                                                     writes DIR/bootstrap.txt, prints the address
-#   scripts/kafka-cluster.sh stop [--dir DIR]         stop every node (TERM, then KILL after 20 s)
+#   scripts/kafka-cluster.sh stop [--dir DIR] [--signal KILL]
+#                                                     stop every node (TERM, then KILL after 20 s)
 #   scripts/kafka-cluster.sh status [--dir DIR]       which nodes run; exit 0 if all do
-#   scripts/kafka-cluster.sh kill-node ID [--dir DIR] [--signal KILL|TERM]   stop one node
-#   scripts/kafka-cluster.sh start-node ID [--dir DIR]  start a stopped node again, wait for it
+#   scripts/kafka-cluster.sh kill-node ID... [--dir DIR] [--signal KILL|TERM]
+#                                                     stop nodes (default KILL, i.e. kill -9)
+#   scripts/kafka-cluster.sh start-node ID... [--dir DIR]
+#                                                     start stopped nodes again (together: a
+#                                                     node waits for a quorum), wait for them
 #
 # DIR defaults to $ATS_KAFKA_DIR or build/kafka-cluster. --owner-pid: a watchdog stops the
 # cluster when that process ends (a crashed test leaves no JVM behind). With 3 or more nodes
@@ -97,11 +101,11 @@ wait_node() {
 }
 
 stop_all() {
-  local id pid pids=()
+  local id pid pids=() sig=${1:-TERM}
   for node in "$dir"/node-*; do
     [[ -d $node ]] || continue
     id=${node##*/node-}
-    if pid=$(node_pid "$id"); then kill -TERM "$pid" 2>/dev/null || true; pids+=("$pid"); fi
+    if pid=$(node_pid "$id"); then kill "-$sig" "$pid" 2>/dev/null || true; pids+=("$pid"); fi
   done
   local deadline=$((SECONDS + 20))
   for pid in "${pids[@]}"; do
@@ -197,15 +201,15 @@ shift
 brokers=1
 dir=${ATS_KAFKA_DIR:-$repo/build/kafka-cluster}
 owner_pid=""
-signal=KILL
-node_id=""
+signal=""
+node_ids=()
 while (($#)); do
   case $1 in
     --brokers) brokers=$2; shift 2 ;;
     --dir) dir=$2; shift 2 ;;
     --owner-pid) owner_pid=$2; shift 2 ;;
     --signal) signal=$2; shift 2 ;;
-    [0-9]*) node_id=$1; shift ;;
+    [1-9]) node_ids+=("$1"); shift ;;
     *) die "unknown argument '$1'" ;;
   esac
 done
@@ -252,7 +256,7 @@ case $cmd in
     ;;
   stop)
     [[ -d $dir ]] || exit 0
-    stop_all
+    stop_all "${signal:-TERM}"
     ;;
   status)
     all=0
@@ -267,22 +271,33 @@ case $cmd in
     exit $all
     ;;
   kill-node)
-    [[ -n $node_id ]] || die "kill-node needs a node id"
-    pid=$(node_pid "$node_id") || die "node $node_id does not run"
-    kill "-$signal" "$pid"
-    for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-    kill -0 "$pid" 2>/dev/null && { kill -KILL "$pid"; sleep 0.2; }
-    rm -f "$dir/node-$node_id/pid"
+    ((${#node_ids[@]})) || die "kill-node needs node ids"
+    pids=()
+    for id in "${node_ids[@]}"; do
+      pid=$(node_pid "$id") || die "node $id does not run"
+      kill "-${signal:-KILL}" "$pid"
+      pids+=("$pid")
+    done
+    deadline=$((SECONDS + 30))
+    for pid in "${pids[@]}"; do
+      while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.1; done
+      if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid"; while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done; fi
+    done
+    for id in "${node_ids[@]}"; do rm -f "$dir/node-$id/pid"; done
     ;;
   start-node)
-    [[ -n $node_id ]] || die "start-node needs a node id"
-    [[ -f $dir/node-$node_id/server.properties ]] || die "no node $node_id in $dir"
-    node_pid "$node_id" >/dev/null && die "node $node_id already runs"
+    ((${#node_ids[@]})) || die "start-node needs node ids"
     resolve
-    # Its earlier "started" line must not count.
-    mv "$dir/node-$node_id/stdout.log" "$dir/node-$node_id/stdout.$(date +%s%N).log" 2>/dev/null || true
-    launch_node "$node_id"
-    wait_node "$node_id" 180
+    for id in "${node_ids[@]}"; do
+      [[ -f $dir/node-$id/server.properties ]] || die "no node $id in $dir"
+      node_pid "$id" >/dev/null && die "node $id already runs"
+      # Its earlier "started" line must not count.
+      mv "$dir/node-$id/stdout.log" "$dir/node-$id/stdout.$(date +%s%N).log" 2>/dev/null || true
+    done
+    started=$SECONDS
+    for id in "${node_ids[@]}"; do launch_node "$id"; done
+    for id in "${node_ids[@]}"; do wait_node "$id" 180; done
+    echo "kafka-cluster: node(s) ${node_ids[*]} ready again in $((SECONDS - started)) s" >&2
     ;;
   *) die "unknown command '$cmd' (prefetch, start, stop, status, kill-node, start-node)" ;;
 esac
