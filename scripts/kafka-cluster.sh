@@ -35,7 +35,7 @@ die() { echo "kafka-cluster: $*" >&2; exit 1; }
 resolve() {
   if [[ -s $classpath_file ]]; then
     local ok=1 jar
-    IFS=: read -r -a jars <"$classpath_file"
+    IFS=: read -r -a jars <"$classpath_file" || true  # no newline at its end
     for jar in "${jars[@]}"; do [[ -f $jar ]] || { ok=0; break; }; done
     ((ok)) && return 0
   fi
@@ -92,7 +92,8 @@ wait_node() {
   local port
   port=$(cat "$node/port")
   while ((SECONDS < deadline)); do
-    node_pid "$id" >/dev/null || { tail -n 30 "$node/stdout.log" >&2; die "node $id exited while starting"; }
+    # kill -0 only: right after the launch the pid may still be the shell about to exec java.
+    kill -0 "$(cat "$node/pid")" 2>/dev/null || { tail -n 30 "$node/stdout.log" >&2; die "node $id exited while starting"; }
     if grep -q "Kafka Server started" "$node/stdout.log" 2>/dev/null && port_open "$port"; then return 0; fi
     sleep 0.3
   done
@@ -227,7 +228,7 @@ case $cmd in
     dir=$(cd "$dir" && pwd)
     stop_all  # a cluster left over in DIR (an earlier crashed run)
     rm -rf "$dir"/node-* "$dir/bootstrap.txt"
-    trap 'stop_all' ERR
+    trap 'stop_all KILL' EXIT  # a start that fails half-way leaves nothing running
     started=$SECONDS
     write_config "$brokers"
     # shellcheck disable=SC2046
@@ -240,10 +241,10 @@ case $cmd in
     done
     wait_fail=0
     for job in $(jobs -p); do wait "$job" || wait_fail=1; done
-    if ((wait_fail)); then cat "$dir"/node-*/format.log >&2; stop_all; die "formatting the storage failed"; fi
+    if ((wait_fail)); then cat "$dir"/node-*/format.log >&2; die "formatting the storage failed"; fi
     for ((i = 1; i <= brokers; i++)); do launch_node "$i"; done
     for ((i = 1; i <= brokers; i++)); do wait_node "$i" 180; done
-    trap - ERR
+    trap - EXIT
     if [[ -n $owner_pid ]]; then
       # The watchdog: when the owner (a test process) is gone, so is the cluster.
       nohup bash -c 'while kill -0 '"$owner_pid"' 2>/dev/null && [[ -f "'"$dir"'/watchdog.pid" ]]; do sleep 1; done
