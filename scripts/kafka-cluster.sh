@@ -248,7 +248,7 @@ case $cmd in
     if [[ -n $owner_pid ]]; then
       # The watchdog: when the owner (a test process) is gone, so is the cluster.
       nohup bash -c 'while kill -0 '"$owner_pid"' 2>/dev/null && [[ -f "'"$dir"'/watchdog.pid" ]]; do sleep 1; done
-                     [[ -f "'"$dir"'/watchdog.pid" ]] && exec "'"$0"'" stop --dir "'"$dir"'"' \
+                     [[ -f "'"$dir"'/watchdog.pid" ]] && exec "'"$repo/scripts/kafka-cluster.sh"'" stop --signal KILL --dir "'"$dir"'"' \
         >/dev/null 2>&1 </dev/null &
       echo $! >"$dir/watchdog.pid"
     fi
