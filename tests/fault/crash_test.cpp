@@ -54,7 +54,9 @@ TEST(CrashTest, SigkillAtRandomPointsLosesNoChangeAndReplaysKeepTheirCeId) {
   ASSERT_TRUE(kafka.ok()) << kafka.child().err();
   // 15 ms per Kafka answer widens the publish window that random kills may land in (the mock's
   // control; a real broker on loopback answers within a few ms by itself, with fsyncs).
-  if (!kafka.real()) ASSERT_TRUE(kafka.Command("rtt 1 15"));
+  if (!kafka.real()) {
+    ASSERT_TRUE(kafka.Command("rtt 1 15"));
+  }
 
   Child sim({SimBin(), "--workday-postings", "0", "--workable-jobs", "6", "--workable-candidates", "40",
              "--workable-rate-limit", "0", "--workable-seed", std::to_string(seed), "--mutate-every-ms", "40",
