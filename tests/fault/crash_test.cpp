@@ -44,9 +44,9 @@ int EnvInt(const char* name, int def) {
 
 TEST(CrashTest, SigkillAtRandomPointsLosesNoChangeAndReplaysKeepTheirCeId) {
   const int seed = EnvInt("ATS_FAULT_SEED", 20261122);
-  // 36 kills on the mock; 12 (three of each kind) on a real broker, to keep the kafka-real tier
+  // 36 kills on the mock; 20 (five of each kind) on a real broker, to keep the kafka-real tier
   // within minutes (ATS_CRASH_TRIALS overrides both).
-  const int trials = std::max(EnvInt("ATS_CRASH_TRIALS", RealKafka() ? 12 : 36), 1);
+  const int trials = std::max(EnvInt("ATS_CRASH_TRIALS", RealKafka() ? 20 : 36), 1);
   const ScopedEnv delay("ATS_FAULT_INJECT_COMMIT_DELAY_MS", kCommitDelayMs);
   testing::TempDir dir;
 
