@@ -217,6 +217,9 @@ KafkaProcess::KafkaProcess(int brokers) : real_(RealKafka()) {
                                                             std::to_string(brokers), "--dir", dir_, "--owner-pid",
                                                             std::to_string(::getpid())});
   const auto code = child_->Wait(240s);
+  // "kafka-cluster: Apache Kafka X, N node(s) ready in S s": in the test's output, for the CI log.
+  for (const auto& line : child_->err_lines())
+    if (line.find("ready in") != std::string::npos) std::cout << line << "\n";
   if (code != 0) return;
   std::string out = child_->out();
   while (!out.empty() && out.back() == '\n') out.pop_back();
