@@ -197,7 +197,9 @@ EOF
 }
 
 cmd=${1:-}
-[[ -n $cmd ]] || { sed -n '2,20p' "$0"; exit 2; }
+usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d' | cut -c3-; }
+[[ -n $cmd ]] || { usage; exit 2; }
+[[ $cmd == --help || $cmd == -h || $cmd == help ]] && { usage; exit 0; }
 shift
 brokers=1
 dir=${ATS_KAFKA_DIR:-$repo/build/kafka-cluster}
