@@ -30,6 +30,7 @@ cache=${ATS_KAFKA_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ats-connector}
 classpath_file=$cache/kafka-broker-$kafka_version.classpath
 
 die() { echo "kafka-cluster: $*" >&2; exit 1; }
+plain() { sed 's/\x1b\[[0-9;]*m//g'; }  # Maven's colour codes, even with -B -q
 
 # The broker's runtime classpath: every jar in ~/.m2. Maven runs only when a jar is missing.
 resolve() {
@@ -42,8 +43,8 @@ resolve() {
   command -v mvn >/dev/null || die "mvn is missing: run scripts/install-test-tools.sh"
   mkdir -p "$cache"
   echo "kafka-cluster: resolving Apache Kafka $kafka_version with Maven (once)" >&2
-  mvn -B -q -f "$pom" dependency:build-classpath -Dmdep.includeScope=runtime \
-      -Dmdep.outputFile="$classpath_file.tmp" >&2 || die "Maven could not resolve $pom"
+  mvn -B -q -Dstyle.color=never -f "$pom" dependency:build-classpath -Dmdep.includeScope=runtime \
+      -Dmdep.outputFile="$classpath_file.tmp" 2>&1 | plain >&2 || die "Maven could not resolve $pom"
   mv "$classpath_file.tmp" "$classpath_file"
 }
 

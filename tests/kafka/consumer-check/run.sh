@@ -4,6 +4,7 @@
 #   tests/kafka/consumer-check/run.sh --build-only
 # The jar and its classpath live in the cache ($ATS_KAFKA_CACHE or ~/.cache/ats-connector).
 set -euo pipefail
+plain() { sed 's/\x1b\[[0-9;]*m//g'; }  # Maven's colour codes, even with -B -q
 here=$(cd "$(dirname "$0")" && pwd)
 cache=${ATS_KAFKA_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ats-connector}
 build=$cache/consumer-check
@@ -14,11 +15,11 @@ if [[ ! -f $build/stamp || $(cat "$build/stamp") != "$stamp" || ! -f $jar || ! -
   mkdir -p "$build"
   offline=()
   [[ -f $build/classpath ]] && offline=(-o)  # warm ~/.m2: do not ask Maven Central again
-  if ! mvn -B -q "${offline[@]}" -f "$here/pom.xml" -Dcheck.build.dir="$build" package \
-         dependency:build-classpath -Dmdep.includeScope=runtime -Dmdep.outputFile="$build/classpath" >&2; then
+  if ! mvn -B -q -Dstyle.color=never "${offline[@]}" -f "$here/pom.xml" -Dcheck.build.dir="$build" package \
+         dependency:build-classpath -Dmdep.includeScope=runtime -Dmdep.outputFile="$build/classpath" 2>&1 | plain >&2; then
     ((${#offline[@]})) || exit 1
-    mvn -B -q -f "$here/pom.xml" -Dcheck.build.dir="$build" package \
-        dependency:build-classpath -Dmdep.includeScope=runtime -Dmdep.outputFile="$build/classpath" >&2
+    mvn -B -q -Dstyle.color=never -f "$here/pom.xml" -Dcheck.build.dir="$build" package \
+        dependency:build-classpath -Dmdep.includeScope=runtime -Dmdep.outputFile="$build/classpath" 2>&1 | plain >&2
   fi
   echo "$stamp" >"$build/stamp"
 fi
