@@ -104,7 +104,13 @@ void Child::Read(int fd, bool is_stderr) {
   close(fd);
   std::lock_guard lock(mu_);
   if (!partial.empty()) (is_stderr ? err_ : out_).append(partial);
+  ++closed_streams_;
   cv_.notify_all();
+}
+
+bool Child::WaitForEof(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mu_);
+  return cv_.wait_for(lock, timeout, [&] { return closed_streams_ == 2; });
 }
 
 bool Child::Signal(int sig) const {
@@ -217,6 +223,7 @@ KafkaProcess::KafkaProcess(int brokers) : real_(RealKafka()) {
                                                             std::to_string(brokers), "--dir", dir_, "--owner-pid",
                                                             std::to_string(::getpid())});
   const auto code = child_->Wait(240s);
+  child_->WaitForEof(10s);
   // "kafka-cluster: Apache Kafka X, N node(s) ready in S s": in the test's output, for the CI log.
   for (const auto& line : child_->err_lines())
     if (line.find("ready in") != std::string::npos) std::cout << line << "\n";
@@ -224,6 +231,10 @@ KafkaProcess::KafkaProcess(int brokers) : real_(RealKafka()) {
   std::string out = child_->out();
   while (!out.empty() && out.back() == '\n') out.pop_back();
   const std::string bootstrap = out.substr(out.rfind('\n') + 1);
+  if (bootstrap.rfind("127.0.0.1:", 0) != 0) {
+    std::cerr << "kafka-cluster.sh printed no bootstrap address: '" << out << "'\n" << child_->err();
+    return;
+  }
   std::vector<kafka::TopicSpec> topics;
   for (const auto& t : kTopics) {
     kafka::TopicSpec spec{t, 4, brokers >= 3 ? 3 : 1, {}};
@@ -252,6 +263,7 @@ bool KafkaProcess::Script(const std::vector<std::string>& args, std::chrono::mil
   argv.insert(argv.end(), {"--dir", dir_});
   Child script(argv);
   const auto code = script.Wait(timeout);
+  script.WaitForEof(10s);
   if (code != 0) std::cerr << "kafka-cluster.sh failed: " << script.err() << "\n";
   return code == 0;
 }

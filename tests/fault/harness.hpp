@@ -37,6 +37,9 @@ class Child {
   std::optional<int> Wait(std::chrono::milliseconds timeout);
   bool running();
   bool WriteStdin(const std::string& line);
+  // Waits until stdout and stderr are both closed (after an exit, everything the child wrote
+  // has then been read: Wait alone may return before the readers took the last lines).
+  bool WaitForEof(std::chrono::milliseconds timeout);
 
   std::string out() const;
   std::string err() const;
@@ -59,6 +62,7 @@ class Child {
   std::condition_variable cv_;
   std::string out_, err_;
   std::vector<std::string> err_lines_, out_lines_;
+  int closed_streams_ = 0;
   std::thread out_reader_, err_reader_;
 };
 

@@ -227,6 +227,7 @@ class RealKafkaTest : public KafkaFaultTest {
                  prefix + "job-imported.v1=com.ats-connector.job-imported.v1",
                  prefix + "dead-letter.v1=com.ats-connector.dead-letter.v1"});
     const auto code = check.Wait(300s);
+    check.WaitForEof(10s);
     out = check.out() + check.err();
     return code.value_or(-1);
   }
