@@ -281,7 +281,11 @@ TEST_F(RealKafkaTest, AJavaConsumerSeesEveryCloudEventsHeaderAndJavasPartitionFo
   cfg.base_url = tenant_->base_url();
   cfg.bootstrap = kafka_->bootstrap();
   cfg.snapshot_path = dir_.File("snapshot");
+  cfg.extra_connection = "    incremental: false\n";  // full listings: deletions show at once
   testing::WriteFile(dir_.File("connector.yaml"), ConnectorYaml(cfg));
+  ASSERT_NO_FATAL_FAILURE(SyncOnce(dir_.File("connector.yaml")));
+  // A second sync after changes: updated and deleted events too, not only the first sync's.
+  ASSERT_FALSE(tenant_->MutateRandom(30).empty());
   ASSERT_NO_FATAL_FAILURE(SyncOnce(dir_.File("connector.yaml")));
 
   // The control: the same sync into other topics with librdkafka's old default partitioner
