@@ -40,7 +40,7 @@ resolve() {
     for jar in "${jars[@]}"; do [[ -f $jar ]] || { ok=0; break; }; done
     ((ok)) && return 0
   fi
-  command -v mvn >/dev/null || die "mvn is missing: run scripts/install-test-tools.sh"
+  command -v mvn >/dev/null || die "mvn is missing: run scripts/install-kafka-tools.sh"
   mkdir -p "$cache"
   echo "kafka-cluster: resolving Apache Kafka $kafka_version with Maven (once)" >&2
   mvn -B -q -Dstyle.color=never -f "$pom" dependency:build-classpath -Dmdep.includeScope=runtime \
@@ -225,7 +225,7 @@ case $cmd in
     echo "kafka-cluster: Apache Kafka $kafka_version resolved ($(tr ':' '\n' <"$classpath_file" | wc -l) jars)"
     ;;
   start)
-    command -v java >/dev/null || die "java is missing: run scripts/install-test-tools.sh"
+    command -v java >/dev/null || die "java is missing: run scripts/install-kafka-tools.sh"
     resolve
     mkdir -p "$dir"
     dir=$(cd "$dir" && pwd)

@@ -20,7 +20,7 @@ else
 fi
 bash scripts/install-deps.sh
 # A JDK, Maven and the pinned Kafka artifacts, for the kafka-real tier (any preset but asan).
-[[ " $presets " =~ \ (ci|dev|release)\  ]] && bash scripts/install-test-tools.sh
+[[ " $presets " =~ \ (ci|dev|release)\  ]] && bash scripts/install-kafka-tools.sh
 for preset in $presets; do
   echo "=== preset $preset"
   cmake --preset "$preset" >/dev/null

@@ -11,7 +11,7 @@ build=$cache/consumer-check
 stamp=$(cat "$here/pom.xml" "$here"/src/main/java/com/atsconnector/check/*.java | sha256sum | cut -c1-16)
 jar=$build/consumer-check-1.jar
 if [[ ! -f $build/stamp || $(cat "$build/stamp") != "$stamp" || ! -f $jar || ! -f $build/classpath ]]; then
-  command -v mvn >/dev/null || { echo "mvn is missing: run scripts/install-test-tools.sh" >&2; exit 1; }
+  command -v mvn >/dev/null || { echo "mvn is missing: run scripts/install-kafka-tools.sh" >&2; exit 1; }
   mkdir -p "$build"
   offline=()
   [[ -f $build/classpath ]] && offline=(-o)  # warm ~/.m2: do not ask Maven Central again

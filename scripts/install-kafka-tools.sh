@@ -17,7 +17,7 @@ fi
 command -v mvn >/dev/null || missing+=(maven)
 command -v python3 >/dev/null || missing+=(python3)
 if ((${#missing[@]})); then
-  echo "install-test-tools: installing ${missing[*]}"
+  echo "install-kafka-tools: installing ${missing[*]}"
   SUDO=""
   [[ $(id -u) -ne 0 ]] && SUDO="sudo"
   export DEBIAN_FRONTEND=noninteractive
@@ -26,7 +26,7 @@ if ((${#missing[@]})); then
 fi
 
 # Maven Central may hiccup on a first resolution: one more try before giving up.
-retry() { "$@" || { echo "install-test-tools: retrying: $*" >&2; sleep 5; "$@"; }; }
+retry() { "$@" || { echo "install-kafka-tools: retrying: $*" >&2; sleep 5; "$@"; }; }
 retry bash scripts/kafka-cluster.sh prefetch
 retry bash tests/kafka/consumer-check/run.sh --build-only
-echo "install-test-tools: Java $(java_major), $(mvn -v 2>/dev/null | head -n 1 | sed 's/\x1b\[[0-9;]*m//g'), Kafka artifacts cached"
+echo "install-kafka-tools: Java $(java_major), $(mvn -v 2>/dev/null | head -n 1 | sed 's/\x1b\[[0-9;]*m//g'), Kafka artifacts cached"
