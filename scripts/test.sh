@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The whole test suite: install what is missing (Debian 12), build with warnings as errors,
-# run every test with ctest (unit, integration, cli, and the fault suite, label `fault`), then
-# the kafka-real tier (label `kafka-real`: integration and fault tests against a real Apache
+# The whole test suite: install what is missing (Debian 12 packages, then the pinned test tools of
+# scripts/install-test-tools.sh and scripts/install-kafka-tools.sh), build with warnings as
+# errors, run every test with ctest (unit, integration, cli, and the fault suite, label `fault`),
+# then the kafka-real tier (label `kafka-real`: integration and fault tests against a real Apache
 # Kafka cluster, and the Java consumer check) in the presets that have it (not asan).
 #   PRESETS="ci asan"  presets to build and test, in turn (asan = ASan+UBSan). Default: "ci",
 #                      and "ci asan" in CI (CI=true). PRESET=asan still selects one preset.
@@ -19,6 +20,9 @@ else
   presets="ci"
 fi
 bash scripts/install-deps.sh
+# helm, kubeconform and the Kubernetes schemas for tests/deploy: pinned, cached outside the build
+# tree (~/.cache/ats-connector/tools); a cold install builds helm from source (minutes).
+bash scripts/install-test-tools.sh
 # A JDK, Maven and the pinned Kafka artifacts, for the kafka-real tier (any preset but asan).
 [[ " $presets " =~ \ (ci|dev|release)\  ]] && bash scripts/install-kafka-tools.sh
 for preset in $presets; do

@@ -33,9 +33,17 @@ std::string_view LevelName(Level level) {
   return "info";
 }
 
-std::string RedactLocked(std::string_view text, const std::vector<std::string>& secrets) {
+// Characters that are JSON syntax outside strings: a secret holding one is not looked for in a
+// finished line (it could match the syntax and break the line); its raw texts were redacted.
+bool SafeInFinishedLine(std::string_view secret) {
+  return secret.find_first_of("\"\\{}[]:,") == std::string_view::npos;
+}
+
+std::string RedactLocked(std::string_view text, const std::vector<std::string>& secrets,
+                         bool finished_line = false) {
   std::string out(text);
   for (const auto& secret : secrets) {
+    if (finished_line && !SafeInFinishedLine(secret)) continue;
     for (size_t pos = out.find(secret); pos != std::string::npos; pos = out.find(secret, pos)) {
       out.replace(pos, secret.size(), "[REDACTED]");
       pos += 10;
@@ -59,7 +67,7 @@ bool ParseLevel(std::string_view text, Level& out) {
 }
 
 void RegisterSecret(std::string_view secret) {
-  if (secret.size() < 6) return;
+  if (secret.empty()) return;
   auto& s = state();
   std::lock_guard lock(s.mu);
   for (const auto& known : s.secrets)
@@ -105,7 +113,7 @@ void Write(Level level, std::string_view message, std::initializer_list<Field> f
     }
   }
   w.EndObject();
-  std::string line = RedactLocked(w.str(), s.secrets);
+  std::string line = RedactLocked(w.str(), s.secrets, /*finished_line=*/true);
   if (s.sink) {
     s.sink(line);
     return;

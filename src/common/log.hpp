@@ -27,8 +27,8 @@ struct Field {
 
 void SetLevel(Level level);
 bool ParseLevel(std::string_view text, Level& out);
-// Registers a secret value (token, client secret, password). Empty or very short values are
-// ignored (they would redact ordinary text).
+// Registers a secret value (token, client secret, password), of any length (an empty one is
+// ignored). A short secret also redacts ordinary text that happens to contain it.
 void RegisterSecret(std::string_view secret);
 // Replaces every registered secret in `text`.
 std::string Redact(std::string_view text);

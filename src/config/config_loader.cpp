@@ -19,17 +19,22 @@
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
 #include "common/log.hpp"
 #include "common/stages.hpp"
 #include "config/config.hpp"
+#include "config/problem_text.hpp"
+#include "config/secret_file.hpp"
 
 namespace ats::config {
 namespace {
 
 constexpr size_t kMaxTokenFileBytes = 64 * 1024;
+// The admin API's bearer token: long enough that guessing it over the network is hopeless.
+constexpr size_t kMinAdminTokenChars = 16;
 
 // ---------------------------------------------------------------------------------------------
 // Small text helpers
@@ -413,8 +418,9 @@ class Loader {
   }
 
  private:
+  // Values and keys quoted in a message, and the key path, are shortened when huge.
   void Add(std::string path, std::string message) {
-    problems_.push_back(Problem{std::move(path), std::move(message)});
+    problems_.push_back(Problem{ElidePath(std::move(path)), ElideQuoted(std::move(message))});
   }
 
   // Counts documents without building them. YAML::LoadAll never returns on some malformed
@@ -488,11 +494,21 @@ class Loader {
         ReadInt(*f, "idle_timeout_s", cfg.http.idle_timeout_s, {1, 3600, true});
         ReadInt(*f, "max_header_bytes", cfg.http.max_header_bytes, {4096, 1 << 20, false});
         // The admin API (import jobs later) is off unless a bearer token is configured.
-        ReadSecret(*f,
-                   {"admin_token_file", "admin_token", "token", "the admin API bearer token",
-                    "${ATS_ADMIN_TOKEN}"},
-                   /*required=*/false, cfg.http.admin_token);
-        for (auto [key, out] : {std::pair{"listen", &cfg.http.listen}, {"health_listen", &cfg.http.health_listen}}) {
+        if (ReadSecret(*f,
+                       {"admin_token_file", "admin_token", "token", "the admin API bearer token",
+                        "${ATS_ADMIN_TOKEN}"},
+                       /*required=*/false, cfg.http.admin_token) &&
+            cfg.http.admin_token.size() < kMinAdminTokenChars) {
+          const auto file = Get(*f, "admin_token_file");
+          Add(file ? file->path : Join(f->path, "admin_token"),
+              "the admin token has " + std::to_string(cfg.http.admin_token.size()) +
+                  " characters; it needs at least " + std::to_string(kMinAdminTokenChars) +
+                  " characters: write a random one, e.g. openssl rand -hex 32 > admin-token; chmod 600 "
+                  "admin-token");
+          cfg.http.admin_token.clear();
+        }
+        for (auto [key, out] :
+             {std::pair{"listen", &cfg.http.listen}, {"health_listen", &cfg.http.health_listen}}) {
           auto listen = Get(*f, key);
           if (!listen) continue;
           std::string value;
@@ -696,13 +712,14 @@ class Loader {
       return std::nullopt;
     }
     std::vector<std::string> out;
+    std::unordered_set<std::string> seen;  // a hash set: lists of 200 000 jobs load in linear time
     bool ok = true;
     for (size_t i = 0; i < f.node.size(); ++i) {
       const Field item{f.node[i], f.path + "[" + std::to_string(i) + "]"};
       std::string value;
       if (!ReadString(item, value)) {
         ok = false;
-      } else if (std::find(out.begin(), out.end(), value) != out.end()) {
+      } else if (!seen.insert(value).second) {
         Add(item.path, "'" + value + "' is listed twice");
         ok = false;
       } else {
@@ -1016,12 +1033,17 @@ class Loader {
     if (file) {
       std::string path;
       if (!ReadString(*file, path)) return false;
-      std::string content;
-      std::string reason;
-      if (!ReadSmallFile(path, kMaxTokenFileBytes, content, reason)) {
-        Add(file->path, "cannot read " + noun + " file '" + path + "': " + reason);
+      SecretFile read = ReadSecretFile(path, kMaxTokenFileBytes);
+      if (!read.ok) {
+        Add(file->path, "cannot read " + noun + " file '" + path + "': " + read.reason);
         return false;
       }
+      if (read.readable_by_others) {
+        log::Warn("secret file is readable by group or others; make it readable only by the connector "
+                  "(chmod 600)",
+                  {{"path", file->path}, {"file", path}});
+      }
+      std::string content = std::move(read.content);
       // A trailing newline (echo > file) is not part of the secret; for passwords only line
       // ends are trimmed, since a space may be part of one.
       while (!content.empty() &&

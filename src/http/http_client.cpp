@@ -42,13 +42,21 @@ struct Transfer {
   std::chrono::milliseconds idle_timeout{0};
   std::chrono::steady_clock::time_point last_activity;  // when bytes last arrived
   bool idle_timed_out = false;
+  const StopSignal* stop = nullptr;  // abandons the transfer once signalled
+  bool stopped = false;
 };
 
-// Streaming only: ends a transfer that received nothing for idle_timeout. curl calls this about
-// once a second while idle, and more often while data flows.
+// Ends a transfer once the stop signal is set, and (streaming only) one that received nothing
+// for idle_timeout. curl calls this about once a second while idle (connecting, waiting for the
+// first byte, a stall), and more often while data flows.
 int OnProgress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
   auto* transfer = static_cast<Transfer*>(user);
-  if (std::chrono::steady_clock::now() - transfer->last_activity > transfer->idle_timeout) {
+  if (transfer->stop != nullptr && transfer->stop->stopped()) {
+    transfer->stopped = true;
+    return 1;  // makes curl abort with CURLE_ABORTED_BY_CALLBACK
+  }
+  if (transfer->idle_timeout.count() > 0 &&
+      std::chrono::steady_clock::now() - transfer->last_activity > transfer->idle_timeout) {
     transfer->idle_timed_out = true;
     return 1;  // makes curl abort with CURLE_ABORTED_BY_CALLBACK
   }
@@ -152,6 +160,10 @@ bool HasLineBreak(std::string_view s) {
 
 Error TransportError(CURLcode code, const char* error_buffer, const Request& request,
                      const Transfer& transfer) {
+  if (transfer.stopped) {
+    return Error::Retryable(ErrorCategory::kTransport,
+                            Describe(request) + " interrupted: shutdown requested");
+  }
   if (transfer.aborted) {
     return Error::Retryable(ErrorCategory::kTransport,
                             Describe(request) + ": download aborted by its receiver");
@@ -233,11 +245,17 @@ Result<Response> Client::Perform(const Request& request,
     return Error::Retryable(ErrorCategory::kInternal, "out of memory building request headers");
   }
 
+  if (stop_ != nullptr && stop_->stopped()) {
+    return Error::Retryable(ErrorCategory::kTransport,
+                            Describe(request) + " interrupted: shutdown requested");
+  }
+
   Response response;
   Transfer transfer;
   transfer.response = &response;
   transfer.curl = curl;
   transfer.on_body = on_body;
+  transfer.stop = stop_;
   char error_buffer[CURL_ERROR_SIZE] = {};
 
   const long timeout_ms = std::max<long>(1, static_cast<long>(request.timeout.count()));
@@ -257,6 +275,8 @@ Result<Response> Client::Perform(const Request& request,
     // No total deadline: the transfer ends when nothing arrives for the timeout.
     transfer.idle_timeout = std::chrono::milliseconds(timeout_ms);
     transfer.last_activity = std::chrono::steady_clock::now();
+  }
+  if (on_body != nullptr || stop_ != nullptr) {
     curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, &OnProgress);
     curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &transfer);
     curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);

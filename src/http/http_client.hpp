@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/result.hpp"
+#include "common/stop.hpp"
 
 namespace ats::http {
 
@@ -59,10 +60,16 @@ class Client {
   Result<Response> Execute(const Request& request,
                            const std::function<bool(std::string_view chunk)>& on_body);
 
+  // Once `stop` is signalled, a request in flight is abandoned (within about a second) and new
+  // ones are not sent: a retryable kTransport error "interrupted: shutdown requested". `stop`
+  // must outlive the client; nullptr (the default) turns this off.
+  void SetStopSignal(const StopSignal* stop) { stop_ = stop; }
+
  private:
   Result<Response> Perform(const Request& request, const std::function<bool(std::string_view)>* on_body);
 
   void* curl_;  // CURL*
+  const StopSignal* stop_ = nullptr;
 };
 
 // Parsed URL parts, enough to compare origins before sending credentials.

@@ -60,6 +60,7 @@ Result<void> Service::Start() {
   auto store = snapshot::OpenRocksDbStore(config_.snapshot.path);
   if (!store) return store.error();
   store_ = std::move(store).value();
+  CheckSnapshot();
 
   if (config_.kafka.embedded()) {
     auto cluster = kafka::EmbeddedCluster::Start(config_.kafka.embedded_brokers);
@@ -97,7 +98,8 @@ Result<void> Service::Start() {
   const std::string jobs_route = "/v1/connections/([^/]+)/jobs";
   admin_->Handle("GET", jobs_route, [this](const telemetry::AdminRequest& r) { return JobsApi(r); });
   admin_->Handle("POST", jobs_route, [this](const telemetry::AdminRequest& r) { return JobsApi(r); });
-  if (auto bound = admin_->Start(config_.http.listen, config_.http.health_listen); !bound) return bound.error();
+  if (auto bound = admin_->Start(config_.http.listen, config_.http.health_listen); !bound)
+    return bound.error();
 
   if (auto started = StartWorkers(config_.connections); !started) return started;
   ticker_ = std::thread([this] {
@@ -282,7 +284,28 @@ telemetry::AdminReply Service::JobsApi(const telemetry::AdminRequest& request) {
   return {request.method == "POST" ? 202 : 200, w.Take()};
 }
 
+// A snapshot that cannot take commits (a full disk, its directory removed) makes the process
+// unready and is said once in the log when it starts and when it ends; the store reopens itself
+// when it can (SnapshotStore::Check).
+void Service::CheckSnapshot() {
+  const auto health = store_->Check();
+  metrics_.SnapshotWritable().Set(health ? 1 : 0);
+  status_.SetSnapshotWritable(health.ok(), health ? "" : health.error().message);
+  if (health.ok() == snapshot_writable_) return;
+  snapshot_writable_ = health.ok();
+  if (health) {
+    log::Info("The snapshot takes commits again; the process is ready once Kafka is reachable.",
+              {{"snapshot", config_.snapshot.path}});
+  } else {
+    log::Error("The snapshot cannot take commits; the process is unready and nothing is committed.",
+               {{"snapshot", config_.snapshot.path},
+                {"retryable", health.error().retryable()},
+                {"error", health.error().message}});
+  }
+}
+
 void Service::Tick() {
+  CheckSnapshot();
   const auto now = std::chrono::system_clock::now();
   {
     std::lock_guard lock(workers_mu_);

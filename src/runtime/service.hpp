@@ -1,8 +1,8 @@
 #pragma once
 // Wires one process together from a Config: snapshot store, Kafka (external or embedded),
 // publisher, metrics, the admin HTTP server and one worker thread per connection.
-#include <memory>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -50,6 +50,7 @@ class Service {
 
  private:
   void Tick();
+  void CheckSnapshot();  // updates readiness, /status and the metric from SnapshotStore::Check
   Result<void> StartWorkers(const std::vector<config::ConnectionConfig>& connections);
   void StopWorkers();
   telemetry::AdminReply JobsApi(const telemetry::AdminRequest& request);
@@ -67,16 +68,17 @@ class Service {
   std::unique_ptr<Publisher> publisher_;
   std::unique_ptr<telemetry::AdminServer> admin_;
   std::vector<std::unique_ptr<connectors::StateStore>> source_states_;
-  std::mutex reload_mu_;                      // one reload at a time
-  std::mutex config_mu_;                      // config_.connections and admin token, read by admin requests
-  std::mutex connection_locks_mu_;            // connection_locks_
+  std::mutex reload_mu_;            // one reload at a time
+  std::mutex config_mu_;            // config_.connections and admin token, read by admin requests
+  std::mutex connection_locks_mu_;  // connection_locks_
   std::map<std::string, std::unique_ptr<std::mutex>> connection_locks_;  // admin writes, per connection
-  std::mutex workers_mu_;                     // workers_, threads_, workers_stop_
+  std::mutex workers_mu_;                                                // workers_, threads_, workers_stop_
   std::unique_ptr<StopSignal> workers_stop_;  // this generation of workers (a reload starts another)
   std::vector<std::unique_ptr<SyncWorker>> workers_;
   std::vector<std::thread> threads_;
   std::thread ticker_;
   bool stopped_ = false;
+  bool snapshot_writable_ = true;  // as last reported (CheckSnapshot logs the changes)
 };
 
 }  // namespace ats::runtime

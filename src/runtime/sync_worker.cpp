@@ -126,6 +126,8 @@ SyncWorker::SyncWorker(config::ConnectionConfig connection, connectors::SourcePt
   if (!connection_.all_jobs) job_filter_.insert(connection_.jobs.begin(), connection_.jobs.end());
   for (const auto& s : connection_.job_states) states_filter_.insert(JsonString(s));
   for (const auto& secret : source_->secrets()) log::RegisterSecret(secret);
+  // Shutdown abandons a request in flight instead of waiting for the source's answer or timeout.
+  client_.SetStopSignal(&deps_.stop);
   deps_.status.AddConnection(connection_.id, std::string(source_->name()));
   deps_.metrics.ConnectionUp(connection_.id).Set(0);
   deps_.metrics.RateLimitRemaining(connection_.id).Set(-1);
@@ -244,6 +246,7 @@ Result<http::Response> SyncWorker::Execute(const http::Request& request, CycleRe
       sink->begin();
     }
     auto response = sink != nullptr ? client_.Execute(attempt, sink->chunk) : client_.Execute(attempt);
+    if (!response && deps_.stop.stopped()) return shutdown();  // interrupted by the stop: not a fault
     if (sink != nullptr && sink->failure) {
       // The body was fine as far as HTTP goes, but processing it failed: a malformed document
       // is fetched again, anything else (Kafka, snapshot) ends the cycle.

@@ -15,6 +15,14 @@
 // The database carries the marker `m\0__format` = kFormatMarker, written when the directory is
 // created. A directory that is not empty and is not a RocksDB with that marker is refused and
 // never modified: the marker is checked through a read-only open before any read-write open.
+//
+// Disk faults: RocksDB's info log goes to the connector's log, never to a file (see
+// rocksdb_logger.hpp: a full disk must not become an assertion failure). A failed write (a full
+// disk, an I/O error) leaves RocksDB 7.8 refusing every later write even once space is back, so
+// the store closes and reopens the database on its next Check (the service calls it every
+// second) or Commit, until that succeeds; the reopen replays the WAL, so every commit that
+// returned Ok is kept. A snapshot directory removed or replaced while in use (DirectoryWatch)
+// fails every later call.
 #include <rocksdb/db.h>
 #include <rocksdb/iterator.h>
 #include <rocksdb/filter_policy.h>
@@ -22,9 +30,15 @@
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
+#include <atomic>
 #include <filesystem>
+#include <mutex>
+#include <shared_mutex>
 #include <system_error>
 
+#include "common/log.hpp"
+#include "snapshot/rocksdb_logger.hpp"
+#include "snapshot/snapshot_dir.hpp"
 #include "snapshot/snapshot_store.hpp"
 
 namespace ats::snapshot {
@@ -34,6 +48,10 @@ constexpr char kFormatMarker[] = "ats-connector-snapshot/1";
 constexpr std::string_view kFormatMarkerPrefix = "ats-connector-snapshot/";
 constexpr std::string_view kFormatMetaKey = "__format";
 constexpr unsigned char kRecordFormat = 1;
+// After a failed write, the database is reopened only once its disk has this much free: a reopen
+// gives back the space RocksDB preallocated for its log, which a nearly full disk would use up
+// again at the next commit (readiness flapping meanwhile).
+constexpr uint64_t kMinFreeBytesToReopen = uint64_t{4} << 20;
 
 // ----- keys -----
 
@@ -170,12 +188,25 @@ std::string Refusal(const std::string& path, std::string_view why) {
          "); point snapshot.path at an empty directory or the right snapshot; it was not modified";
 }
 
+rocksdb::Options BaseOptions(const std::string& path) {
+  rocksdb::Options options;
+  options.info_log = MakeRocksDbLogger(path);
+  options.create_if_missing = false;
+  options.keep_log_file_num = 4;
+  // A first sync looks up millions of ids that are not there yet: a Bloom filter answers most
+  // of those misses without reading a block.
+  rocksdb::BlockBasedTableOptions table;
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  return options;
+}
+
 // ----- the store -----
 
 class RocksDbStore final : public SnapshotStore {
  public:
   RocksDbStore(std::string path, std::unique_ptr<rocksdb::DB> db)
-      : path_(std::move(path)), db_(std::move(db)) {}
+      : path_(std::move(path)), db_(std::move(db)), watch_(path_) {}
   ~RocksDbStore() override {
     if (db_) (void)db_->Close();
   }
@@ -184,6 +215,8 @@ class RocksDbStore final : public SnapshotStore {
 
   Result<std::optional<StoredRecord>> Get(const Key& key) override {
     if (auto ok = CheckConnection(key.connection); !ok) return ok.error();
+    std::shared_lock lock(db_mu_);
+    if (auto usable = Usable(); !usable) return usable.error();
     const std::string k = RecordKey(key);
     std::string value;
     const rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), k, &value);
@@ -218,6 +251,8 @@ class RocksDbStore final : public SnapshotStore {
   }
 
   Result<std::optional<std::string>> GetMeta(std::string_view key) override {
+    std::shared_lock lock(db_mu_);
+    if (auto usable = Usable(); !usable) return usable.error();
     std::string value;
     const rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), MetaKey(key), &value);
     if (s.IsNotFound()) return std::optional<std::string>();
@@ -251,19 +286,88 @@ class RocksDbStore final : public SnapshotStore {
                                 "snapshot: meta key '" + key + "' is reserved for the format marker");
       if (auto s = wb.Delete(MetaKey(key)); !s.ok()) return FromStatus(path_, "commit", s);
     }
-    rocksdb::WriteOptions wo;
-    wo.sync = true;
-    const rocksdb::Status s = db_->Write(wo, &wb);
-    if (!s.ok()) return FromStatus(path_, "commit", s);
+    // The directory is checked before every commit, not only by the periodic Check.
+    if (auto healthy = Check(); !healthy) return healthy;
+    rocksdb::Status s;
+    {
+      std::shared_lock lock(db_mu_);
+      if (auto usable = Usable(); !usable) return usable;
+      rocksdb::WriteOptions wo;
+      wo.sync = true;
+      s = db_->Write(wo, &wb);
+    }
+    if (s.ok()) return Ok();
+    Error error = FromStatus(path_, "commit", s);
+    std::lock_guard health(health_mu_);
+    if (!write_failure_) {
+      log::Error("Snapshot commit failed; the snapshot is reopened once it can be written again.",
+                 {{"snapshot", path_}, {"error", error.message}});
+    }
+    write_failure_ = error;
+    return error;
+  }
+
+  Result<void> Check() override {
+    std::lock_guard health(health_mu_);
+    if (gone_flag_.load()) return *gone_;
+    if (const std::string changed = watch_.Changed(); !changed.empty()) {
+      gone_ = Error::Permanent(
+          ErrorCategory::kSnapshot,
+          "snapshot directory " + path_ + " was removed or replaced while in use (" + changed +
+              "); nothing more is read or committed. Restore it from a backup and restart the connector, or "
+              "restart it to begin a new snapshot (which publishes every record again)");
+      gone_flag_.store(true);
+      log::Error("Snapshot directory removed or replaced; the connector stops committing.",
+                 {{"snapshot", path_}, {"detail", changed}});
+      return *gone_;
+    }
+    if (!write_failure_) return Ok();
+    if (const auto free = FreeBytes(path_); free && *free < kMinFreeBytesToReopen) {
+      return Error::Retryable(ErrorCategory::kSnapshot,
+                              write_failure_->message + "; the snapshot is reopened once its disk has " +
+                                  std::to_string(kMinFreeBytesToReopen >> 20) + " MiB free (now " +
+                                  std::to_string(*free) + " bytes)");
+    }
+    // RocksDB 7.8 keeps refusing writes after a failed WAL write, even with space back: close
+    // and reopen (the WAL is replayed, so every acknowledged commit is kept).
+    std::unique_lock lock(db_mu_);
+    if (db_) {
+      (void)db_->Close();  // reports the earlier error again; what was synced is on disk
+      db_.reset();
+    }
+    rocksdb::DB* raw = nullptr;
+    const rocksdb::Status s = rocksdb::DB::Open(BaseOptions(path_), path_, &raw);
+    if (!s.ok()) {
+      delete raw;
+      write_failure_ = FromStatus(path_, "reopen after a failed write", s);
+      closed_error_ = write_failure_;
+      return *write_failure_;
+    }
+    db_.reset(raw);
+    closed_error_.reset();
+    write_failure_.reset();
+    log::Info("Snapshot reopened after a failed write; commits go on.", {{"snapshot", path_}});
     return Ok();
   }
 
  private:
+  // Whether db_ may be used; the caller holds db_mu_ (shared or unique) and not health_mu_.
+  Result<void> Usable() const {
+    if (gone_flag_.load()) return *gone_;  // set once, before the flag
+    if (!db_) {
+      if (closed_error_) return *closed_error_;
+      return Error::Retryable(ErrorCategory::kSnapshot, "snapshot " + path_ + " is closed");
+    }
+    return Ok();
+  }
+
   // Calls visit(key, id, value, error) for each record of (connection, entity) in key order until
   // it returns false. A visitor that fails sets `error` and returns false.
   template <typename Visit>
   Result<void> Scan(std::string_view connection, Entity entity, Visit&& visit) {
     if (auto ok = CheckConnection(connection); !ok) return ok;
+    std::shared_lock lock(db_mu_);
+    if (auto usable = Usable(); !usable) return usable;
     const std::string prefix = RecordPrefix(connection, entity);
     const std::string upper = PrefixUpperBound(prefix);
     const rocksdb::Slice upper_slice(upper);
@@ -286,25 +390,22 @@ class RocksDbStore final : public SnapshotStore {
   }
 
   const std::string path_;
+  // Shared by every read and write; exclusive while the database is reopened. Lock order:
+  // health_mu_ before db_mu_ (Check); nothing takes health_mu_ while holding db_mu_.
+  mutable std::shared_mutex db_mu_;
   std::unique_ptr<rocksdb::DB> db_;
+  std::optional<Error> closed_error_;  // why db_ is null (under db_mu_)
+  DirectoryWatch watch_;
+  std::mutex health_mu_;
+  std::optional<Error> gone_;           // the directory was removed or replaced: for good
+  std::atomic<bool> gone_flag_{false};  // gone_ is set (and never changes again)
+  std::optional<Error> write_failure_;  // a write failed; a reopen is due (under health_mu_)
 };
-
-rocksdb::Options BaseOptions() {
-  rocksdb::Options options;
-  options.create_if_missing = false;
-  options.keep_log_file_num = 4;
-  // A first sync looks up millions of ids that are not there yet: a Bloom filter answers most
-  // of those misses without reading a block.
-  rocksdb::BlockBasedTableOptions table;
-  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
-  options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
-  return options;
-}
 
 // Opens an existing RocksDB read-only (which writes nothing) and checks the format marker.
 Result<void> CheckMarker(const std::string& path) {
   rocksdb::DB* raw = nullptr;
-  const rocksdb::Status s = rocksdb::DB::OpenForReadOnly(BaseOptions(), path, &raw);
+  const rocksdb::Status s = rocksdb::DB::OpenForReadOnly(BaseOptions(path), path, &raw);
   std::unique_ptr<rocksdb::DB> db(raw);
   if (!s.ok()) {
     if (s.IsIOError() && !s.IsCorruption()) return FromStatus(path, "open (read-only check)", s);
@@ -358,7 +459,7 @@ Result<std::unique_ptr<SnapshotStore>> OpenRocksDbStore(const std::string& path)
     }
   }
 
-  rocksdb::Options options = BaseOptions();
+  rocksdb::Options options = BaseOptions(path);
   options.create_if_missing = create;
   options.error_if_exists = create;  // an empty directory must not have become a database meanwhile
   rocksdb::DB* raw = nullptr;

@@ -59,6 +59,10 @@ class SnapshotStore {
   virtual Result<std::optional<std::string>> GetMeta(std::string_view key) = 0;
   // Atomic and durable (fsync) before it returns.
   virtual Result<void> Commit(const Batch& batch) = 0;
+  // Health, called periodically (and by Commit before it writes): an error while the snapshot
+  // cannot take commits (a write failed, e.g. a full disk, and the store could not recover yet:
+  // retryable; its directory was removed or replaced: permanent).
+  virtual Result<void> Check() { return Ok(); }
 };
 
 // Opens (creating if absent) a RocksDB snapshot at `path`. A directory that exists but is not

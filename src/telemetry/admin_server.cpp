@@ -22,7 +22,9 @@ std::vector<HttpRoute> AdminServer::ProbeRoutes() {
   routes.push_back({"GET", "/metrics", [this](const HttpRequest&) {
                       return HttpReply{200, metrics_.Serialize(), "text/plain; version=0.0.4; charset=utf-8"};
                     }});
-  routes.push_back({"GET", "/healthz", [](const HttpRequest&) { return HttpReply{200, "ok\n", "text/plain"}; }});
+  routes.push_back({"GET", "/healthz", [](const HttpRequest&) {
+                      return HttpReply{200, "ok\n", "text/plain"};
+                    }});
   routes.push_back({"GET", "/readyz", [this](const HttpRequest&) {
                       std::string why;
                       if (status_.Ready(&why)) return HttpReply{200, "ready\n", "text/plain"};
@@ -33,6 +35,7 @@ std::vector<HttpRoute> AdminServer::ProbeRoutes() {
 
 Result<void> AdminServer::Start(const std::string& listen, const std::string& health_listen) {
   auto refused = [this](HttpRefusal why) { metrics_.HttpServerRefused(RefusalName(why)).Increment(); };
+  for (HttpRefusal why : kAllRefusals) metrics_.HttpServerRefused(RefusalName(why));  // exported from 0
   std::vector<HttpRoute> routes = ProbeRoutes();
   routes.push_back({"GET", "/status", [this](const HttpRequest&) {
                       return HttpReply{200, status_.ToJson(std::chrono::system_clock::now())};

@@ -32,8 +32,9 @@ const char* RefusalName(HttpRefusal refusal) {
 struct HttpListener::Pending {
   const Compiled* route = nullptr;
   HttpRequest request;
-  bool refused = false;    // answered on its head: whatever body follows is discarded
-  bool too_large = false;  // the body passed the route's limit: answered 413
+  bool refused = false;     // answered on its head: whatever body follows is discarded
+  bool too_large = false;   // the body passed the route's limit: answered 413
+  bool dispatched = false;  // handed to a worker, which queues the reply and resumes the connection
 };
 
 namespace {
@@ -71,7 +72,7 @@ struct HttpListenerAccess {
                            const char* upload, size_t* upload_size, void** state) {
     if (*state == nullptr) return l.OnHead(c, url, method, state) ? MHD_YES : MHD_NO;
     auto& p = *static_cast<HttpListener::Pending*>(*state);
-    if (p.refused) {  // a refused request's body is dropped unread (MHD closes the connection)
+    if (p.refused || p.dispatched) {  // a refused request's body is dropped unread
       *upload_size = 0;
       return MHD_YES;
     }
@@ -111,7 +112,8 @@ Result<int> BindListener(const std::string& listen, int& port_out) {
   hints.ai_socktype = SOCK_STREAM;
   hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
   addrinfo* found = nullptr;
-  if (const int rc = ::getaddrinfo(host.empty() ? nullptr : host.c_str(), port.c_str(), &hints, &found); rc != 0)
+  if (const int rc = ::getaddrinfo(host.empty() ? nullptr : host.c_str(), port.c_str(), &hints, &found);
+      rc != 0)
     return bad(gai_strerror(rc));
   std::string last = "no address";
   int fd = -1;
@@ -155,7 +157,8 @@ Result<void> HttpListener::Start(const std::string& listen) {
   auto fd = BindListener(listen, port_);
   if (!fd) return fd.error();
   listen_fd_ = *fd;
-  for (unsigned i = 0; i < std::max(1u, limits_.workers); ++i) workers_.emplace_back([this] { WorkerLoop(); });
+  for (unsigned i = 0; i < std::max(1u, limits_.workers); ++i)
+    workers_.emplace_back([this] { WorkerLoop(); });
   const unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME;
   daemon_ = MHD_start_daemon(
       flags, 0, nullptr, nullptr, &Trampoline, this, MHD_OPTION_LISTEN_SOCKET, listen_fd_,
@@ -167,7 +170,8 @@ Result<void> HttpListener::Start(const std::string& listen) {
     ::close(listen_fd_);
     listen_fd_ = -1;
     Stop();
-    return Error::Permanent(ErrorCategory::kConfig, "cannot serve " + listen + " (libmicrohttpd refused to start)");
+    return Error::Permanent(ErrorCategory::kConfig,
+                            "cannot serve " + listen + " (libmicrohttpd refused to start)");
   }
   return Ok();
 }
@@ -207,14 +211,16 @@ int HttpListener::OnHead(MHD_Connection* c, const char* url, const char* method,
     break;
   }
   if (p->route == nullptr) {
-    if (path_known) return Refuse(c, HttpRefusal::kMethod, 405, std::string(method) + " is not served on " + path);
+    if (path_known)
+      return Refuse(c, HttpRefusal::kMethod, 405, std::string(method) + " is not served on " + path);
     return Refuse(c, HttpRefusal::kNotFound, 404, "no such path");
   }
   const HttpRoute& route = p->route->route;
   const std::string encoding = Header(c, MHD_HTTP_HEADER_CONTENT_ENCODING);
   if (!encoding.empty() && ::strcasecmp(encoding.c_str(), "identity") != 0)
-    return Refuse(c, HttpRefusal::kCompressedBody, 415,
-                  "compressed request bodies are not accepted (Content-Encoding: " + encoding.substr(0, 32) + ")");
+    return Refuse(
+        c, HttpRefusal::kCompressedBody, 415,
+        "compressed request bodies are not accepted (Content-Encoding: " + encoding.substr(0, 32) + ")");
   const std::string length = Header(c, MHD_HTTP_HEADER_CONTENT_LENGTH);
   const bool chunked = !Header(c, MHD_HTTP_HEADER_TRANSFER_ENCODING).empty();
   unsigned long long announced = 0;
@@ -266,6 +272,7 @@ int HttpListener::Finish(MHD_Connection* c, Pending& p) {
   // The handler may block: it runs on a worker while this connection waits, suspended, and the
   // event loop goes on serving the others.
   MHD_suspend_connection(c);
+  p.dispatched = true;
   Pending* pending = &p;
   const bool queued = Enqueue([c, pending] {
     const HttpReply reply = pending->route->route.handler(pending->request);

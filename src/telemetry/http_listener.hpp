@@ -50,13 +50,13 @@ struct HttpRoute {
 };
 
 struct HttpLimits {
-  unsigned max_connections = 128;             // in all; past it a new connection is closed at once
-  unsigned max_connections_per_client = 16;   // per client IP address
-  unsigned idle_timeout_s = 10;               // a connection silent this long is closed
-  size_t max_head_bytes = 32 * 1024;          // request line and headers together (else 431)
-  unsigned event_threads = 2;                 // event-loop threads (answer probes inline)
-  unsigned workers = 2;                       // threads for blocking routes
-  size_t max_queued = 64;                     // blocking requests waiting for a worker (else 503)
+  unsigned max_connections = 128;            // in all; past it a new connection is closed at once
+  unsigned max_connections_per_client = 16;  // per client IP address
+  unsigned idle_timeout_s = 10;              // a connection silent this long is closed
+  size_t max_head_bytes = 32 * 1024;         // request line and headers together (else 431)
+  unsigned event_threads = 2;                // event-loop threads (answer probes inline)
+  unsigned workers = 2;                      // threads for blocking routes
+  size_t max_queued = 64;                    // blocking requests waiting for a worker (else 503)
 };
 
 // Why a request was refused before its handler ran; counted by the owner's callback.
@@ -69,6 +69,10 @@ enum class HttpRefusal {
   kNotFound,
   kMethod
 };
+inline constexpr HttpRefusal kAllRefusals[] = {HttpRefusal::kBodyTooLarge,   HttpRefusal::kLengthRequired,
+                                               HttpRefusal::kCompressedBody, HttpRefusal::kUnauthorized,
+                                               HttpRefusal::kBusy,           HttpRefusal::kNotFound,
+                                               HttpRefusal::kMethod};
 const char* RefusalName(HttpRefusal refusal);
 
 class HttpListener {

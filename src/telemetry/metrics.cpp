@@ -86,11 +86,18 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
                              .Name("ats_connector_kafka_producer_recreated_total")
                              .Help("Times the Kafka producer was recreated after a fatal error.")
                              .Register(r);
-  http_refused_ = &BuildCounter()
-                       .Name("ats_connector_http_server_refused_total")
-                       .Help("Requests the HTTP port refused before a handler ran, by reason (body_too_large, "
-                             "length_required, compressed_body, unauthorized, busy, not_found, method_not_allowed).")
-                       .Register(r);
+  http_refused_ =
+      &BuildCounter()
+           .Name("ats_connector_http_server_refused_total")
+           .Help(
+               "Requests the HTTP port refused before a handler ran, by reason (body_too_large, "
+               "length_required, compressed_body, unauthorized, busy, not_found, method_not_allowed).")
+           .Register(r);
+  snapshot_writable_ = &BuildGauge()
+                            .Name("ats_connector_snapshot_writable")
+                            .Help("1 while the snapshot takes commits; 0 after a failed write (e.g. a full "
+                                  "disk) until it recovers, or for good once its directory was removed")
+                            .Register(r);
 }
 
 std::string Metrics::Serialize() const {
@@ -145,6 +152,10 @@ prometheus::Counter& Metrics::ProducerRecreated() {
 
 prometheus::Counter& Metrics::HttpServerRefused(const std::string& reason) {
   return http_refused_->Add({{"reason", reason}});
+}
+
+prometheus::Gauge& Metrics::SnapshotWritable() {
+  return snapshot_writable_->Add({});
 }
 
 }  // namespace ats::telemetry

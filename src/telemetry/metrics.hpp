@@ -38,6 +38,7 @@ class Metrics {
   prometheus::Counter& ProducerRecreated();
   // Requests the HTTP port refused before a handler ran, by reason (bounded: see RefusalName).
   prometheus::Counter& HttpServerRefused(const std::string& reason);
+  prometheus::Gauge& SnapshotWritable();  // 1 while the snapshot takes commits, else 0
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;
@@ -57,6 +58,7 @@ class Metrics {
   prometheus::Family<prometheus::Gauge>* kafka_queue_;
   prometheus::Family<prometheus::Counter>* producer_recreated_;
   prometheus::Family<prometheus::Counter>* http_refused_;
+  prometheus::Family<prometheus::Gauge>* snapshot_writable_;
 };
 
 }  // namespace ats::telemetry

@@ -68,6 +68,12 @@ void StatusBoard::SetKafkaReachable(bool reachable, const std::string& detail) {
   kafka_detail_ = detail;
 }
 
+void StatusBoard::SetSnapshotWritable(bool writable, const std::string& detail) {
+  std::lock_guard lock(mu_);
+  snapshot_writable_ = writable;
+  snapshot_detail_ = detail;
+}
+
 void StatusBoard::SetConfigLoaded(bool loaded) {
   std::lock_guard lock(mu_);
   config_loaded_ = loaded;
@@ -89,6 +95,9 @@ bool StatusBoard::Ready(std::string* why_not) const {
   if (!config_loaded_) return fail("configuration not loaded");
   if (!kafka_reachable_)
     return fail("Kafka not reachable" + (kafka_detail_.empty() ? "" : ": " + kafka_detail_));
+  if (!snapshot_writable_)
+    return fail("snapshot not writable" +
+                (snapshot_detail_.empty() ? "" : ": " + log::Redact(snapshot_detail_)));
   for (const auto& [id, c] : connections_)
     if (!c.tried) return fail("connection " + id + " has not completed a sync attempt yet");
   return true;
@@ -101,6 +110,9 @@ std::string StatusBoard::ToJson(SystemTime now) const {
   w.Key("time").String(FormatRfc3339(now));
   w.Key("kafka").BeginObject().Key("reachable").Bool(kafka_reachable_);
   if (!kafka_detail_.empty()) w.Key("detail").String(log::Redact(kafka_detail_));
+  w.EndObject();
+  w.Key("snapshot").BeginObject().Key("writable").Bool(snapshot_writable_);
+  if (!snapshot_detail_.empty()) w.Key("detail").String(log::Redact(snapshot_detail_));
   w.EndObject();
   w.Key("connections").BeginArray();
   for (const auto& [id, c] : connections_) {

@@ -44,10 +44,13 @@ class StatusBoard {
   void CycleFailed(const std::string& id, SystemTime at, const Error& error, const std::string& category = "",
                    const std::string& fix = "");
   void SetKafkaReachable(bool reachable, const std::string& detail = "");
+  // Whether the snapshot takes commits (SnapshotStore::Check); `detail` says why not.
+  void SetSnapshotWritable(bool writable, const std::string& detail = "");
   void SetConfigLoaded(bool loaded);
 
   std::vector<ConnectionStatus> connections() const;
-  // Ready: config loaded, Kafka reachable, every connection tried at least once.
+  // Ready: config loaded, Kafka reachable, the snapshot writable, every connection tried at least
+  // once.
   bool Ready(std::string* why_not = nullptr) const;
   // JSON document for /status. Error messages pass through log::Redact.
   std::string ToJson(SystemTime now) const;
@@ -57,6 +60,8 @@ class StatusBoard {
   std::map<std::string, ConnectionStatus> connections_;
   bool kafka_reachable_ = false;
   std::string kafka_detail_;
+  bool snapshot_writable_ = true;
+  std::string snapshot_detail_;
   bool config_loaded_ = false;
 };
 

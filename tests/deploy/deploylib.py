@@ -1,7 +1,10 @@
 """Shared helpers of the deployment tests (tests/deploy/*_test.py).
 
 - Reporter: prints `ok`/`FAIL` lines and the closing `N passed, N failed`.
-- Rendering: kubectl's built-in kustomize, and the chart through helmrender (Helm's engine).
+- Rendering: kubectl's built-in kustomize, and the chart through the real `helm` binary.
+- Test tools: helm, kubeconform and the Kubernetes JSON schemas that scripts/install-test-tools.sh
+  installs (versions pinned in scripts/test-tools.versions) in a cache outside the build tree.
+- kubeconform(): validates rendered objects against the Kubernetes schemas.
 - check_objects(): the structural checks every rendered set of objects must pass.
 - normalize()/diff(): compare the kustomize base with the chart, minus Helm's bookkeeping.
 - Prometheus text format and PromQL helpers for the metric cross-checks.
@@ -78,31 +81,132 @@ def load_docs(text):
     return [d for d in yaml.safe_load_all(text) if d is not None]
 
 
-def kustomize(path):
-    """(returncode, docs, stderr) of `kubectl kustomize path`."""
+def kustomize(path, text=False):
+    """(returncode, docs, stderr) of `kubectl kustomize path`; with text=True the YAML text
+    instead of the parsed docs."""
     kubectl = shutil.which("kubectl")
     if not kubectl:
-        return 127, [], "kubectl not found (scripts/install-deps.sh installs kubernetes-client)"
+        return 127, "" if text else [], "kubectl not found (scripts/install-deps.sh installs kubernetes-client)"
     p = run([kubectl, "kustomize", path])
+    if text:
+        return p.returncode, p.stdout if p.returncode == 0 else "", p.stderr
     docs = load_docs(p.stdout) if p.returncode == 0 else []
     return p.returncode, docs, p.stderr
 
 
-def helmrender_bin():
-    return os.environ.get("ATS_HELMRENDER", "")
+TOOL_VERSIONS_FILE = os.path.join(SOURCE_DIR, "scripts", "test-tools.versions")
+# Custom resources of the Prometheus Operator: their schemas are the operator's CRDs, not part of
+# the Kubernetes OpenAPI, so kubeconform skips these kinds, by name, and nothing else.
+CRD_KINDS = ("ServiceMonitor", "PrometheusRule")
 
 
-def helm_template(release="ats-connector", namespace="default", values_files=(), notes=False, values_json=False):
-    """(returncode, stdout, stderr) of the chart rendered by helmrender."""
-    cmd = [helmrender_bin(), "-chart", CHART_DIR, "-release", release, "-namespace", namespace]
+def tool_versions():
+    """{NAME: value} of scripts/test-tools.versions (shell assignments)."""
+    out = {}
+    with open(TOOL_VERSIONS_FILE) as fh:
+        for line in fh:
+            m = re.match(r"^([A-Z0-9_]+)=(\S+)\s*$", line)
+            if m:
+                out[m.group(1)] = m.group(2)
+    return out
+
+
+def tools_dir():
+    """Where scripts/install-test-tools.sh puts the tools (same rule as the script)."""
+    if os.environ.get("ATS_TOOLS_DIR"):
+        return os.environ["ATS_TOOLS_DIR"]
+    cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(cache, "ats-connector", "tools")
+
+
+def helm_bin():
+    return os.path.join(tools_dir(), f"helm-{tool_versions()['HELM_VERSION']}", "helm")
+
+
+def kubeconform_bin():
+    return os.path.join(tools_dir(), f"kubeconform-{tool_versions()['KUBECONFORM_VERSION']}", "kubeconform")
+
+
+def schema_dir():
+    v = tool_versions()
+    return os.path.join(tools_dir(), f"kubernetes-schemas-{v['KUBERNETES_SCHEMA_VERSION']}-kv{v['KUBERNETES_VALIDATE_VERSION']}")
+
+
+def helm(*args, timeout=60):
+    """CompletedProcess of the pinned helm, with no kubeconfig and a private home (nothing
+    outside the test is read or written; helm never reaches a cluster here)."""
+    home = tempfile.mkdtemp(prefix="ats-helm-home-")
+    env = dict(os.environ, KUBECONFIG=os.devnull, HELM_CACHE_HOME=os.path.join(home, "cache"),
+               HELM_CONFIG_HOME=os.path.join(home, "config"), HELM_DATA_HOME=os.path.join(home, "data"))
+    try:
+        return run([helm_bin(), *args], timeout=timeout, env=env)
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def helm_template(release="ats-connector", namespace="default", values_files=(), chart=None, extra=()):
+    """(returncode, stdout, stderr) of `helm template RELEASE CHART -n NAMESPACE -f ... EXTRA`."""
+    cmd = ["template", release, chart or CHART_DIR, "--namespace", namespace, *extra]
     for f in values_files:
         cmd += ["-f", f]
-    if notes:
-        cmd.append("-notes")
-    if values_json:
-        cmd.append("-values-json")
-    p = run(cmd)
+    p = helm(*cmd)
     return p.returncode, p.stdout, p.stderr
+
+
+NOTES_PROBE = """apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: notes-under-test
+data:
+  notes: {{ include (print .Chart.Name "/templates/NOTES.txt") . | toJson }}
+"""
+
+
+def helm_notes(release, namespace, values_files=()):
+    """(returncode, NOTES.txt as helm renders it, stderr). `helm template` prints no notes and
+    `helm install --dry-run` wants a reachable cluster, so a copy of the chart gets one more
+    template that includes NOTES.txt (helm parses it into the same template set) into a
+    ConfigMap, and `helm template --show-only` renders just that."""
+    work = tempfile.mkdtemp(prefix="ats-helm-notes-")
+    try:
+        chart = os.path.join(work, os.path.basename(CHART_DIR))
+        shutil.copytree(CHART_DIR, chart)
+        with open(os.path.join(chart, "templates", "zz-notes-under-test.yaml"), "w") as fh:
+            fh.write(NOTES_PROBE)
+        rc, out, err = helm_template(release, namespace, values_files, chart=chart,
+                                     extra=["--show-only", "templates/zz-notes-under-test.yaml"])
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    docs = load_docs(out) if rc == 0 else []
+    return rc, get(docs, 0, "data", "notes", default="") or "", err
+
+
+def kubeconform(docs):
+    """Validates objects (a list of dicts, or YAML text) with kubeconform against the Kubernetes
+    JSON schemas, strict (no unknown fields), skipping only CRD_KINDS.
+    Returns (returncode, [{"kind", "name", "status", "msg"}], stderr)."""
+    text = docs if isinstance(docs, str) else yaml.safe_dump_all(docs, sort_keys=False)
+    cmd = [kubeconform_bin(), "-strict", "-verbose", "-output", "json", "-skip", ",".join(CRD_KINDS),
+           "-schema-location", os.path.join(schema_dir(), "{{ .ResourceKind }}{{ .KindSuffix }}.json"), "-"]
+    p = run(cmd, input=text)
+    try:
+        results = json.loads(p.stdout).get("resources") or []
+    except ValueError:
+        results = []
+    return p.returncode, results, p.stderr + ("" if results else p.stdout)
+
+
+def check_schemas(r, text, name):
+    """kubeconform on one rendered set (the YAML text as rendered): every object valid, only
+    CRD_KINDS skipped. Returns the kinds skipped."""
+    n = len(load_docs(text))
+    rc, results, err = kubeconform(text)
+    bad = [f"{x.get('kind')}/{x.get('name')}: {x.get('status')} {x.get('msg', '')}" for x in results
+           if x.get("status") != "statusValid" and not (x.get("status") == "statusSkipped" and x.get("kind") in CRD_KINDS)]
+    r.check(rc == 0 and n > 0 and len(results) == n and not bad,
+            f"{name}: kubeconform accepts all {n} objects against the Kubernetes schemas",
+            "; ".join(bad) or err.strip()[:300] or f"{len(results)} results for {n} objects")
+    return sorted({x.get("kind") for x in results if x.get("status") == "statusSkipped"})
 
 
 def by_kind(docs, kind):

@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
-"""helm/ats-connector: rendered with Helm's template engine (helmrender: Go text/template +
-sprig, built from tests/deploy/helmrender) for the default values and for ci/full-values.yaml;
-the output passes the structural checks; values validate against values.schema.json (and
-broken values do not); the templates' own checks fail bad values; and the chart agrees with
-deploy/kubernetes/base and deploy/monitoring."""
+"""helm/ats-connector with the real helm (built by scripts/install-test-tools.sh, version pinned
+in scripts/test-tools.versions): `helm lint --strict` passes for the defaults and
+ci/full-values.yaml (and fails for a chart with a deprecated API or a broken template);
+`helm template` renders both and the output passes the structural checks; helm rejects values
+that break values.schema.json with its schema error; the templates' own checks fail bad values;
+NOTES.txt renders; and the chart agrees with deploy/kubernetes/base and deploy/monitoring."""
 import json
 import os
+import shutil
 import sys
 
 import jsonschema
@@ -32,17 +34,60 @@ def render(values=(), release="ats-connector", namespace="default"):
     return rc, (dl.load_docs(out) if rc == 0 else []), err
 
 
-try:
-    hr = dl.helmrender_bin()
-    if not r.check(bool(hr) and os.access(hr, os.X_OK), "helmrender built (fixture deploy.helmrender_build)", hr):
-        r.finish()
+def chart_copy(name, edit):
+    """A copy of the chart under work/, changed by edit(dir)."""
+    d = os.path.join(work, name, "ats-connector")
+    shutil.copytree(dl.CHART_DIR, d)
+    edit(d)
+    return d
 
-    # ---- defaults and the full example ----------------------------------------------------
+
+def write(path, text):
+    with open(path, "w") as fh:
+        fh.write(text)
+
+
+try:
+    hb = dl.helm_bin()
+    want = dl.tool_versions()["HELM_VERSION"]
+    if not r.check(os.access(hb, os.X_OK), f"helm {want} installed (scripts/install-test-tools.sh)", hb):
+        r.finish()
+    p = dl.helm("version", "--template", "{{.Version}} {{.GoVersion}}")
+    r.check(p.returncode == 0 and p.stdout.split()[:1] == [want], f"helm version is the pinned {want}", (p.stdout + p.stderr).strip())
+    # The Kubernetes version helm assumes (`helm template` has no cluster to ask): the one of its
+    # client-go, set by the installer as Helm's Makefile does; otherwise helm says v1.20.0 and the
+    # chart's kubeVersion (>=1.21) refuses to render.
+    kube = dl.tool_versions()["KUBERNETES_SCHEMA_VERSION"]
+    probe = chart_copy("probe", lambda d: write(os.path.join(d, "templates", "probe.yaml"),
+                                                "# {{ .Capabilities.KubeVersion.Version }}\n"))
+    rc, out, err = dl.helm_template(chart=probe)
+    r.check(rc == 0 and f"# {kube}" in out, f"helm assumes Kubernetes {kube} (the version of the schemas)",
+            err.strip() or [line for line in out.splitlines() if line.startswith("# v")][:1])
+
+    # ---- helm lint --strict ----------------------------------------------------------------------
+    for name, files in (("defaults", []), ("ci/full-values.yaml", [FULL])):
+        p = dl.helm("lint", "--strict", dl.CHART_DIR, *[a for f in files for a in ("-f", f)])
+        r.check(p.returncode == 0 and "0 chart(s) failed" in p.stdout, f"helm lint --strict passes with {name}",
+                (p.stdout + p.stderr).strip()[-400:])
+    # --strict turns warnings into failures: a deprecated API is a warning.
+    deprecated = chart_copy("deprecated", lambda d: write(os.path.join(d, "templates", "legacy.yaml"),
+        "apiVersion: policy/v1beta1\nkind: PodDisruptionBudget\nmetadata:\n  name: legacy\n"
+        "spec:\n  maxUnavailable: 1\n  selector:\n    matchLabels: {app: legacy}\n"))
+    plain, strict = dl.helm("lint", deprecated), dl.helm("lint", "--strict", deprecated)
+    r.check(plain.returncode == 0 and "[WARNING]" in plain.stdout and "policy/v1beta1" in plain.stdout and strict.returncode != 0,
+            "helm lint warns of a deprecated API (policy/v1beta1 PodDisruptionBudget) and --strict fails it",
+            (plain.stdout + strict.stdout + strict.stderr).strip()[-400:])
+    broken = chart_copy("broken", lambda d: write(os.path.join(d, "templates", "broken.yaml"), "{{ if .Values.image }}\nx: 1\n"))
+    p = dl.helm("lint", "--strict", broken)
+    r.check(p.returncode != 0 and "[ERROR]" in p.stdout and "broken.yaml" in p.stdout,
+            "helm lint fails a chart with a broken template", (p.stdout + p.stderr).strip()[-300:])
+
+    # ---- helm template: defaults and the full example ---------------------------------------------
     rc, default_docs, err = render()
-    r.check(rc == 0, "chart renders with the default values", err.strip())
+    r.check(rc == 0, "helm template renders the default values", err.strip())
     dl.check_objects(r, default_docs, "chart defaults")
     rc, full_docs, err = render([FULL], release="ats", namespace="ats")
-    r.check(rc == 0, "chart renders with ci/full-values.yaml", err.strip())
+    r.check(rc == 0, "helm template renders ci/full-values.yaml", err.strip())
     dl.check_objects(r, full_docs, "chart full", expect_monitoring=True)
 
     kinds = sorted(d["kind"] for d in default_docs)
@@ -95,10 +140,10 @@ try:
             "release \"prod\" names objects prod-ats-connector*", str({d["metadata"]["name"] for d in named_docs}))
 
     # ---- NOTES.txt -----------------------------------------------------------------------------
-    rc, notes, err = dl.helm_template("ats-connector", "ats", notes=True)
+    rc, notes, err = dl.helm_notes("ats-connector", "ats")
     r.check(rc == 0 and "statefulset/ats-connector" in notes and "create secret generic ats-connector-credentials" in notes
             and "acme-workable" in notes, "NOTES.txt renders (status commands, the Secret to create)", err.strip() or notes[:200])
-    rc, notes, err = dl.helm_template("ats", "ats", [FULL], notes=True)
+    rc, notes, err = dl.helm_notes("ats", "ats", [FULL])
     r.check(rc == 0 and "create secret" not in notes and "globex-workable" in notes,
             "NOTES.txt with an existingSecret does not ask for one", err.strip())
 
@@ -110,39 +155,43 @@ try:
         r.check(True, "values.schema.json is a valid draft-07 schema")
     except jsonschema.SchemaError as e:
         r.check(False, "values.schema.json is a valid draft-07 schema", str(e).splitlines()[0])
-    validator = jsonschema.Draft7Validator(schema)
-
-    def merged(files):
-        rc, out, err = dl.helm_template(values_files=files, values_json=True)
-        return json.loads(out) if rc == 0 else {"__error__": err}
-
-    for name, files in (("values.yaml", []), ("ci/full-values.yaml", [FULL])):
-        errors = [f"{'/'.join(map(str, e.path))}: {e.message}" for e in validator.iter_errors(merged(files))]
-        r.check(not errors, f"{name} (merged as Helm does) validates against values.schema.json", "; ".join(errors))
+    # helm validates the merged values against values.schema.json before it renders (template,
+    # install, lint): the defaults and the full example pass above; each of these must be refused
+    # with helm's schema error naming the offending value.
+    schema_error = "values don't meet the specifications of the schema"
     bad_values = {
-        "a literal env value": {"env": [{"name": "KAFKA_PASSWORD", "value": "hunter2"}]},
-        "a misspelt top-level key": {"serviceMonitr": {"enabled": False}},
-        "a writable root filesystem": {"securityContext": {"readOnlyRootFilesystem": False}},
-        "a grace period as a string": {"terminationGracePeriodSeconds": "30"},
-        "no connection": {"config": {"connections": []}},
-        "a snapshot outside the volume": {"config": {"snapshot": {"path": "/data/snapshot"}}},
-        "a secret mount outside /var/run/secrets": {"secretMountPath": "/etc/secrets"},
-        "an unknown pull policy": {"image": {"pullPolicy": "Sometimes"}},
+        "a literal env value": ({"env": [{"name": "KAFKA_PASSWORD", "value": "hunter2"}]}, "/env/0"),
+        "a misspelt top-level key": ({"serviceMonitr": {"enabled": False}}, "serviceMonitr"),
+        "a writable root filesystem": ({"securityContext": {"readOnlyRootFilesystem": False}}, "/securityContext/readOnlyRootFilesystem"),
+        "a grace period as a string": ({"terminationGracePeriodSeconds": "30"}, "/terminationGracePeriodSeconds"),
+        "no connection": ({"config": {"connections": []}}, "/config/connections"),
+        "a snapshot outside the volume": ({"config": {"snapshot": {"path": "/data/snapshot"}}}, "/config/snapshot/path"),
+        "a secret mount outside /var/run/secrets": ({"secretMountPath": "/etc/secrets"}, "/secretMountPath"),
+        "an unknown pull policy": ({"image": {"pullPolicy": "Sometimes"}}, "/image/pullPolicy"),
     }
-    for what, data in bad_values.items():
-        errors = list(validator.iter_errors(merged([values_file("bad.yaml", data)])))
-        r.check(bool(errors), f"the schema rejects {what}")
+    for what, (data, where) in bad_values.items():
+        bad = values_file("bad.yaml", data)
+        rc, _, err = dl.helm_template(values_files=[bad])
+        r.check(rc != 0 and schema_error in err and where in err, f"helm template refuses {what} (schema error at {where})",
+                f"rc={rc} " + err.strip()[:300])
+    # helm lint reports the same through its values rule.
+    p = dl.helm("lint", "--strict", dl.CHART_DIR, "-f", values_file("bad.yaml", bad_values["a literal env value"][0]))
+    r.check(p.returncode != 0 and schema_error in p.stdout + p.stderr and "/env/0" in p.stdout,
+            "helm lint --strict refuses values that break the schema", (p.stdout + p.stderr).strip()[-300:])
 
-    # ---- the templates' own checks -----------------------------------------------------------
+    # ---- the templates' own checks -------------------------------------------------------------
     failing = {
         "grace period not above shutdown_grace_s": ({"terminationGracePeriodSeconds": 25}, "must exceed config.shutdown_grace_s"),
         "http.listen on another port": ({"config": {"http": {"listen": "0.0.0.0:9000"}}}, "must use service.port"),
         "snapshot.path outside the volume": ({"config": {"snapshot": {"path": "/tmp/snapshot"}}}, "must lie under /var/lib/ats-connector/"),
         "no connections": ({"config": {"connections": []}}, "at least one connection"),
     }
+    # values.schema.json refuses most of these first; the templates' checks are the guard left
+    # for `--skip-schema-validation` (or a parent chart's values), so test them without it.
     for what, (data, message) in failing.items():
-        rc, _, err = render([values_file("fail.yaml", data)])
-        r.check(rc != 0 and message in err, f"rendering fails with a clear message for {what}", err.strip()[:200])
+        rc, _, err = dl.helm_template(values_files=[values_file("fail.yaml", data)], extra=["--skip-schema-validation"])
+        r.check(rc != 0 and message in err, f"helm template --skip-schema-validation fails with a clear message for {what}",
+                err.strip()[:200])
 
     # ---- agreement with deploy/kubernetes/base and deploy/monitoring ---------------------------
     rc, base, err = dl.kustomize(dl.BASE_DIR)

@@ -2,8 +2,13 @@
 // commits and exits 0 within shutdown_grace_s; a restart then publishes nothing again. When Kafka
 // cannot take the page in time, the process exits 1 at the end of the grace period, and the
 // restart publishes what was missing (with the same ce_ids).
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <iostream>
 
@@ -139,6 +144,49 @@ TEST_F(ShutdownTest, PastTheGraceItExitsOneAndTheRestartPublishesWhatWasMissing)
   for (const auto& p : v.problems) std::cout << "  problem: " << p << "\n";
   EXPECT_EQ(v.lost, 0);
   EXPECT_EQ(v.replays_with_new_id, 0);
+}
+
+// A source that accepts the connection and never answers: the request would only end at its
+// timeout (60 s here). SIGTERM must abandon it and exit 0 within shutdown_grace_s (5 s); before
+// the stop signal reached libcurl, the process waited until the grace ran out and exited 1.
+TEST_F(ShutdownTest, SigtermInterruptsAStalledSourceRequest) {
+  const int listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(listener, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(listen(listener, 8), 0);
+  socklen_t len = sizeof addr;
+  ASSERT_EQ(getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+
+  ConnectorConfig cfg;
+  cfg.base_url = "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) + "/spi/v3";
+  cfg.bootstrap = kafka_->bootstrap();
+  cfg.snapshot_path = dir_.File("snapshot-stalled");
+  cfg.request_timeout_s = 60;
+  cfg.shutdown_grace_s = 5;
+  const std::string config = dir_.File("connector-stalled.yaml");
+  testing::WriteFile(config, ConnectorYaml(cfg));
+  ConnectorProcess connector(config);
+  ASSERT_TRUE(connector.WaitStarted()) << connector.child().err();
+  // The connector's first request arrives, and is never answered.
+  pollfd pfd{listener, POLLIN, 0};
+  ASSERT_EQ(poll(&pfd, 1, 30000), 1) << "the connector never called the source\n" << connector.ErrTail();
+  const int stalled = accept(listener, nullptr, nullptr);
+  ASSERT_GE(stalled, 0);
+
+  const auto t0 = Clock::now();
+  ASSERT_TRUE(connector.child().Signal(SIGTERM));
+  auto code = connector.child().Wait(30s);
+  const double took = std::chrono::duration<double>(Clock::now() - t0).count();
+  close(stalled);
+  close(listener);
+  ASSERT_TRUE(code) << "still running 30 s after SIGTERM";
+  std::cout << "=== shutdown with a stalled source request (timeout 60 s, grace 5 s): exit " << *code << " in "
+            << took << " s\n";
+  EXPECT_EQ(*code, 0) << connector.ErrTail();
+  EXPECT_EQ(connector.child().err().find("Did not stop within shutdown_grace_s"), std::string::npos);
 }
 
 }  // namespace

@@ -213,8 +213,8 @@ TEST_F(SyncOptionsTest, ConcurrentImportsAllLand) {
     callers.emplace_back([&, i] {
       httplib::Client http("127.0.0.1", service.admin_port());
       http.set_read_timeout(30, 0);
-      auto r = http.Post("/v1/connections/acme/jobs", auth, R"({"job_ids": ["JOB)" + std::to_string(i) + R"("]})",
-                         "application/json");
+      auto r = http.Post("/v1/connections/acme/jobs", auth,
+                         R"({"job_ids": ["JOB)" + std::to_string(i) + R"("]})", "application/json");
       if (r && r->status == 202) ++accepted;
     });
   for (auto& t : callers) t.join();
@@ -224,7 +224,8 @@ TEST_F(SyncOptionsTest, ConcurrentImportsAllLand) {
   ASSERT_TRUE(listed);
   int found = 0;
   for (int i = 0; i < 40; ++i)
-    if (listed->body.find(R"({"job_id":"JOB)" + std::to_string(i) + R"(","origin":"api")") != std::string::npos)
+    if (listed->body.find(R"({"job_id":"JOB)" + std::to_string(i) + R"(","origin":"api")") !=
+        std::string::npos)
       ++found;
   EXPECT_EQ(found, 40) << listed->body;
   service.Stop();
@@ -249,7 +250,8 @@ TEST_F(SyncOptionsTest, JobIdsWithEscapesSurviveTheRoundTrip) {
   auto again = http.Post("/v1/connections/acme/jobs", auth, R"({"job_ids": ["LAST"]})", "application/json");
   ASSERT_TRUE(again);
   for (const char* id : {R"("ENDS\\")", R"("QU\"OTE")", "\"caf\xc3\xa9\"", R"("AFTER")", R"("LAST")"})
-    EXPECT_NE(again->body.find(std::string(R"("job_id":)") + id), std::string::npos) << id << " in " << again->body;
+    EXPECT_NE(again->body.find(std::string(R"("job_id":)") + id), std::string::npos)
+        << id << " in " << again->body;
   service.Stop();
 }
 

@@ -121,9 +121,10 @@ TEST_F(AdminServerTest, HealthAnswersAndKnowsNoBody) {
 
 TEST_F(AdminServerTest, AnAdminBodyOverItsLimitIsRefusedBeforeItIsRead) {
   RawClient c(port());
-  ASSERT_TRUE(c.Send("POST /v1/echo HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer right\r\n"
-                     "Content-Length: " +
-                     std::to_string(64 * 1024 * 1024) + "\r\n\r\n"));
+  ASSERT_TRUE(
+      c.Send("POST /v1/echo HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer right\r\n"
+             "Content-Length: " +
+             std::to_string(64 * 1024 * 1024) + "\r\n\r\n"));
   EXPECT_EQ(c.Status(), 413);
   EXPECT_EQ(handled_, 0);
 }
@@ -131,8 +132,9 @@ TEST_F(AdminServerTest, AnAdminBodyOverItsLimitIsRefusedBeforeItIsRead) {
 // A body of unknown length (chunked) could be endless: its length is asked for instead.
 TEST_F(AdminServerTest, AChunkedBodyIsRefusedUnread) {
   RawClient c(port());
-  ASSERT_TRUE(c.Send("POST /v1/echo HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer right\r\n"
-                     "Transfer-Encoding: chunked\r\n\r\n"));
+  ASSERT_TRUE(
+      c.Send("POST /v1/echo HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer right\r\n"
+             "Transfer-Encoding: chunked\r\n\r\n"));
   EXPECT_EQ(c.Status(), 411);
   EXPECT_EQ(handled_, 0);
 }
@@ -141,9 +143,10 @@ TEST_F(AdminServerTest, CompressedBodiesAreRefused) {
   RawClient c(port());
   // A gzip header: whatever it would inflate to, it is never inflated.
   const std::string gz("\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03", 10);
-  ASSERT_TRUE(c.Send("POST /v1/echo HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer right\r\n"
-                     "Content-Encoding: gzip\r\nContent-Length: 10\r\n\r\n" +
-                     gz));
+  ASSERT_TRUE(
+      c.Send("POST /v1/echo HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer right\r\n"
+             "Content-Encoding: gzip\r\nContent-Length: 10\r\n\r\n" +
+             gz));
   EXPECT_EQ(c.Status(), 415);
   EXPECT_EQ(handled_, 0);
 }
@@ -158,9 +161,10 @@ TEST_F(AdminServerTest, TheBodyOfAnUnauthorisedRequestIsNeverRead) {
 TEST_F(AdminServerTest, AWantedBodyWithinItsLimitReachesTheHandler) {
   RawClient c(port());
   const std::string body = R"({"job_ids":["A\\"]})";
-  ASSERT_TRUE(c.Send("POST /v1/echo HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer right\r\n"
-                     "Content-Length: " +
-                     std::to_string(body.size()) + "\r\n\r\n" + body));
+  ASSERT_TRUE(
+      c.Send("POST /v1/echo HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer right\r\n"
+             "Content-Length: " +
+             std::to_string(body.size()) + "\r\n\r\n" + body));
   const std::string r = c.Receive();
   ASSERT_EQ(r.substr(0, 12), "HTTP/1.1 200") << r;
   EXPECT_EQ(r.substr(r.size() - body.size()), body);
@@ -168,8 +172,8 @@ TEST_F(AdminServerTest, AWantedBodyWithinItsLimitReachesTheHandler) {
 
 TEST_F(AdminServerTest, OversizedHeadersAreRefused) {
   RawClient big(port());
-  ASSERT_TRUE(big.Send("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(256 * 1024, 'a') +
-                       "\r\n\r\n"));
+  ASSERT_TRUE(
+      big.Send("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(256 * 1024, 'a') + "\r\n\r\n"));
   const int status = big.Status();
   EXPECT_TRUE(status == 431 || status == 413 || status == 414) << status;
 
