@@ -34,8 +34,8 @@ Error AdminError(const std::string& what) {
 
 Result<internal::HandlePtr> Connect(const std::string& bootstrap_servers) {
   internal::ConfPtr conf(rd_kafka_conf_new());
-  if (auto r = internal::SetConfs(conf.get(), {{"bootstrap.servers", bootstrap_servers}, {"client.id", "ats-admin"}},
-                                  "kafka.");
+  if (auto r = internal::SetConfs(
+          conf.get(), {{"bootstrap.servers", bootstrap_servers}, {"client.id", "ats-admin"}}, "kafka.");
       !r)
     return r.error();
   internal::RouteLogs(conf.get());
@@ -47,18 +47,19 @@ Result<internal::HandlePtr> Connect(const std::string& bootstrap_servers) {
 }
 
 int RemainingMs(Clock::time_point deadline) {
-  return static_cast<int>(std::max<int64_t>(
-      std::chrono::duration_cast<milliseconds>(deadline - Clock::now()).count(), 1));
+  return static_cast<int>(
+      std::max<int64_t>(std::chrono::duration_cast<milliseconds>(deadline - Clock::now()).count(), 1));
 }
 
 // Leaders of `topic` from one metadata request; empty when the topic is unknown (yet).
 Result<std::vector<int>> Leaders(rd_kafka_t* rk, const std::string& topic, int timeout_ms) {
-  std::unique_ptr<rd_kafka_topic_t, void (*)(rd_kafka_topic_t*)> rkt(rd_kafka_topic_new(rk, topic.c_str(), nullptr),
-                                                                       rd_kafka_topic_destroy);
+  std::unique_ptr<rd_kafka_topic_t, void (*)(rd_kafka_topic_t*)> rkt(
+      rd_kafka_topic_new(rk, topic.c_str(), nullptr), rd_kafka_topic_destroy);
   const rd_kafka_metadata_t* raw = nullptr;
   const rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 0, rkt.get(), &raw, timeout_ms);
   internal::MetadataPtr metadata(raw);
-  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return AdminError(std::string("no metadata: ") + rd_kafka_err2str(err));
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
+    return AdminError(std::string("no metadata: ") + rd_kafka_err2str(err));
   std::vector<int> leaders;
   for (int t = 0; t < metadata->topic_cnt; ++t) {
     const auto& mt = metadata->topics[t];
@@ -84,11 +85,13 @@ Result<void> CreateTopics(const std::string& bootstrap_servers, const std::vecto
   std::vector<rd_kafka_NewTopic_t*> raw;
   std::array<char, 512> errstr{};
   for (const auto& t : topics) {
-    owned.emplace_back(rd_kafka_NewTopic_new(t.name.c_str(), t.partitions, t.replication_factor, errstr.data(),
-                                             errstr.size()));
-    if (!owned.back()) return Error::Permanent(ErrorCategory::kConfig, "kafka admin: topic " + t.name + ": " + errstr.data());
+    owned.emplace_back(rd_kafka_NewTopic_new(t.name.c_str(), t.partitions, t.replication_factor,
+                                             errstr.data(), errstr.size()));
+    if (!owned.back())
+      return Error::Permanent(ErrorCategory::kConfig, "kafka admin: topic " + t.name + ": " + errstr.data());
     for (const auto& [k, v] : t.configs) {
-      if (rd_kafka_NewTopic_set_config(owned.back().get(), k.c_str(), v.c_str()) != RD_KAFKA_RESP_ERR_NO_ERROR)
+      if (rd_kafka_NewTopic_set_config(owned.back().get(), k.c_str(), v.c_str()) !=
+          RD_KAFKA_RESP_ERR_NO_ERROR)
         return Error::Permanent(ErrorCategory::kConfig, "kafka admin: topic " + t.name + ": bad config " + k);
     }
     raw.push_back(owned.back().get());
@@ -96,10 +99,13 @@ Result<void> CreateTopics(const std::string& bootstrap_servers, const std::vecto
   std::unique_ptr<rd_kafka_queue_t, QueueDeleter> queue(rd_kafka_queue_new(rk->get()));
   std::unique_ptr<rd_kafka_AdminOptions_t, AdminOptionsDeleter> options(
       rd_kafka_AdminOptions_new(rk->get(), RD_KAFKA_ADMIN_OP_CREATETOPICS));
-  rd_kafka_AdminOptions_set_request_timeout(options.get(), RemainingMs(deadline), errstr.data(), errstr.size());
-  rd_kafka_AdminOptions_set_operation_timeout(options.get(), RemainingMs(deadline), errstr.data(), errstr.size());
+  rd_kafka_AdminOptions_set_request_timeout(options.get(), RemainingMs(deadline), errstr.data(),
+                                            errstr.size());
+  rd_kafka_AdminOptions_set_operation_timeout(options.get(), RemainingMs(deadline), errstr.data(),
+                                              errstr.size());
   rd_kafka_CreateTopics(rk->get(), raw.data(), raw.size(), options.get(), queue.get());
-  std::unique_ptr<rd_kafka_event_t, EventDeleter> event(rd_kafka_queue_poll(queue.get(), RemainingMs(deadline)));
+  std::unique_ptr<rd_kafka_event_t, EventDeleter> event(
+      rd_kafka_queue_poll(queue.get(), RemainingMs(deadline)));
   if (!event) return AdminError("CreateTopics timed out");
   if (rd_kafka_event_error(event.get()) != RD_KAFKA_RESP_ERR_NO_ERROR)
     return AdminError(std::string("CreateTopics failed: ") + rd_kafka_event_error_string(event.get()));
@@ -121,7 +127,8 @@ Result<void> CreateTopics(const std::string& bootstrap_servers, const std::vecto
       if (ready)
         for (int l : *leaders) ready = ready && l >= 0;
       if (ready) break;
-      if (Clock::now() >= deadline) return AdminError("topic " + t.name + " has no leader for every partition yet");
+      if (Clock::now() >= deadline)
+        return AdminError("topic " + t.name + " has no leader for every partition yet");
       std::this_thread::sleep_for(milliseconds(100));
     }
   }

@@ -10,8 +10,8 @@
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
-#include <iostream>
 #include <fstream>
+#include <iostream>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -202,7 +202,8 @@ bool RealKafka() {
 }
 
 namespace {
-const std::vector<std::string> kTopics = {"ats.candidate-changed.v1", "ats.job-imported.v1", "ats.dead-letter.v1"};
+const std::vector<std::string> kTopics = {"ats.candidate-changed.v1", "ats.job-imported.v1",
+                                          "ats.dead-letter.v1"};
 
 std::string ClusterScript() {
   return std::string(ATS_SOURCE_DIR) + "/scripts/kafka-cluster.sh";
@@ -211,7 +212,8 @@ std::string ClusterScript() {
 
 KafkaProcess::KafkaProcess(int brokers) : real_(RealKafka()) {
   if (!real_) {
-    child_ = std::make_unique<Child>(std::vector<std::string>{KafkaBin(), "--brokers", std::to_string(brokers)});
+    child_ =
+        std::make_unique<Child>(std::vector<std::string>{KafkaBin(), "--brokers", std::to_string(brokers)});
     if (auto line = child_->WaitForLine("Kafka bootstrap: ", false, 30s))
       bootstrap_ = line->substr(line->find(": ") + 2);
     return;
@@ -219,9 +221,9 @@ KafkaProcess::KafkaProcess(int brokers) : real_(RealKafka()) {
   char tmpl[] = "/tmp/ats-kafka-real-XXXXXX";
   if (mkdtemp(tmpl) == nullptr) return;
   dir_ = tmpl;
-  child_ = std::make_unique<Child>(std::vector<std::string>{"/bin/bash", ClusterScript(), "start", "--brokers",
-                                                            std::to_string(brokers), "--dir", dir_, "--owner-pid",
-                                                            std::to_string(::getpid())});
+  child_ = std::make_unique<Child>(std::vector<std::string>{"/bin/bash", ClusterScript(), "start",
+                                                            "--brokers", std::to_string(brokers), "--dir",
+                                                            dir_, "--owner-pid", std::to_string(::getpid())});
   const auto code = child_->Wait(240s);
   child_->WaitForEof(10s);
   // "kafka-cluster: Apache Kafka X, N node(s) ready in S s": in the test's output, for the CI log.

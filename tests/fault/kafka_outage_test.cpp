@@ -222,8 +222,9 @@ class RealKafkaTest : public KafkaFaultTest {
   // tests/kafka/consumer-check: the Java client reads `prefix`candidate-changed/job-imported/
   // dead-letter and checks headers, keys and partitions. Returns its exit code; `out` its report.
   int JavaCheck(const std::string& prefix, std::string& out) {
-    Child check({"/bin/bash", std::string(ATS_SOURCE_DIR) + "/tests/kafka/consumer-check/run.sh", kafka_->bootstrap(),
-                 "fault", "workable", "50", prefix + "candidate-changed.v1=com.ats-connector.candidate-changed.v1",
+    Child check({"/bin/bash", std::string(ATS_SOURCE_DIR) + "/tests/kafka/consumer-check/run.sh",
+                 kafka_->bootstrap(), "fault", "workable", "50",
+                 prefix + "candidate-changed.v1=com.ats-connector.candidate-changed.v1",
                  prefix + "job-imported.v1=com.ats-connector.job-imported.v1",
                  prefix + "dead-letter.v1=com.ats-connector.dead-letter.v1"});
     const auto code = check.Wait(300s);
@@ -260,16 +261,18 @@ TEST_F(RealKafkaTest, KillNineOfAPartitionLeaderLosesNothingAndSyncsGoOnWithTwoR
   // Cycles that start after the kill complete: Kafka acknowledges with two in-sync replicas.
   ASSERT_TRUE(WaitForFreshCycle(120s)) << connector_->ErrTail();
   ASSERT_TRUE(WaitForFreshCycle(120s)) << connector_->ErrTail();
-  const double published_while_down = MetricNow("ats_connector_events_published_total", published) - published_at_kill;
+  const double published_while_down =
+      MetricNow("ats_connector_events_published_total", published) - published_at_kill;
   ASSERT_TRUE(kafka_->Up({leader}));
   mutator.Stop();
   ASSERT_TRUE(WaitForFreshCycle()) << connector_->ErrTail();
   const Verdict v = StopAndCompare();
-  std::cout << "=== kafka leader kill: node " << leader << " (leader of " << topic << "[0]) killed with SIGKILL; "
+  std::cout << "=== kafka leader kill: node " << leader << " (leader of " << topic
+            << "[0]) killed with SIGKILL; "
             << "leadership moved to node " << new_leader << " after " << moved_s << " s; "
-            << published_while_down << " candidate events acknowledged while it was down (" << mutator.applied()
-            << " tenant changes); " << v.events << " events, lost " << v.lost << ", duplicates " << v.duplicates
-            << ", order violations " << v.order_violations << "\n";
+            << published_while_down << " candidate events acknowledged while it was down ("
+            << mutator.applied() << " tenant changes); " << v.events << " events, lost " << v.lost
+            << ", duplicates " << v.duplicates << ", order violations " << v.order_violations << "\n";
   EXPECT_GT(published_while_down, 0) << "nothing was acknowledged with one node of three down";
   ExpectSound(v);
 }
@@ -309,7 +312,8 @@ TEST_F(RealKafkaTest, AJavaConsumerSeesEveryCloudEventsHeaderAndJavasPartitionFo
 
   std::string control_report;
   const int control_code = JavaCheck("ctl.", control_report);
-  std::cout << "=== control, partitioner=consistent_random (must fail the partition check):\n" << control_report;
+  std::cout << "=== control, partitioner=consistent_random (must fail the partition check):\n"
+            << control_report;
   EXPECT_EQ(control_code, 1);
   EXPECT_NE(control_report.find("FAIL partition is murmur2(key) % partitions"), std::string::npos);
 }

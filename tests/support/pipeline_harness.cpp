@@ -76,8 +76,8 @@ std::string UniqueSuffix() {
   if (const auto* info = ::testing::UnitTest::GetInstance()->current_test_info()) name = info->name();
   for (char& c : name)
     if (!std::isalnum(static_cast<unsigned char>(c))) c = '-';
-  return name.substr(0, 120) + "." + std::to_string(::getpid()) + "-" + std::to_string(counter.fetch_add(1)) + "-" +
-         std::to_string(std::chrono::system_clock::now().time_since_epoch().count() % 1000000007);
+  return name.substr(0, 120) + "." + std::to_string(::getpid()) + "-" + std::to_string(counter.fetch_add(1)) +
+         "-" + std::to_string(std::chrono::system_clock::now().time_since_epoch().count() % 1000000007);
 }
 
 }  // namespace

@@ -137,7 +137,8 @@ int32_t JavaMurmur2(const std::string& key) {
   const int32_t length4 = length / 4;
   for (int32_t i = 0; i < length4; ++i) {
     const int32_t i4 = i * 4;
-    uint32_t k = data[i4] | (data[i4 + 1] << 8) | (data[i4 + 2] << 16) | (static_cast<uint32_t>(data[i4 + 3]) << 24);
+    uint32_t k =
+        data[i4] | (data[i4 + 1] << 8) | (data[i4 + 2] << 16) | (static_cast<uint32_t>(data[i4 + 3]) << 24);
     k *= kM;
     k ^= k >> kR;
     k *= kM;
@@ -147,9 +148,7 @@ int32_t JavaMurmur2(const std::string& key) {
   switch (length % 4) {
     case 3: h ^= static_cast<uint32_t>(data[(length & ~3) + 2]) << 16; [[fallthrough]];
     case 2: h ^= static_cast<uint32_t>(data[(length & ~3) + 1]) << 8; [[fallthrough]];
-    case 1:
-      h ^= data[length & ~3];
-      h *= kM;
+    case 1: h ^= data[length & ~3]; h *= kM;
   }
   h ^= h >> 13;
   h *= kM;
@@ -183,7 +182,8 @@ TEST(ProducerTest, AKeyLandsInThePartitionJavasDefaultPartitionerPicks) {
   ASSERT_NE(producer, nullptr);
   constexpr int kKeys = 60;
   for (int i = 0; i < kKeys; ++i)
-    ASSERT_TRUE(Succeeded(producer->Produce(Msg("placed", "acme/" + std::to_string(1000 + i * 7), "{}"), kLong)));
+    ASSERT_TRUE(
+        Succeeded(producer->Produce(Msg("placed", "acme/" + std::to_string(1000 + i * 7), "{}"), kLong)));
   ASSERT_TRUE(producer->AwaitDeliveries(kLong).ok());
   const auto got = ReadBack(cluster->bootstrap_servers(), {"placed"}, kKeys);
   ASSERT_EQ(got.size(), static_cast<size_t>(kKeys));
