@@ -33,6 +33,8 @@ Options:
   --workday-postings N         job postings of the Workday tenant (0 = no Workday)    [8]
   --workday-applications N     rows of the Workday candidates report                  [100]
   --workable-seed N            data set and mutation seed of the Workable tenant       [42]
+  --workable-huge-page N       a server that ignores `limit`: /candidates answers one page of N
+                               tiny candidates (~40 bytes each) of the first published job [0]
   --mutate-every-ms N          apply random changes to the Workable tenant every N ms (0 = never) [0]
   --mutations N                changes applied each time (and on SIGUSR2)             [1]
   --mutation-log FILE          append a line per change: "<wall ms> <tenant updated_at> <what>"
@@ -57,7 +59,8 @@ The tenant clock is simulated (it starts at 2026-01-01T00:00:00Z and each change
 by one second), so an event's updated_at says which change it carries, not when it happened;
 --mutation-log pairs each change's updated_at with the wall time (Unix ms) it was applied.
 
-At exit the Workable tenant's counters are printed: "Workable requests: N, 429s: M, changes: K".
+At exit the Workable tenant's counters are printed: "Workable requests: N, 429s: M, changes: K";
+SIGHUP prints the same line and goes on serving (e.g. requests per phase of a benchmark).
 )HELP";
 
 long Arg(int argc, char** argv, const std::string& name, long def) {
@@ -114,6 +117,7 @@ int main(int argc, char** argv) {
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGUSR1);
   sigaddset(&set, SIGUSR2);
+  sigaddset(&set, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   signal(SIGPIPE, SIG_IGN);  // a client that hangs up must not end the simulator
 
@@ -126,6 +130,7 @@ int main(int argc, char** argv) {
     o.candidates_per_job = static_cast<int>(Arg(argc, argv, "workable-candidates", 20L));
     o.rate_limit_requests = static_cast<int>(Arg(argc, argv, "workable-rate-limit", 10L));
     o.seed = static_cast<uint64_t>(Arg(argc, argv, "workable-seed", 42L));
+    o.huge_page_candidates = static_cast<int>(Arg(argc, argv, "workable-huge-page", 0L));
     workable = std::make_unique<ats::sim::WorkableTenant>(o);
     if (!workable->Start()) return std::cerr << "ats-sim: cannot start the Workable tenant\n", 1;
     std::cout << "Workable tenant: " << workable->base_url() << "\n";
@@ -180,6 +185,11 @@ int main(int argc, char** argv) {
     }
     if (mutation_log.is_open()) mutation_log.flush();
   };
+  auto print_counters = [&] {
+    const auto stats = workable->stats();
+    std::cout << "Workable requests: " << stats.requests << ", 429s: " << stats.rate_limited << ", changes: " << applied
+              << "\n" << std::flush;
+  };
   auto next_mutation = std::chrono::steady_clock::now() + std::chrono::milliseconds(mutate_every_ms);
   while (true) {
     int sig = 0;
@@ -203,6 +213,10 @@ int main(int argc, char** argv) {
       }
       continue;
     }
+    if (sig == SIGHUP) {
+      if (workable) print_counters();
+      continue;
+    }
     if (sig == SIGUSR1) {
       frozen = true;
       if (workable && !truth_out.empty()) {
@@ -213,11 +227,7 @@ int main(int argc, char** argv) {
     }
     break;  // SIGINT / SIGTERM
   }
-  if (workable) {  // the tenant's side of the count, for the rate-limited benchmark
-    const auto stats = workable->stats();
-    std::cout << "Workable requests: " << stats.requests << ", 429s: " << stats.rate_limited << ", changes: " << applied
-              << "\n" << std::flush;
-  }
+  if (workable) print_counters();  // the tenant's side of the count, for the rate-limited benchmark
   if (workable && !truth_out.empty() && !WriteTruth(*workable, truth_out))
     return std::cerr << "ats-sim: cannot write " << truth_out << "\n", 1;
   return 0;

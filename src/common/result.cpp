@@ -14,6 +14,7 @@ std::string_view ToString(ErrorCategory category) {
     case ErrorCategory::kBadResponse: return "bad_response";
     case ErrorCategory::kBadRecord: return "bad_record";
     case ErrorCategory::kUnsafeUrl: return "unsafe_url";
+    case ErrorCategory::kPageLimit: return "page_limit";
     case ErrorCategory::kKafka: return "kafka";
     case ErrorCategory::kSnapshot: return "snapshot";
     case ErrorCategory::kConfig: return "config";

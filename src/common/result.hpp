@@ -25,6 +25,7 @@ enum class ErrorCategory {
   kBadResponse,  // body that does not parse or has the wrong shape
   kBadRecord,    // one record that cannot be normalised (dead-lettered)
   kUnsafeUrl,    // a paging URL pointing at another host
+  kPageLimit,    // a page or listing past a configured bound (max_page_mib, max_listing_pages, ...)
   kKafka,        // publish or delivery failure
   kSnapshot,     // snapshot store failure
   kConfig,       // configuration problem found at run time

@@ -94,6 +94,13 @@ struct ConnectionConfig {
   bool incremental = true;
   int incremental_overlap_s = 60;
   int full_reconcile_interval_s = 6 * 3600;
+  // Bounds on what a tenant can make the connector hold (a page) or do (a listing); past one,
+  // the listing fails with a page_limit error naming the key, counted in
+  // ats_connector_page_limit_exceeded_total{limit}. The defaults fit a 512 MiB pod.
+  int max_page_mib = 32;              // a page's body (Workable pages of 100 are ~0.1-1 MiB)
+  int max_page_records = 100'000;     // records on one page (Workable sends at most 100)
+  int max_listing_pages = 100'000;    // pages of one listing (10 M records at 100 a page)
+  int max_next_url_bytes = 8 * 1024;  // a paging.next URL
 };
 
 struct TopicsConfig {

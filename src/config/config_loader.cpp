@@ -764,10 +764,26 @@ class Loader {
   }
 
   bool ReadConnection(const Field& f, ConnectionConfig& c) {
-    if (!CheckMap(
-            f, {"id", "source", "poll_interval_s", "request_timeout_s", "jobs", "job_states",
-                "trigger_stages", "job_departments", "job_locations", "stage_map", "publish", "incremental",
-                "incremental_overlap_s", "full_reconcile_interval_s", "workable", "workday"})) {
+    if (!CheckMap(f, {"id",
+                      "source",
+                      "poll_interval_s",
+                      "request_timeout_s",
+                      "jobs",
+                      "job_states",
+                      "trigger_stages",
+                      "job_departments",
+                      "job_locations",
+                      "stage_map",
+                      "publish",
+                      "incremental",
+                      "incremental_overlap_s",
+                      "full_reconcile_interval_s",
+                      "max_page_mib",
+                      "max_page_records",
+                      "max_listing_pages",
+                      "max_next_url_bytes",
+                      "workable",
+                      "workday"})) {
       return false;
     }
     if (auto id = Get(f, "id")) {
@@ -898,6 +914,12 @@ class Loader {
     // At least 1 s: Workable's updated_after is exclusive, so records sharing the cursor's second need it.
     ReadInt(f, "incremental_overlap_s", c.incremental_overlap_s, {1, 86400, true});
     ReadInt(f, "full_reconcile_interval_s", c.full_reconcile_interval_s, {60, 30 * 86400, true});
+    // Hostile-input bounds (docs/operations.md, "Page and listing limits"). The upper ends keep
+    // a raised limit from undoing the bound (a page is held twice while it is read).
+    ReadInt(f, "max_page_mib", c.max_page_mib, {1, 1024, false});
+    ReadInt(f, "max_page_records", c.max_page_records, {1, 10'000'000, false});
+    ReadInt(f, "max_listing_pages", c.max_listing_pages, {1, 100'000'000, false});
+    ReadInt(f, "max_next_url_bytes", c.max_next_url_bytes, {256, 1 << 20, false});
   }
 
   void ReadJobs(const Field& conn, ConnectionConfig& c) {

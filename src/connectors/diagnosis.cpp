@@ -42,6 +42,11 @@ Diagnosis Diagnose(const Error& error, std::string_view source) {
       return {"Failed",
               "The API sent a paging link to another host; nothing was sent there. Check base_url and "
               "any proxy that rewrites responses."};
+    case ErrorCategory::kPageLimit:
+      return {"Failed",
+              "The API answered with a page or listing larger than this connection allows; the reason "
+              "names the key to raise (max_page_mib, max_page_records, max_listing_pages, "
+              "max_next_url_bytes) if the tenant really is that large."};
     default: return {"Failed", "See the reason; the error is retried automatically when it is transient."};
   }
 }

@@ -2,6 +2,7 @@
 // The connector contract. The runtime owns the poll loop, HTTP, rate limiting, retries, the
 // diff and publishing; a source only turns a cursor into a request and a response into
 // records plus the next cursor (Vector's http_client / Fluent Bit's collector model).
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -16,10 +17,19 @@
 
 namespace ats::connectors {
 
+// Records of a page handed over at a time: a page of a million records (a server that ignores
+// `limit`) is never a million Records in memory.
+inline constexpr size_t kPageBatchRecords = 500;
+
 struct Page {
   std::vector<Record> records;
   std::vector<RejectedRecord> rejected;  // dead-lettered by the runtime
   std::optional<std::string> next;       // cursor of the next page (Workable: paging.next URL)
+  // A page with more than kPageBatchRecords records holds the first batch in records/rejected,
+  // and more_records is true until next_batch(page) has replaced them with the last one. The
+  // batches share nothing with the source, so they may be read while it parses the next page.
+  bool more_records = false;
+  std::function<void(Page&)> next_batch;
 };
 
 using http::RateLimitInfo;

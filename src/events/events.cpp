@@ -12,6 +12,7 @@ namespace ats::events {
 namespace {
 
 constexpr size_t kMaxRawBytes = 65536;
+constexpr size_t kMaxRawBase64Bytes = kMaxRawBytes / 4 * 3;  // encoded: at most 65536 characters
 
 // Local spelling of snapshot::ToString(ChangeType): the events library links only ats_common.
 std::string_view ChangeName(snapshot::ChangeType type) {
@@ -108,6 +109,29 @@ std::string SanitizeUtf8(std::string_view s, size_t max_bytes, bool& truncated) 
     }
     out += piece;
     i += len == 0 ? 1 : len;
+  }
+  return out;
+}
+
+bool ValidUtf8(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    const size_t len = Utf8SequenceLength(s, i);
+    if (len == 0) return false;
+    i += len;
+  }
+  return true;
+}
+
+// RFC 4648 base64 with padding.
+std::string Base64(std::string_view bytes) {
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((bytes.size() + 2) / 3 * 4);
+  for (size_t i = 0; i < bytes.size(); i += 3) {
+    const size_t n = std::min<size_t>(3, bytes.size() - i);
+    uint32_t v = 0;
+    for (size_t k = 0; k < 3; ++k) v = (v << 8) | (k < n ? static_cast<unsigned char>(bytes[i + k]) : 0u);
+    for (size_t k = 0; k < 4; ++k) out.push_back(k <= n ? kAlphabet[(v >> (18 - 6 * k)) & 0x3F] : '=');
   }
   return out;
 }
@@ -268,6 +292,10 @@ Message DeadLetter(const Context& ctx, const RejectedRecord& rejected, const std
   w.Key("reason").String(reason);
   w.Key("raw").String(raw);
   w.Key("raw_truncated").Bool(truncated);
+  // Bytes that are not UTF-8 (one bad byte in a page costs its record) are kept exactly too.
+  if (!ValidUtf8(rejected.raw)) {
+    w.Key("raw_base64").String(Base64(std::string_view(rejected.raw).substr(0, kMaxRawBase64Bytes)));
+  }
   w.Key("detected_at").String(FormatRfc3339Millis(ctx.detected_at));
   w.EndObject();
 

@@ -33,6 +33,7 @@ using SlistPtr = std::unique_ptr<curl_slist, SlistDeleter>;
 
 struct Transfer {
   Response* response = nullptr;
+  size_t max_body_bytes = kMaxBodyBytes;
   bool body_too_large = false;
   // Streaming only:
   CURL* curl = nullptr;
@@ -96,7 +97,7 @@ size_t OnBody(char* data, size_t size, size_t count, void* user) {
     if (body.size() < kMaxErrorBodyBytes) body.append(data, std::min(n, kMaxErrorBodyBytes - body.size()));
     return n;
   }
-  if (transfer->response->body.size() + n > kMaxBodyBytes) {
+  if (transfer->response->body.size() + n > transfer->max_body_bytes) {
     transfer->body_too_large = true;
     return 0;  // makes curl abort with CURLE_WRITE_ERROR
   }
@@ -173,10 +174,12 @@ Error TransportError(CURLcode code, const char* error_buffer, const Request& req
                                                            std::to_string(transfer.idle_timeout.count()) +
                                                            " ms");
   }
-  const bool body_too_large = transfer.body_too_large;
-  if (body_too_large) {
-    return Error::Retryable(ErrorCategory::kTransport, Describe(request) + ": response body exceeds " +
-                                                           std::to_string(kMaxBodyBytes >> 20) + " MiB");
+  if (transfer.body_too_large) {
+    // Refused while it downloads: never more than the limit in memory. The same page would be
+    // as large next time, so this is not retried.
+    return Error::Permanent(ErrorCategory::kPageLimit, Describe(request) + ": the response body exceeds " +
+                                                           std::to_string(transfer.max_body_bytes) +
+                                                           " bytes");
   }
   std::string detail = error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(code);
   while (!detail.empty() && (detail.back() == '\n' || detail.back() == '\r')) detail.pop_back();
@@ -253,6 +256,7 @@ Result<Response> Client::Perform(const Request& request,
   Response response;
   Transfer transfer;
   transfer.response = &response;
+  if (request.max_body_bytes > 0) transfer.max_body_bytes = request.max_body_bytes;
   transfer.curl = curl;
   transfer.on_body = on_body;
   transfer.stop = stop_;

@@ -24,6 +24,9 @@ struct Request {
   // https without verifying the server's certificate and host name. Only ever set from an
   // explicit insecure_skip_tls_verify in the configuration.
   bool insecure_skip_tls_verify = false;
+  // A buffered body larger than this is refused while it downloads (permanent kPageLimit);
+  // 0: the client's guard of 64 MiB. Streamed bodies (on_body) are not limited.
+  size_t max_body_bytes = 0;
 };
 
 struct Response {

@@ -11,6 +11,8 @@
 #include "common/log.hpp"
 #include "connectors/diagnosis.hpp"
 #include "events/events.hpp"
+#include "runtime/listing_guard.hpp"
+#include "snapshot/identity.hpp"
 
 namespace ats::runtime {
 namespace {
@@ -314,12 +316,23 @@ Result<connectors::Page> SyncWorker::FetchPage(Entity entity, Result<http::Reque
     return request.error();
   }
   request->timeout = seconds(connection_.request_timeout_s);
+  request->max_body_bytes = static_cast<size_t>(connection_.max_page_mib) << 20;
   for (int attempt = 1;; ++attempt) {
     auto response = Execute(*request, report);
-    if (!response) return response.error();
+    if (!response) {
+      if (response.error().category != ErrorCategory::kPageLimit) return response.error();
+      deps_.metrics.PageLimitExceeded(connection_.id, "page_bytes").Increment();
+      return Error::Permanent(ErrorCategory::kPageLimit,
+                              response.error().message + ", more than max_page_mib (" +
+                                  std::to_string(connection_.max_page_mib) +
+                                  " MiB) allows: raise max_page_mib if the tenant really serves pages "
+                                  "this large");
+    }
     auto page = source_->ParsePage(entity, *response);
     if (page) return page;
     CountError(page.error());
+    if (page.error().category == ErrorCategory::kPageLimit)
+      deps_.metrics.PageLimitExceeded(connection_.id, "page_records").Increment();
     if (!page.error().retryable() || attempt >= kMaxAttempts) return page.error();
     log::Warn("Source page could not be parsed; fetching it again.",
               {{"connection", connection_.id}, {"error", page.error().message}});
@@ -373,14 +386,24 @@ std::optional<snapshot::StoredRecord> SyncWorker::StagedState(const std::string&
 }
 
 Result<void> SyncWorker::ProcessPage(Entity entity, const connectors::Page& page, SeenIds& seen,
-                                     CycleReport& report) {
+                                     CycleReport& report, bool last_batch) {
   const events::Context ctx{connection_.id, std::string(source_->name()), std::chrono::system_clock::now()};
-  Stage& stage = open_;
+  Stage& stage = open_;  // (stays open_ when Advance replaces it)
   stage.entity = entity;
   stage.report = &report;
+  // A stage that is full goes out before another event joins it, even in the middle of a page:
+  // no stage passes kStageMessages / kStageBytes, whatever a page holds.
+  const auto make_room = [&]() -> Result<void> {
+    if (open_.messages.size() < kStageMessages && open_.bytes < kStageBytes) return Ok();
+    if (auto advanced = Advance(/*force=*/false); !advanced) return advanced;
+    stage.entity = entity;
+    stage.report = &report;
+    return Ok();
+  };
   std::vector<RejectedRecord> oversized;  // records too large for an event (dead-lettered)
 
   for (const auto& record : page.records) {
+    if (auto room = make_room(); !room) return room;
     seen.Add(record.id);
     if (!record.updated_at.empty())
       if (auto t = ParseRfc3339(record.updated_at); t && *t > stage.newest) stage.newest = *t;
@@ -411,6 +434,8 @@ Result<void> SyncWorker::ProcessPage(Entity entity, const connectors::Page& page
       }
       stored = std::move(*got);
     }
+    // One candidate id under two jobs: the losing copy is not a change (snapshot/identity.hpp).
+    if (entity == Entity::kCandidate && stored && snapshot::LosesToStored(record, *stored)) continue;
     auto change = snapshot::Diff(record, stored);
     if (!change) continue;
     if (entity == Entity::kJob) {
@@ -446,6 +471,7 @@ Result<void> SyncWorker::ProcessPage(Entity entity, const connectors::Page& page
   }
   for (const std::vector<RejectedRecord>* list : {&page.rejected, &std::as_const(oversized)}) {
     for (const auto& rejected : *list) {
+      if (auto room = make_room(); !room) return room;
       stage.Add(events::DeadLetter(ctx, rejected, deps_.topics.dead_letter));
       ++stage.counts.dead_lettered;
       log::Warn("Source record rejected; sent to the dead-letter topic.",
@@ -457,7 +483,8 @@ Result<void> SyncWorker::ProcessPage(Entity entity, const connectors::Page& page
   stage.counts.records += static_cast<long long>(page.records.size() + page.rejected.size());
   // Where to continue if the process stops before the listing completes: committed with the
   // stage's records, so the marker never points past (or far before) what the snapshot holds.
-  if (listing_ && page.next) {
+  // (Only after a page's last batch: a stage holding part of a page resumes at that page.)
+  if (listing_ && page.next && last_batch) {
     if (!listing_resumed_) {
       SystemTime committed = std::max(listing_newest_, stage.newest);
       if (in_flight_) committed = std::max(committed, in_flight_->newest);
@@ -521,6 +548,9 @@ Result<void> SyncWorker::Advance(bool force) {
     open_ = Stage();
     return Ok();
   }
+  if (open_.report != nullptr)
+    open_.report->largest_stage =
+        std::max(open_.report->largest_stage, static_cast<long long>(open_.messages.size()));
   auto ticket = deps_.publisher.Publish(open_.messages);
   if (!ticket) return fail(ticket.error());
   open_.ticket = std::move(*ticket);
@@ -707,37 +737,47 @@ Result<void> SyncWorker::SyncStreamedEntity(Entity entity, CycleReport& report) 
 // Every page of one listing, from `first` on, following the source's cursors.
 Result<void> SyncWorker::ListPages(Entity entity, Result<http::Request> first, SeenIds& seen,
                                    CycleReport& report) {
-  std::set<std::string> visited_cursors;
+  ListingGuard guard(static_cast<size_t>(connection_.max_listing_pages),
+                     static_cast<size_t>(connection_.max_next_url_bytes));
   auto page = FetchPage(entity, std::move(first), report);
   while (true) {
     if (!page) return page.error();
     // The next page downloads and parses on another thread while this one is diffed and
     // published. Only that thread touches the HTTP client, the rate limiter and the source
-    // until it is joined below; ProcessPage touches neither.
-    const bool loop = page->next && !visited_cursors.insert(*page->next).second;
+    // until it is joined below; ProcessPage (and the page's batches) touch neither.
+    const std::optional<ListingStop> stop = page->next ? guard.Next(*page->next) : std::nullopt;
     std::future<Result<connectors::Page>> next;
-    if (page->next && !loop && !deps_.stop.stopped()) {
+    if (page->next && !stop && !deps_.stop.stopped()) {
       next = std::async(std::launch::async, [this, entity, &report,
                                              request = source_->BuildRequest(entity, page->next)]() mutable {
         return FetchPage(entity, std::move(request), report);
       });
     }
-    auto processed = ProcessPage(entity, *page, seen, report);
+    auto processed = ProcessBatches(entity, *page, seen, report);
     if (!processed) {
       if (next.valid()) next.wait();  // its result goes unused: the listing stops here
       return processed;
     }
     if (!page->next) return Ok();
-    if (loop) {
-      Error error = Error::Retryable(ErrorCategory::kBadResponse,
-                                     "the source returned a paging.next URL it had already returned; "
-                                     "stopping this listing to avoid a loop");
-      CountError(error);
-      return error;
+    if (stop) {
+      if (!stop->limit.empty()) deps_.metrics.PageLimitExceeded(connection_.id, stop->limit).Increment();
+      CountError(stop->error);
+      return stop->error;
     }
     if (!next.valid())
       return Error::Retryable(ErrorCategory::kInternal, "shutdown requested; the cycle resumes on restart");
     page = next.get();
+  }
+}
+
+// A page's records, batch after batch (connectors::Page::next_batch).
+Result<void> SyncWorker::ProcessBatches(Entity entity, connectors::Page& page, SeenIds& seen,
+                                        CycleReport& report) {
+  while (true) {
+    const bool last = !page.more_records || !page.next_batch;
+    if (auto processed = ProcessPage(entity, page, seen, report, last); !processed) return processed;
+    if (last) return Ok();
+    page.next_batch(page);
   }
 }
 

@@ -45,6 +45,7 @@ struct CycleReport {
   long long dead_lettered = 0;
   long long incremental_listings = 0;  // listings that asked only for changes since the cursor
   long long resumed_listings = 0;      // listings continued from where an earlier cycle stopped
+  long long largest_stage = 0;         // events of the largest stage published (at most 5 000)
   long long events() const { return created + updated + deleted + jobs_imported + dead_lettered; }
 };
 
@@ -164,8 +165,10 @@ class SyncWorker {
   };
 
   // Diffs a page against the snapshot and stages its events; Advance moves the pipeline on.
-  Result<void> ProcessPage(Entity entity, const connectors::Page& page, SeenIds& seen,
-                           CycleReport& report);
+  // `last_batch`: the page's records end here (a page of thousands comes in batches).
+  Result<void> ProcessPage(Entity entity, const connectors::Page& page, SeenIds& seen, CycleReport& report,
+                           bool last_batch = true);
+  Result<void> ProcessBatches(Entity entity, connectors::Page& page, SeenIds& seen, CycleReport& report);
   Result<void> Advance(bool force);
   Result<void> Flush();  // until everything staged is acknowledged and committed
   void ResetPipeline();

@@ -28,6 +28,10 @@ struct WorkableTenantOptions {
   bool rate_limit_headers = true;  // send X-Rate-Limit-Limit/Remaining/Reset
   std::string listen_host = "127.0.0.1";
   int port = 0;  // 0 = any free port
+  // A server that ignores `limit` (hostile-input tests): when > 0, GET /candidates answers one
+  // page of this many tiny candidates of the first published job, {"id":"h0000001","job":
+  // {"shortcode":"..."}} (about 40 bytes each: a million take 39 MiB), and no paging.next.
+  int huge_page_candidates = 0;
 };
 
 // Ground truth as a test compares it with what reached Kafka.
@@ -71,6 +75,8 @@ enum class Fault {
   kMissingField,  // it has no "id"
   kWrongType,     // its "disqualified" is the string "maybe"
   kHugeField,     // its "headline" is a 10 MiB string
+  kOddNumber,     // it gains an ignored field "score": 1e400 (valid JSON, not a double)
+  kInvalidUtf8,   // it gains an ignored field "note": "caf\xE9" (a Latin-1 byte, not UTF-8)
 };
 
 struct Stats {

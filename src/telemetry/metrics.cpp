@@ -78,6 +78,14 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
            .Name("ats_connector_auth_retries_total")
            .Help("API calls answered 401 (expired access token) and retried once with a fresh token.")
            .Register(r);
+  page_limits_ =
+      &BuildCounter()
+           .Name("ats_connector_page_limit_exceeded_total")
+           .Help(
+               "Pages or listings refused for passing a configured bound; limit is page_bytes "
+               "(max_page_mib), page_records (max_page_records), listing_pages (max_listing_pages) or "
+               "next_url_bytes (max_next_url_bytes).")
+           .Register(r);
   kafka_queue_ = &BuildGauge()
                       .Name("ats_connector_kafka_queue_messages")
                       .Help("Messages in the producer's queue or in flight, not yet acknowledged.")
@@ -142,6 +150,9 @@ prometheus::Gauge& Metrics::ConnectionUp(const std::string& c) {
 }
 prometheus::Counter& Metrics::AuthRetries(const std::string& c) {
   return auth_retries_->Add({{"connection", c}});
+}
+prometheus::Counter& Metrics::PageLimitExceeded(const std::string& c, const std::string& limit) {
+  return page_limits_->Add({{"connection", c}, {"limit", limit}});
 }
 prometheus::Gauge& Metrics::KafkaQueueMessages() {
   return kafka_queue_->Add({});

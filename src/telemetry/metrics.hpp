@@ -34,6 +34,9 @@ class Metrics {
   prometheus::Histogram& SyncDuration(const std::string& connection);
   prometheus::Gauge& ConnectionUp(const std::string& connection);
   prometheus::Counter& AuthRetries(const std::string& connection);
+  // A page or listing past a configured bound; `limit`: page_bytes, page_records, listing_pages,
+  // next_url_bytes.
+  prometheus::Counter& PageLimitExceeded(const std::string& connection, const std::string& limit);
   prometheus::Gauge& KafkaQueueMessages();
   prometheus::Counter& ProducerRecreated();
   // Requests the HTTP port refused before a handler ran, by reason (bounded: see RefusalName).
@@ -55,6 +58,7 @@ class Metrics {
   prometheus::Family<prometheus::Histogram>* sync_duration_;
   prometheus::Family<prometheus::Gauge>* connection_up_;
   prometheus::Family<prometheus::Counter>* auth_retries_;
+  prometheus::Family<prometheus::Counter>* page_limits_;
   prometheus::Family<prometheus::Gauge>* kafka_queue_;
   prometheus::Family<prometheus::Counter>* producer_recreated_;
   prometheus::Family<prometheus::Counter>* http_refused_;

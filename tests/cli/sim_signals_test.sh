@@ -2,7 +2,8 @@
 # ats-sim's controls used by the end-to-end benchmarks (benchmarks/e2e_*.sh): SIGUSR2 applies
 # --mutations N changes at once, --mutation-log pairs each change's tenant updated_at with the
 # wall time it was applied, SIGUSR1 freezes the tenant (SIGUSR2 then changes nothing), and at
-# exit the Workable tenant's request/429/change counters are printed.
+# exit the Workable tenant's request/429/change counters are printed; SIGHUP prints them and the
+# tenant goes on serving (benchmarks/peers/run.sh counts requests per phase with it).
 set -u
 sim=${ATS_SIM_BIN:?set ATS_SIM_BIN to the built ats-sim}
 work=$(mktemp -d)
@@ -22,6 +23,14 @@ wait_line() {  # wait_line PATTERN: up to 10 s for a line of stdout
 pid=$!
 wait_line '^Connector config:' && ok "started" || bad "did not start"
 [[ ! -s "$work/mutations.log" ]] && ok "no changes without a timer or a signal" || bad "changes before any signal"
+
+url=$(sed -n 's/^Workable tenant: //p' "$work/out")
+curl -fsS -o /dev/null -H "Authorization: Bearer sandbox-token-0123456789" "$url/jobs" && ok "one request answered" ||
+  bad "request to $url/jobs failed"
+kill -HUP "$pid"
+wait_line '^Workable requests: 1, 429s: 0, changes: 0$' && kill -0 "$pid" 2>/dev/null &&
+  curl -fsS -o /dev/null -H "Authorization: Bearer sandbox-token-0123456789" "$url/jobs" &&
+  ok "SIGHUP: counters printed, still serving" || { bad "SIGHUP: no counters, or stopped"; cat "$work/out"; }
 
 before=$(date +%s%3N)
 kill -USR2 "$pid"
@@ -48,7 +57,7 @@ kill -TERM "$pid"
 for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 wait "$pid"; rc=$?; pid=
 [[ $rc == 0 ]] && ok "SIGTERM: exit 0" || bad "SIGTERM: exit $rc"
-grep -q '^Workable requests: 0, 429s: 0, changes: 5$' "$work/out" && ok "counters printed at exit" ||
+grep -q '^Workable requests: 2, 429s: 0, changes: 5$' "$work/out" && ok "counters printed at exit" ||
   { bad "no counters at exit"; cat "$work/out"; }
 
 echo "$passed passed, $failed failed"

@@ -176,12 +176,23 @@ std::optional<std::string> Child::WaitForLine(const std::string& needle, bool in
   return found;
 }
 
-long Child::RssKib() const {
-  std::ifstream status("/proc/" + std::to_string(pid_) + "/status");
+namespace {
+// A "Name:   123 kB" line of /proc/<pid>/status, in KiB; 0 when unknown.
+long StatusKib(pid_t pid, const std::string& name) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
   std::string line;
   while (std::getline(status, line))
-    if (line.rfind("VmRSS:", 0) == 0) return std::strtol(line.c_str() + 6, nullptr, 10);
+    if (line.rfind(name, 0) == 0) return std::strtol(line.c_str() + name.size(), nullptr, 10);
   return 0;
+}
+}  // namespace
+
+long Child::RssKib() const {
+  return StatusKib(pid_, "VmRSS:");
+}
+
+long Child::PeakRssKib() const {
+  return StatusKib(pid_, "VmHWM:");
 }
 
 std::string ConnectorBin() {

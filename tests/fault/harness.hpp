@@ -50,6 +50,8 @@ class Child {
                                          std::chrono::milliseconds timeout, int skip = 0);
   // Resident memory of the process in KiB (VmRSS), 0 when unknown.
   long RssKib() const;
+  // Peak resident memory of the process so far in KiB (VmHWM), 0 when unknown.
+  long PeakRssKib() const;
 
  private:
   void Read(int fd, bool is_stderr);

@@ -1,9 +1,10 @@
 // Source faults against the real connector binary: the simulated Workable tenant (in this
 // process) answers with 429 storms, 5xx, connection resets, timeouts, slow drips, truncated
 // bodies, invalid JSON and a page that repeats; page-level faults are retried with backoff and
-// lose nothing. Records missing a required field, with a field of the wrong type, or with a
-// 10 MiB field go to the dead-letter topic with the reason, and the sync goes on. A source that
-// stays down is retried at a bounded pace.
+// lose nothing. Records missing a required field, with a field of the wrong type, with a 10 MiB
+// field, or with 1e400 or an invalid UTF-8 byte in a field the connector ignores go to the
+// dead-letter topic with the reason, and the sync goes on. A source that stays down is retried
+// at a bounded pace.
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -128,6 +129,9 @@ TEST_F(SourceFaultTest, BadRecordsGoToTheDeadLetterTopicAndTheSyncGoesOn) {
       {"missing required field", sim::Fault::kMissingField, "missing required field 'id'"},
       {"wrong type", sim::Fault::kWrongType, "field 'disqualified' must be a boolean"},
       {"10 MiB field", sim::Fault::kHugeField, "record is too large to publish"},
+      {"1e400 in an ignored field", sim::Fault::kOddNumber,
+       "field 'score' holds a value that cannot be read"},
+      {"invalid UTF-8 in an ignored field", sim::Fault::kInvalidUtf8, "field 'note' holds invalid UTF-8"},
   };
   const std::map<std::string, std::string> connection{{"connection", "fault"}, {"entity", "candidate"}};
   for (const auto& c : cases) {
@@ -163,6 +167,10 @@ TEST_F(SourceFaultTest, BadRecordsGoToTheDeadLetterTopicAndTheSyncGoesOn) {
     EXPECT_LE(e.value.size(), 70u * 1024) << "a dead letter carries at most 64 KiB of the raw record";
     for (const auto& c : cases)
       if (e.reason.find(c.reason) != std::string::npos) ++reasons[c.name];
+    // Bytes that are not UTF-8 are kept exactly, as base64.
+    if (e.reason.find("invalid UTF-8") != std::string::npos) {
+      EXPECT_NE(e.value.find("\"raw_base64\":\""), std::string::npos) << e.value;
+    }
   }
   for (const auto& c : cases) EXPECT_GE(reasons[c.name], 1) << "no dead letter says: " << c.reason;
   ASSERT_FALSE(dead_letters.empty());

@@ -37,10 +37,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if ((selector & 2) == 0) {
     response.status = 200;
     auto page = Source().ParsePage(entity, response);
-    if (page) {
-      // Every record that came out must have an id (the runtime keys the snapshot by it).
+    // Every record that came out, batch after batch, must have an id (the runtime keys the
+    // snapshot by it).
+    while (page) {
       for (const auto& record : page->records)
         if (record.id.empty()) __builtin_trap();
+      if (!page->more_records) break;
+      page->next_batch(*page);
     }
   } else {
     static const long kStatuses[] = {400, 401, 403, 404, 422, 429, 500, 503, 302};

@@ -8,6 +8,7 @@
 
 #include "common/json_writer.hpp"
 #include "common/time.hpp"
+#include "connectors/json_page.hpp"
 #include "connectors/json_values.hpp"
 
 namespace ats::connectors {
@@ -218,40 +219,67 @@ std::string NormaliseJob(ondemand::object& obj, Record& rec) {
   return "";
 }
 
-// Normalises one array element into page.records or page.rejected. Returns an error only when
-// the document itself is broken and the page cannot be trusted.
-error_code NormaliseElement(Entity entity, ondemand::value& v, Page& page) {
-  ondemand::json_type type;
-  if (auto e = v.type().get(type)) return e;
-  if (type != ondemand::json_type::object) {
-    std::string_view raw;
-    if (type == ondemand::json_type::array) {
-      ondemand::array arr;
-      if (auto e = v.get_array().get(arr)) return e;
-      if (auto e = arr.raw_json().get(raw)) return e;
-    } else {
-      raw = v.raw_json_token();
-    }
-    page.rejected.push_back({entity, std::string(TrimJson(raw)),
-                             "record is not a JSON object, got " + std::string(TypeName(type))});
-    return simdjson::SUCCESS;
+// "object", "array", ... of a record's JSON text (already checked by CheckRecord).
+std::string_view KindOfText(std::string_view text) {
+  switch (text.empty() ? ' ' : text.front()) {
+    case '{': return "object";
+    case '[': return "array";
+    case '"': return "string";
+    case 't':
+    case 'f': return "boolean";
+    case 'n': return "null";
+    default: return "number";
   }
-  ondemand::object obj;
-  if (auto e = v.get_object().get(obj)) return e;
-  Record rec;
-  std::string reason = entity == Entity::kJob ? NormaliseJob(obj, rec) : NormaliseCandidate(obj, rec);
-  if (reason.empty()) {
-    page.records.push_back(std::move(rec));
-    return simdjson::SUCCESS;
-  }
-  // Rewind and take the element's text as received for the dead letter. If even that fails,
-  // the document is broken, not just this record.
-  if (auto e = obj.reset().error()) return e;
-  std::string_view raw;
-  if (auto e = obj.raw_json().get(raw)) return e;
-  page.rejected.push_back({entity, std::string(TrimJson(raw)), std::move(reason)});
-  return simdjson::SUCCESS;
 }
+
+// The records of a split page, read kPageBatchRecords at a time and each on its own: a value
+// that cannot be read costs its record only. Owns its parsers, so that batches can be read on
+// the runtime's thread while the source parses the next page on another.
+class RecordReader {
+ public:
+  RecordReader(Entity entity, JsonPageSplit split) : entity_(entity), split_(std::move(split)) {}
+
+  // Replaces page.records and page.rejected with the next batch.
+  void Fill(Page& page) {
+    page.records.clear();
+    page.rejected.clear();
+    const size_t end = std::min(next_ + kPageBatchRecords, split_.records.size());
+    for (; next_ < end; ++next_) Read(split_.records[next_], page);
+    page.more_records = next_ < split_.records.size();
+  }
+
+ private:
+  void Read(JsonSpan span, Page& page) {
+    const std::string_view text = split_.Text(span);
+    const std::string_view original = split_.Original(span);
+    const auto reject = [&](std::string reason) {
+      page.rejected.push_back({entity_, std::string(original), std::move(reason)});
+    };
+    if (std::string reason = CheckRecord(text, original, dom_); !reason.empty())
+      return reject(std::move(reason));
+    if (text.front() != '{')
+      return reject("record is not a JSON object, got " + std::string(KindOfText(text)));
+    const std::string_view padded = PadForSimdjson(text, buffer_);
+    ondemand::document doc;
+    ondemand::object object;
+    if (auto e = parser_.iterate(padded.data(), text.size(), padded.size()).get(doc)) {
+      return reject(Invalid("<record>", e));
+    }
+    if (auto e = doc.get_object().get(object)) return reject(Invalid("<record>", e));
+    Record record;
+    std::string reason =
+        entity_ == Entity::kJob ? NormaliseJob(object, record) : NormaliseCandidate(object, record);
+    if (!reason.empty()) return reject(std::move(reason));
+    page.records.push_back(std::move(record));
+  }
+
+  Entity entity_;
+  JsonPageSplit split_;
+  size_t next_ = 0;
+  simdjson::dom::parser dom_;
+  ondemand::parser parser_;
+  std::string buffer_;
+};
 
 std::optional<long long> ParseCount(const std::string* text) {
   if (text == nullptr) return std::nullopt;
@@ -278,20 +306,11 @@ std::string Origin(const http::Url& url) {
 
 struct WorkableSource::Parser {
   ondemand::parser parser;
-  simdjson::dom::parser validator;
-  std::string buffer;  // the body plus SIMDJSON_PADDING zero bytes
+  std::string buffer;  // the text plus SIMDJSON_PADDING zero bytes
 
-  // Full validation of the body last given to Iterate. On Demand reads lazily and must not be
-  // used again after a syntax error, so a page is checked whole before it is walked.
-  error_code Validate(size_t size) {
-    return validator.parse(reinterpret_cast<const uint8_t*>(buffer.data()), size, false).error();
-  }
-
-  simdjson::simdjson_result<ondemand::document> Iterate(std::string_view body) {
-    buffer.resize(body.size() + simdjson::SIMDJSON_PADDING);
-    if (!body.empty()) std::memcpy(buffer.data(), body.data(), body.size());
-    std::memset(buffer.data() + body.size(), 0, simdjson::SIMDJSON_PADDING);
-    return parser.iterate(buffer.data(), body.size(), buffer.size());
+  simdjson::simdjson_result<ondemand::document> Iterate(std::string_view text) {
+    const std::string_view padded = PadForSimdjson(text, buffer);
+    return parser.iterate(padded.data(), text.size(), padded.size());
   }
 };
 
@@ -325,6 +344,7 @@ Result<std::unique_ptr<WorkableSource>> WorkableSource::Create(const config::Con
       new WorkableSource(w.api_token, std::move(base_url), std::move(*base), page_size, timeout));
   source->rate_limit_ = w.rate_limit;
   source->insecure_skip_tls_verify_ = w.insecure_skip_tls_verify;
+  source->max_page_records_ = static_cast<size_t>(std::max(1, conn.max_page_records));
   return source;
 }
 
@@ -399,83 +419,66 @@ Result<Page> WorkableSource::ParsePage(Entity entity, const http::Response& resp
     return Error::Retryable(ErrorCategory::kBadResponse,
                             "unexpected response from " + EndpointPath(entity) + ": " + detail);
   };
-  const auto broken = [&](error_code e) {
-    return bad(std::string("the body is not valid JSON (") + simdjson::error_message(e) + ")");
-  };
-
-  ondemand::document doc;
-  if (auto e = parser_->Iterate(response.body).get(doc)) return broken(e);
-  // A body that is not valid JSON is refused whole (found by fuzzing: a record whose object
-  // did not close sent the dead-letter path back into an abandoned On Demand iterator).
-  if (auto e = parser_->Validate(response.body.size())) return broken(e);
-  ondemand::object root;
-  if (auto e = doc.get_object().get(root)) {
-    return e == simdjson::INCORRECT_TYPE ? bad("the body is not a JSON object") : broken(e);
+  JsonPageSplit split;
+  if (auto problem = SplitJsonPage(response.body, array_key, max_page_records_, split)) {
+    if (!problem->too_many_records) return bad(problem->message);
+    return Error::Permanent(ErrorCategory::kPageLimit,
+                            "unexpected response from " + EndpointPath(entity) + ": " + problem->message +
+                                " (max_page_records): raise max_page_records if the tenant really serves "
+                                "pages this long");
   }
-
   Page page;
-  bool saw_array = false;
-  for (auto field : root) {
-    std::string_view key;
-    if (auto e = field.unescaped_key().get(key)) return broken(e);
-    ondemand::value value;
-    if (auto e = field.value().get(value)) return broken(e);
-    if (key == array_key && !saw_array) {
-      ondemand::json_type type;
-      if (auto e = value.type().get(type)) return broken(e);
-      if (type != ondemand::json_type::array) {
-        return bad("'" + std::string(array_key) + "' is " + std::string(TypeName(type)) + ", not an array");
-      }
-      ondemand::array elements;
-      if (auto e = value.get_array().get(elements)) return broken(e);
-      saw_array = true;
-      for (auto element : elements) {
-        ondemand::value v;
-        if (auto e = element.get(v)) return broken(e);
-        if (auto e = NormaliseElement(entity, v, page)) return broken(e);
-      }
-    } else if (key == "paging") {
-      // A malformed paging block must not end the listing silently: a truncated listing
-      // would look like deleted records downstream.
-      ondemand::json_type type;
-      if (auto e = value.type().get(type)) return broken(e);
-      if (type == ondemand::json_type::null) continue;
-      if (type != ondemand::json_type::object) {
-        return bad("'paging' is " + std::string(TypeName(type)) + ", not an object");
-      }
-      ondemand::object paging;
-      if (auto e = value.get_object().get(paging)) return broken(e);
-      for (auto paging_field : paging) {
-        std::string_view paging_key;
-        if (auto e = paging_field.unescaped_key().get(paging_key)) return broken(e);
-        if (paging_key != "next") continue;
-        ondemand::value next;
-        if (auto e = paging_field.value().get(next)) return broken(e);
-        ondemand::json_type next_type;
-        if (auto e = next.type().get(next_type)) return broken(e);
-        if (next_type == ondemand::json_type::null) {
-          page.next.reset();
-          continue;
-        }
-        if (next_type != ondemand::json_type::string) {
-          return bad("'paging.next' is " + std::string(TypeName(next_type)) + ", not a URL string");
-        }
-        std::string_view url;
-        if (auto e = next.get_string().get(url)) return broken(e);
-        if (url.empty()) {
-          page.next.reset();
-        } else {
-          page.next = std::string(url);
-        }
-      }
+  if (auto paging = split.fields.find("paging"); paging != split.fields.end()) {
+    // A malformed paging block must not end the listing silently: a truncated listing would
+    // look like deleted records downstream.
+    if (split.Damaged(paging->second)) return bad("'paging' holds invalid UTF-8");
+    if (std::string problem = ReadPaging(split.Text(paging->second), page.next); !problem.empty()) {
+      return bad(problem);
     }
   }
-  if (!saw_array) return bad("no '" + std::string(array_key) + "' array in the body");
-  // Anything after the root object means the body is not one JSON document.
-  if (doc.current_location().error() != simdjson::OUT_OF_BOUNDS) {
-    return bad("unexpected content after the JSON document");
-  }
+  auto reader = std::make_shared<RecordReader>(entity, std::move(split));
+  reader->Fill(page);
+  if (page.more_records) page.next_batch = [reader](Page& next) { reader->Fill(next); };
   return page;
+}
+
+std::string WorkableSource::ReadPaging(std::string_view text, std::optional<std::string>& next) {
+  const auto broken = [](error_code e) {
+    return std::string("'paging' is not valid JSON (") + simdjson::error_message(e) + ")";
+  };
+  ondemand::document doc;
+  if (auto e = parser_->Iterate(text).get(doc)) return broken(e);
+  ondemand::json_type type;
+  if (auto e = doc.type().get(type)) return broken(e);
+  if (type == ondemand::json_type::null) return "";
+  if (type != ondemand::json_type::object)
+    return "'paging' is " + std::string(TypeName(type)) + ", not an object";
+  ondemand::object paging;
+  if (auto e = doc.get_object().get(paging)) return broken(e);
+  for (auto field : paging) {
+    std::string_view key;
+    if (auto e = field.unescaped_key().get(key)) return broken(e);
+    if (key != "next") continue;
+    ondemand::value value;
+    if (auto e = field.value().get(value)) return broken(e);
+    ondemand::json_type next_type;
+    if (auto e = value.type().get(next_type)) return broken(e);
+    if (next_type == ondemand::json_type::null) {
+      next.reset();
+      continue;
+    }
+    if (next_type != ondemand::json_type::string) {
+      return "'paging.next' is " + std::string(TypeName(next_type)) + ", not a URL string";
+    }
+    std::string_view url;
+    if (auto e = value.get_string().get(url)) return broken(e);
+    if (url.empty()) {
+      next.reset();
+    } else {
+      next = std::string(url);
+    }
+  }
+  return "";
 }
 
 std::string WorkableSource::ErrorText(const std::string& body) {

@@ -42,6 +42,8 @@ class WorkableSource final : public Source {
                  std::chrono::milliseconds timeout);
   // "/spi/v3/jobs": the path of the entity's list endpoint, for messages.
   std::string EndpointPath(Entity entity) const;
+  // Reads a page's `paging` value (its JSON text) into `next`; "" or what is wrong with it.
+  std::string ReadPaging(std::string_view text, std::optional<std::string>& next);
   // Workable's {"error": "..."} text, or "" when the body has none.
   std::string ErrorText(const std::string& body);
 
@@ -50,6 +52,7 @@ class WorkableSource final : public Source {
   std::string base_url_;  // without a trailing slash
   http::Url base_;
   int page_size_;
+  size_t max_page_records_ = 100'000;
   bool insecure_skip_tls_verify_ = false;
   std::chrono::milliseconds timeout_;
   std::unique_ptr<Parser> parser_;

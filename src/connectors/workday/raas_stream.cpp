@@ -4,6 +4,7 @@
 
 #include <cstdio>
 
+#include "connectors/json_page.hpp"
 #include "connectors/workday/workday_mapping.hpp"
 
 namespace ats::connectors {
@@ -45,6 +46,7 @@ std::string Size(size_t bytes) {
 
 struct RaasStream::Parser {
   ondemand::parser parser;
+  simdjson::dom::parser dom;  // names the field that holds a bad byte
 };
 
 RaasStream::RaasStream(config::WorkdayColumns columns, std::string what, size_t max_entry_bytes)
@@ -192,9 +194,17 @@ Result<void> RaasStream::EndElement(Page& out) {
   // The element's text plus the zero padding simdjson reads past the end.
   const size_t len = entry_.size();
   entry_.resize(len + simdjson::SIMDJSON_PADDING, '\0');
+  // One invalid UTF-8 byte costs its entry, not the report: it is read with the byte replaced
+  // (so that a broken grammar still fails the report) and then dead-lettered as received.
+  std::string original;
+  if (!simdjson::validate_utf8(entry_.data(), len)) {
+    original.assign(entry_, 0, len);
+    ReplaceInvalidUtf8(entry_, len);
+  }
   const auto reject = [&](std::string reason) {
+    const std::string& raw = original.empty() ? entry_ : original;
     out.rejected.push_back(
-        {Entity::kCandidate, entry_.substr(0, std::min(len, kRawKeepBytes)), std::move(reason)});
+        {Entity::kCandidate, raw.substr(0, std::min(len, kRawKeepBytes)), std::move(reason)});
   };
 
   ondemand::document doc;
@@ -208,8 +218,14 @@ Result<void> RaasStream::EndElement(Page& out) {
     if (auto e = doc.get_object().get(object)) return broken(e);
     Record record;
     workday::MapOutcome mapped = workday::MapReportEntry(object, columns_, record);
-    if (mapped.json != simdjson::SUCCESS) return broken(mapped.json);
-    if (!mapped.reason.empty()) {
+    if (mapped.json != simdjson::SUCCESS && !IsValueError(mapped.json)) return broken(mapped.json);
+    if (mapped.json != simdjson::SUCCESS) {
+      reject("report entry " + index + " holds a value that cannot be read (" +
+             simdjson::error_message(mapped.json) + ")");
+    } else if (!original.empty()) {
+      reject("report entry " + index + ": " +
+             CheckRecord(std::string_view(entry_.data(), len), original, parser_->dom));
+    } else if (!mapped.reason.empty()) {
       reject("report entry " + index + ": " + mapped.reason);
     } else {
       out.records.push_back(std::move(record));

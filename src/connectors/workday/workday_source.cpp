@@ -9,6 +9,7 @@
 #include "common/json_writer.hpp"
 #include "common/log.hpp"
 #include "common/time.hpp"
+#include "connectors/json_page.hpp"
 #include "connectors/workday/raas_stream.hpp"
 #include "connectors/workday/workday_mapping.hpp"
 
@@ -96,6 +97,7 @@ struct ErrorBody {
 
 struct WorkdaySource::Parser {
   ondemand::parser parser;
+  simdjson::dom::parser dom;  // checks each job posting whole (CheckRecord)
   std::string buffer;  // the body plus SIMDJSON_PADDING zero bytes
 
   simdjson::simdjson_result<ondemand::document> Iterate(std::string_view body) {
@@ -188,6 +190,7 @@ Result<std::unique_ptr<WorkdaySource>> WorkdaySource::Create(const config::Conne
   source->columns_ = w.columns;
   source->rate_limit_ = w.rate_limit;
   source->page_size_ = std::clamp(w.page_size, 1, kMaxPageSize);
+  source->max_page_records_ = static_cast<size_t>(std::max(1, conn.max_page_records));
   source->timeout_ = std::chrono::seconds(std::max(1, conn.request_timeout_s));
   source->parser_ = std::make_unique<Parser>();
 
@@ -419,82 +422,71 @@ Result<Page> WorkdaySource::ParsePage(Entity entity, const http::Response& respo
   const auto broken = [&](error_code e) {
     return bad(std::string("the body is not valid JSON (") + simdjson::error_message(e) + ")");
   };
-  ondemand::document doc;
-  if (auto e = parser_->Iterate(response.body).get(doc)) return broken(e);
-  ondemand::object root;
-  if (auto e = doc.get_object().get(root)) {
-    return e == simdjson::INCORRECT_TYPE ? bad("the body is not a JSON object") : broken(e);
+  // Split into postings first: a value that cannot be read, or an invalid UTF-8 byte, costs its
+  // posting only (connectors/json_page.hpp).
+  JsonPageSplit split;
+  if (auto problem = SplitJsonPage(response.body, "data", max_page_records_, split)) {
+    if (!problem->too_many_records) return bad(problem->message);
+    return Error::Permanent(ErrorCategory::kPageLimit,
+                            "unexpected response from " + jobs_path_ + ": " + problem->message +
+                                " (max_page_records): raise max_page_records if the tenant really serves "
+                                "pages this long");
+  }
+  std::optional<long long> total;
+  if (auto it = split.fields.find("total"); it != split.fields.end() && split.Text(it->second) != "null") {
+    const std::string_view text = split.Text(it->second);
+    long long n = -1;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    if (ec != std::errc() || end != text.data() + text.size() || n < 0)
+      return bad("'total' is not a whole number");
+    total = n;
   }
 
   Page page;
-  std::optional<long long> total;
-  bool saw_data = false;
-  long long count = 0;
+  const long long count = static_cast<long long>(split.records.size());
   std::string first_posting;
   std::set<std::string> listed = listed_jobs_;
-  for (auto field : root) {
-    std::string_view key;
-    if (auto e = field.unescaped_key().get(key)) return broken(e);
-    const std::string name(key);
-    ondemand::value value;
-    if (auto e = field.value().get(value)) return broken(e);
-    ondemand::json_type type;
-    if (auto e = value.type().get(type)) return broken(e);
-    if (name == "total") {
-      if (type == ondemand::json_type::null) continue;
-      int64_t n = 0;
-      if (type != ondemand::json_type::number || value.get_int64().get(n) || n < 0) {
-        return bad("'total' is not a whole number");
-      }
-      total = n;
-    } else if (name == "data" && !saw_data) {
-      if (type != ondemand::json_type::array) {
-        return bad("'data' is " + std::string(workday::TypeName(type)) + ", not an array");
-      }
-      saw_data = true;
-      ondemand::array elements;
-      if (auto e = value.get_array().get(elements)) return broken(e);
-      for (auto element : elements) {
-        ++count;
-        ondemand::value v;
-        if (auto e = element.get(v)) return broken(e);
-        ondemand::json_type element_type;
-        if (auto e = v.type().get(element_type)) return broken(e);
-        if (element_type != ondemand::json_type::object) {
-          std::string raw;
-          if (auto e = workday::AppendCompact(v, raw)) return broken(e);
-          page.rejected.push_back(
-              {Entity::kJob, std::move(raw),
-               "job posting is not a JSON object, got " + std::string(workday::TypeName(element_type))});
-          continue;
-        }
-        ondemand::object posting;
-        if (auto e = v.get_object().get(posting)) return broken(e);
-        Record record;
-        workday::MapOutcome mapped = workday::MapJobPosting(posting, record);
-        if (mapped.json != simdjson::SUCCESS) return broken(mapped.json);
-        if (!mapped.reason.empty()) {
-          // Rewind and take the posting's text as received for the dead letter.
-          if (auto e = posting.reset().error()) return broken(e);
-          std::string_view raw;
-          if (auto e = posting.raw_json().get(raw)) return broken(e);
-          page.rejected.push_back({Entity::kJob, std::string(Trim(raw)), std::move(mapped.reason)});
-          continue;
-        }
-        if (first_posting.empty()) {
-          std::string posting_id;
-          DecodeJsonString(record.fields["posting_id"], posting_id);
-          first_posting = posting_id;
-        }
-        // Postings of one requisition (internal and external sites) are one job.
-        if (!listed.insert(record.id).second) continue;
-        page.records.push_back(std::move(record));
-      }
+  std::string buffer;
+  for (const JsonSpan& span : split.records) {
+    const std::string_view text = split.Text(span);
+    const std::string_view original = split.Original(span);
+    const auto reject = [&](std::string reason) {
+      page.rejected.push_back({Entity::kJob, std::string(original), std::move(reason)});
+    };
+    if (std::string reason = CheckRecord(text, original, parser_->dom); !reason.empty()) {
+      reject("job posting: " + reason);
+      continue;
     }
-  }
-  if (!saw_data) return bad("no 'data' array in the body");
-  if (doc.current_location().error() != simdjson::OUT_OF_BOUNDS) {
-    return bad("unexpected content after the JSON document");
+    if (text.front() != '{') {
+      reject("job posting is not a JSON object, got " +
+             std::string(text.front() == '[' ? "array" : "a scalar"));
+      continue;
+    }
+    const std::string_view padded = PadForSimdjson(text, buffer);
+    ondemand::document doc;
+    ondemand::object posting;
+    if (auto e = parser_->parser.iterate(padded.data(), text.size(), padded.size()).get(doc))
+      return broken(e);
+    if (auto e = doc.get_object().get(posting)) return broken(e);
+    Record record;
+    workday::MapOutcome mapped = workday::MapJobPosting(posting, record);
+    if (mapped.json != simdjson::SUCCESS) {
+      reject(std::string("job posting holds a value that cannot be read (") +
+             simdjson::error_message(mapped.json) + ")");
+      continue;
+    }
+    if (!mapped.reason.empty()) {
+      reject(std::move(mapped.reason));
+      continue;
+    }
+    if (first_posting.empty()) {
+      std::string posting_id;
+      DecodeJsonString(record.fields["posting_id"], posting_id);
+      first_posting = posting_id;
+    }
+    // Postings of one requisition (internal and external sites) are one job.
+    if (!listed.insert(record.id).second) continue;
+    page.records.push_back(std::move(record));
   }
   if (job_offset_ > 0 && !first_posting.empty() && first_posting == previous_first_posting_) {
     return Error::Permanent(ErrorCategory::kBadResponse,

@@ -94,6 +94,7 @@ class WorkdaySource final : public Source {
   std::string jobs_path_;  // for messages, e.g. /ccx/api/recruiting/v4/acme/jobPostings
   std::vector<Report> reports_;
   int page_size_ = 100;
+  size_t max_page_records_ = 100'000;
   std::chrono::milliseconds timeout_{30000};
   bool insecure_skip_tls_verify_ = false;  // workday.insecure_skip_tls_verify
 

@@ -289,6 +289,15 @@ TEST(EventsTest, DeadLetterReplacesInvalidUtf8) {
   EXPECT_EQ(p.Str("/raw"), "{\"name\":\"caf\xEF\xBF\xBD\"}");
 }
 
+TEST(EventsTest, DeadLetterKeepsBytesThatAreNotUtf8AsBase64) {
+  const std::string raw = std::string("{\"name\":\"caf") + "\xE9" + "\"}";  // Latin-1 é
+  Parsed p(DeadLetter(Ctx(), RejectedRecord{Entity::kCandidate, raw, "not UTF-8"}, "t").value);
+  EXPECT_EQ(p.Str("/raw_base64"), "eyJuYW1lIjoiY2Fm6SJ9");  // base64 of the bytes as received
+  // Valid UTF-8 needs no copy.
+  Parsed valid(DeadLetter(Ctx(), RejectedRecord{Entity::kCandidate, "{}", "bad"}, "t").value);
+  EXPECT_EQ(valid.root.at_pointer("/raw_base64").error(), simdjson::NO_SUCH_FIELD);
+}
+
 TEST(EventsTest, SourceAndConnectionArePercentEncodedInCeSource) {
   Context ctx = Ctx();
   ctx.connection = "acme eu/1";
