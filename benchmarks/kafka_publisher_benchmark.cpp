@@ -194,6 +194,7 @@ std::unique_ptr<rd_kafka_t, RdKafkaDeleter> RawProducer(const std::string& boots
       {"acks", "all"},
       {"compression.type", "lz4"},
       {"linger.ms", "5"},
+      {"partitioner", "murmur2_random"},
       {"message.timeout.ms", std::to_string(kTimeoutMs)},
   };
   for (const auto& [key, value] : settings) {

@@ -82,6 +82,12 @@ Result<void> RdKafkaProducer::Init(const ProducerOptions& options) {
       {"acks", "all"},
       {"compression.type", "lz4"},
       {"linger.ms", "5"},
+      // The partition a Java client (the default partitioner of kafka-clients, Kafka Streams)
+      // picks for the same key: murmur2 of the key bytes. librdkafka's own default
+      // (consistent_random, CRC32) puts a key elsewhere, so a JVM producer writing the same
+      // keys, or a consumer that relies on co-partitioning, would disagree with us. Records
+      // without a key (none today) go to a random partition, as with consistent_random.
+      {"partitioner", "murmur2_random"},
       {"message.timeout.ms", std::to_string(options.delivery_timeout_ms)},
   };
   if (auto r = internal::SetConfs(conf.get(), fixed, "kafka."); !r) return r;

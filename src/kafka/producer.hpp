@@ -51,7 +51,8 @@ class Producer {
  public:
   virtual ~Producer() = default;
   // Creates the producer (enable.idempotence=true, acks=all, compression.type=lz4,
-  // linger.ms=5 unless overridden). Invalid passthrough keys are a permanent kConfig error.
+  // linger.ms=5, partitioner=murmur2_random (Java's default placement of a key) unless
+  // overridden). Invalid passthrough keys are a permanent kConfig error.
   static Result<std::unique_ptr<Producer>> Create(const ProducerOptions& options);
 
   // Enqueues one message. While librdkafka's queue is full it serves delivery reports and

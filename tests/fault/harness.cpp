@@ -9,11 +9,14 @@
 
 #include <algorithm>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <regex>
 #include <set>
 #include <sstream>
 
+#include "kafka/admin.hpp"
 #include "kafka/consumer.hpp"
 #include "sim/workable_tenant.hpp"
 
@@ -101,7 +104,13 @@ void Child::Read(int fd, bool is_stderr) {
   close(fd);
   std::lock_guard lock(mu_);
   if (!partial.empty()) (is_stderr ? err_ : out_).append(partial);
+  ++closed_streams_;
   cv_.notify_all();
+}
+
+bool Child::WaitForEof(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mu_);
+  return cv_.wait_for(lock, timeout, [&] { return closed_streams_ == 2; });
 }
 
 bool Child::Signal(int sig) const {
@@ -198,13 +207,111 @@ std::string KafkaBin() {
 
 // ---------------------------------------------------------------- processes
 
-KafkaProcess::KafkaProcess(int brokers)
-    : child_(std::make_unique<Child>(std::vector<std::string>{KafkaBin(), "--brokers", std::to_string(brokers)})) {
-  if (auto line = child_->WaitForLine("Kafka bootstrap: ", false, 30s))
-    bootstrap_ = line->substr(line->find(": ") + 2);
+bool RealKafka() {
+  const char* v = std::getenv("ATS_TEST_KAFKA_REAL");
+  return v != nullptr && std::string(v) == "1";
+}
+
+namespace {
+const std::vector<std::string> kTopics = {"ats.candidate-changed.v1", "ats.job-imported.v1",
+                                          "ats.dead-letter.v1"};
+
+std::string ClusterScript() {
+  return std::string(ATS_SOURCE_DIR) + "/scripts/kafka-cluster.sh";
+}
+}  // namespace
+
+KafkaProcess::KafkaProcess(int brokers) : real_(RealKafka()) {
+  if (!real_) {
+    child_ =
+        std::make_unique<Child>(std::vector<std::string>{KafkaBin(), "--brokers", std::to_string(brokers)});
+    if (auto line = child_->WaitForLine("Kafka bootstrap: ", false, 30s))
+      bootstrap_ = line->substr(line->find(": ") + 2);
+    return;
+  }
+  char tmpl[] = "/tmp/ats-kafka-real-XXXXXX";
+  if (mkdtemp(tmpl) == nullptr) return;
+  dir_ = tmpl;
+  child_ = std::make_unique<Child>(std::vector<std::string>{"/bin/bash", ClusterScript(), "start",
+                                                            "--brokers", std::to_string(brokers), "--dir",
+                                                            dir_, "--owner-pid", std::to_string(::getpid())});
+  const auto code = child_->Wait(240s);
+  child_->WaitForEof(10s);
+  // "kafka-cluster: Apache Kafka X, N node(s) ready in S s": in the test's output, for the CI log.
+  for (const auto& line : child_->err_lines())
+    if (line.find("ready in") != std::string::npos) std::cout << line << "\n";
+  if (code != 0) return;
+  std::string out = child_->out();
+  while (!out.empty() && out.back() == '\n') out.pop_back();
+  const std::string bootstrap = out.substr(out.rfind('\n') + 1);
+  if (bootstrap.rfind("127.0.0.1:", 0) != 0) {
+    std::cerr << "kafka-cluster.sh printed no bootstrap address: '" << out << "'\n" << child_->err();
+    return;
+  }
+  std::vector<kafka::TopicSpec> topics;
+  for (const auto& t : kTopics) {
+    kafka::TopicSpec spec{t, 4, brokers >= 3 ? 3 : 1, {}};
+    if (brokers >= 3) spec.configs["min.insync.replicas"] = "2";
+    topics.push_back(spec);
+  }
+  auto created = kafka::CreateTopics(bootstrap, topics, 60s);
+  if (!created) {
+    std::cerr << "creating the topics failed: " << created.error().message << "\n";
+    return;
+  }
+  bootstrap_ = bootstrap;
+}
+
+KafkaProcess::~KafkaProcess() {
+  if (!real_ || dir_.empty()) return;
+  // The data is thrown away: no controlled shutdown needed.
+  Script({"stop", "--signal", "KILL"}, 60s);
+  std::error_code ec;
+  std::filesystem::remove_all(dir_, ec);
+}
+
+bool KafkaProcess::Script(const std::vector<std::string>& args, std::chrono::milliseconds timeout) {
+  std::vector<std::string> argv{"/bin/bash", ClusterScript()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  argv.insert(argv.end(), {"--dir", dir_});
+  Child script(argv);
+  const auto code = script.Wait(timeout);
+  script.WaitForEof(10s);
+  if (code != 0) std::cerr << "kafka-cluster.sh failed: " << script.err() << "\n";
+  return code == 0;
+}
+
+bool KafkaProcess::Down(const std::vector<int>& brokers) {
+  if (!real_) {
+    for (int b : brokers)
+      if (!Command("down " + std::to_string(b))) return false;
+    return true;
+  }
+  std::vector<std::string> args{"kill-node"};
+  for (int b : brokers) args.push_back(std::to_string(b));
+  args.insert(args.end(), {"--signal", "KILL"});
+  return Script(args, 60s);
+}
+
+bool KafkaProcess::Up(const std::vector<int>& brokers) {
+  if (!real_) {
+    for (int b : brokers)
+      if (!Command("up " + std::to_string(b))) return false;
+    return true;
+  }
+  std::vector<std::string> args{"start-node"};
+  for (int b : brokers) args.push_back(std::to_string(b));
+  return Script(args, 240s);
+}
+
+int KafkaProcess::Leader(const std::string& topic, int partition) {
+  auto leaders = kafka::PartitionLeaders(bootstrap_, topic);
+  if (!leaders || partition >= static_cast<int>(leaders->size())) return -1;
+  return (*leaders)[static_cast<size_t>(partition)];
 }
 
 bool KafkaProcess::Command(const std::string& command) {
+  if (real_) return false;  // the mock's controls have no real counterpart
   std::lock_guard lock(command_mu_);
   if (!child_->WriteStdin(command)) return false;
   // Answers are "ok" or "error: ..." lines, one per command, after the bootstrap line.
@@ -343,8 +450,6 @@ Event Parse(kafka::ConsumedMessage m) {
   if (e.job_shortcode.empty()) e.job_shortcode = StringField(doc, "job_id");
   return e;
 }
-
-const std::vector<std::string> kTopics = {"ats.candidate-changed.v1", "ats.job-imported.v1", "ats.dead-letter.v1"};
 
 void SortByPartition(std::vector<Event>& events) {
   std::stable_sort(events.begin(), events.end(), [](const Event& a, const Event& b) {

@@ -37,6 +37,9 @@ class Child {
   std::optional<int> Wait(std::chrono::milliseconds timeout);
   bool running();
   bool WriteStdin(const std::string& line);
+  // Waits until stdout and stderr are both closed (after an exit, everything the child wrote
+  // has then been read: Wait alone may return before the readers took the last lines).
+  bool WaitForEof(std::chrono::milliseconds timeout);
 
   std::string out() const;
   std::string err() const;
@@ -61,6 +64,7 @@ class Child {
   std::condition_variable cv_;
   std::string out_, err_;
   std::vector<std::string> err_lines_, out_lines_;
+  int closed_streams_ = 0;
   std::thread out_reader_, err_reader_;
 };
 
@@ -68,17 +72,38 @@ std::string ConnectorBin();
 std::string SimBin();
 std::string KafkaBin();
 
-// ats-kafka with `brokers` brokers; bootstrap() once it printed its address.
+// True when the fault suite runs against real Apache Kafka (ATS_TEST_KAFKA_REAL=1, set by the
+// ctest entries labelled `kafka-real`): KafkaProcess then starts a real cluster.
+bool RealKafka();
+
+// The Kafka of a test, with `brokers` brokers; bootstrap() once it is ready. Two kinds:
+// - mock (default): ats-kafka, librdkafka's mock cluster as a process, driven through stdin.
+// - real (RealKafka()): a KRaft cluster of Apache Kafka started by scripts/kafka-cluster.sh in
+//   a directory of its own, with the connector's three topics created (4 partitions; with 3
+//   brokers replication factor 3 and min.insync.replicas=2). Stopped by the destructor, and by
+//   the script's watchdog if this process dies first.
 class KafkaProcess {
  public:
   explicit KafkaProcess(int brokers = 1);
+  ~KafkaProcess();
   bool ok() const { return !bootstrap_.empty(); }
+  bool real() const { return real_; }
   const std::string& bootstrap() const { return bootstrap_; }
-  // A control command (see ats-kafka --help); true when answered "ok".
+  // Mock only: a control command (see ats-kafka --help); true when answered "ok".
   bool Command(const std::string& command);
+  // Brokers (numbered from 1) down and up again. Mock: "down"/"up" commands. Real: the broker
+  // processes are killed with SIGKILL, and started again together (Up returns once they serve).
+  bool Down(const std::vector<int>& brokers);
+  bool Up(const std::vector<int>& brokers);
+  // Real only: the broker leading `partition` of `topic`, -1 when unknown.
+  int Leader(const std::string& topic, int partition);
   Child& child() { return *child_; }
 
  private:
+  bool Script(const std::vector<std::string>& args, std::chrono::milliseconds timeout);
+
+  bool real_ = false;
+  std::string dir_;  // real: the cluster's directory
   std::unique_ptr<Child> child_;
   std::string bootstrap_;
   std::mutex command_mu_;

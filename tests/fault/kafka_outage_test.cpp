@@ -1,6 +1,9 @@
 // Kafka faults against a running connector: every broker down for a while, request errors and
 // leader moves on a 3-broker cluster, and the fatal idempotent-producer error. Kafka is ats-kafka
-// (a process of its own, driven through its stdin), the connector is the real binary, and the
+// (a process of its own, driven through its stdin) or, in the `kafka-real` entries
+// (ATS_TEST_KAFKA_REAL=1), a real Apache Kafka cluster whose broker processes are killed and
+// restarted (the tests that need the mock's error injection run on the mock only; the leader
+// kill is in kafka_real_test.cpp). The connector is the real binary, and the
 // Workable tenant runs in this process and keeps changing. At the end, everything in Kafka is
 // compared with the tenant's final state.
 #include <gtest/gtest.h>
@@ -10,6 +13,7 @@
 #include <iostream>
 
 #include "fault/harness.hpp"
+#include "kafka/admin.hpp"
 #include "sim/workable_tenant.hpp"
 #include "support/test_support.hpp"
 
@@ -104,7 +108,7 @@ TEST_F(KafkaFaultTest, AllBrokersDownThenUpLosesNothingAndRecoversWithinSeconds)
   const long rss_before = connector_->child().RssKib();
 
   Mutator mutator(*tenant_, 50ms);
-  for (int b = 1; b <= 3; ++b) ASSERT_TRUE(kafka_->Command("down " + std::to_string(b)));
+  ASSERT_TRUE(kafka_->Down({1, 2, 3}));  // real Kafka: the three broker processes SIGKILLed
   const auto down_at = Clock::now();
   bool not_ready = false;
   std::string not_ready_body;
@@ -122,7 +126,7 @@ TEST_F(KafkaFaultTest, AllBrokersDownThenUpLosesNothingAndRecoversWithinSeconds)
   }
   const double errors_during = MetricNow("ats_connector_errors_total", kafka_errors);
   const int cycles_before_up = connector_->CompletedCycles();
-  for (int b = 1; b <= 3; ++b) ASSERT_TRUE(kafka_->Command("up " + std::to_string(b)));
+  ASSERT_TRUE(kafka_->Up({1, 2, 3}));  // real Kafka: started again, back once they serve
   const auto up_at = Clock::now();
   ASSERT_TRUE(Eventually([&] { return connector_->Get("/readyz").first == 200; }, 60s));
   const double ready_s = Seconds(Clock::now() - up_at);
@@ -194,6 +198,124 @@ TEST_F(KafkaFaultTest, FatalIdempotenceErrorRecreatesTheProducerAndLosesNothing)
   EXPECT_GE(recreated, 1);
   EXPECT_NE(connector_->child().err().find("recreating it"), std::string::npos);
   ExpectSound(v);
+}
+
+// ---------------------------------------------------------------- real Apache Kafka only
+// Registered only as `kafka-real.` ctest entries (ATS_TEST_KAFKA_REAL=1): they need what only a
+// real cluster has (replicas, a leader to kill, a Java client's view of the topics).
+class RealKafkaTest : public KafkaFaultTest {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(RealKafka()) << "run through ctest -L kafka-real (ATS_TEST_KAFKA_REAL=1)";
+    KafkaFaultTest::SetUp();
+  }
+
+  // Runs the connector on `yaml` until its first complete cycle, then stops it (SIGTERM, exit 0).
+  void SyncOnce(const std::string& yaml_path) {
+    ConnectorProcess c(yaml_path);
+    ASSERT_TRUE(c.WaitStarted()) << c.child().err();
+    ASSERT_TRUE(c.child().WaitForLine("\"msg\":\"Sync cycle complete.\"", true, 90s)) << c.ErrTail();
+    ASSERT_TRUE(c.child().Signal(SIGTERM));
+    EXPECT_EQ(c.child().Wait(60s), 0) << c.ErrTail();
+  }
+
+  // tests/kafka/consumer-check: the Java client reads `prefix`candidate-changed/job-imported/
+  // dead-letter and checks headers, keys and partitions. Returns its exit code; `out` its report.
+  int JavaCheck(const std::string& prefix, std::string& out) {
+    Child check({"/bin/bash", std::string(ATS_SOURCE_DIR) + "/tests/kafka/consumer-check/run.sh",
+                 kafka_->bootstrap(), "fault", "workable", "50",
+                 prefix + "candidate-changed.v1=com.ats-connector.candidate-changed.v1",
+                 prefix + "job-imported.v1=com.ats-connector.job-imported.v1",
+                 prefix + "dead-letter.v1=com.ats-connector.dead-letter.v1"});
+    const auto code = check.Wait(300s);
+    check.WaitForEof(10s);
+    out = check.out() + check.err();
+    return code.value_or(-1);
+  }
+};
+
+TEST_F(RealKafkaTest, KillNineOfAPartitionLeaderLosesNothingAndSyncsGoOnWithTwoReplicasOfThree) {
+  // Three combined broker+controller nodes; topics with replication factor 3 and
+  // min.insync.replicas=2; the producer's acks=all. Killing one node (-9: no controlled
+  // shutdown, no leadership handed over) must move its partitions' leadership to a survivor,
+  // and publishing must go on, acknowledged by the two replicas left, with nothing lost.
+  ASSERT_NO_FATAL_FAILURE(Start(/*brokers=*/3));
+  const std::string topic = "ats.candidate-changed.v1";
+  const std::map<std::string, std::string> published{{"connection", "fault"}, {"type", "candidate-changed"}};
+  Mutator mutator(*tenant_, 30ms);
+  const int leader = kafka_->Leader(topic, 0);
+  ASSERT_GE(leader, 1) << "no leader of " << topic << "[0]";
+  ASSERT_TRUE(WaitForFreshCycle()) << connector_->ErrTail();
+  ASSERT_TRUE(kafka_->Down({leader}));
+  const auto killed_at = Clock::now();
+  const double published_at_kill = MetricNow("ats_connector_events_published_total", published);
+  int new_leader = -1;
+  ASSERT_TRUE(Eventually(
+      [&] {
+        new_leader = kafka_->Leader(topic, 0);
+        return new_leader >= 1 && new_leader != leader;
+      },
+      60s))
+      << "the leadership of " << topic << "[0] did not move off the killed node " << leader;
+  const double moved_s = Seconds(Clock::now() - killed_at);
+  // Cycles that start after the kill complete: Kafka acknowledges with two in-sync replicas.
+  ASSERT_TRUE(WaitForFreshCycle(120s)) << connector_->ErrTail();
+  ASSERT_TRUE(WaitForFreshCycle(120s)) << connector_->ErrTail();
+  const double published_while_down =
+      MetricNow("ats_connector_events_published_total", published) - published_at_kill;
+  ASSERT_TRUE(kafka_->Up({leader}));
+  mutator.Stop();
+  ASSERT_TRUE(WaitForFreshCycle()) << connector_->ErrTail();
+  const Verdict v = StopAndCompare();
+  std::cout << "=== kafka leader kill: node " << leader << " (leader of " << topic
+            << "[0]) killed with SIGKILL; "
+            << "leadership moved to node " << new_leader << " after " << moved_s << " s; "
+            << published_while_down << " candidate events acknowledged while it was down ("
+            << mutator.applied() << " tenant changes); " << v.events << " events, lost " << v.lost
+            << ", duplicates " << v.duplicates << ", order violations " << v.order_violations << "\n";
+  EXPECT_GT(published_while_down, 0) << "nothing was acknowledged with one node of three down";
+  ExpectSound(v);
+}
+
+TEST_F(RealKafkaTest, AJavaConsumerSeesEveryCloudEventsHeaderAndJavasPartitionForEachKey) {
+  kafka_ = std::make_unique<KafkaProcess>(1);
+  ASSERT_TRUE(kafka_->ok()) << kafka_->child().err();
+  ConnectorConfig cfg;
+  cfg.base_url = tenant_->base_url();
+  cfg.bootstrap = kafka_->bootstrap();
+  cfg.snapshot_path = dir_.File("snapshot");
+  cfg.extra_connection = "    incremental: false\n";  // full listings: deletions show at once
+  testing::WriteFile(dir_.File("connector.yaml"), ConnectorYaml(cfg));
+  ASSERT_NO_FATAL_FAILURE(SyncOnce(dir_.File("connector.yaml")));
+  // A second sync after changes: updated and deleted events too, not only the first sync's.
+  ASSERT_FALSE(tenant_->MutateRandom(30).empty());
+  ASSERT_NO_FATAL_FAILURE(SyncOnce(dir_.File("connector.yaml")));
+
+  // The control: the same sync into other topics with librdkafka's old default partitioner
+  // (consistent_random, CRC32). The Java check must notice, or it proves nothing.
+  std::vector<kafka::TopicSpec> control;
+  for (const char* t : {"ctl.candidate-changed.v1", "ctl.job-imported.v1", "ctl.dead-letter.v1"})
+    control.push_back({t, 4, 1, {}});
+  ASSERT_TRUE(kafka::CreateTopics(kafka_->bootstrap(), control).ok());
+  cfg.snapshot_path = dir_.File("snapshot-control");
+  cfg.extra_kafka =
+      "  topics: {candidate_changed: ctl.candidate-changed.v1, job_imported: ctl.job-imported.v1,"
+      " dead_letter: ctl.dead-letter.v1}\n"
+      "  rdkafka: {partitioner: consistent_random}\n";
+  testing::WriteFile(dir_.File("control.yaml"), ConnectorYaml(cfg));
+  ASSERT_NO_FATAL_FAILURE(SyncOnce(dir_.File("control.yaml")));
+
+  std::string report;
+  const int code = JavaCheck("ats.", report);
+  std::cout << "=== Java consumer on the connector's topics (default producer settings):\n" << report;
+  EXPECT_EQ(code, 0) << "the Java consumer check failed";
+
+  std::string control_report;
+  const int control_code = JavaCheck("ctl.", control_report);
+  std::cout << "=== control, partitioner=consistent_random (must fail the partition check):\n"
+            << control_report;
+  EXPECT_EQ(control_code, 1);
+  EXPECT_NE(control_report.find("FAIL partition is murmur2(key) % partitions"), std::string::npos);
 }
 
 }  // namespace

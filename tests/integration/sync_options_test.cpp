@@ -45,7 +45,8 @@ class SyncOptionsTest : public testing::PipelineHarness {
     ASSERT_GE(published_.size(), 2u);
     ASSERT_NO_FATAL_FAILURE(StartKafka({topics_.candidate_changed, topics_.job_imported}));
 
-    config_.kafka.bootstrap_servers = cluster_->bootstrap_servers();
+    config_.kafka.bootstrap_servers = bootstrap();
+    config_.kafka.topics = topics_;
     config_.snapshot.path = dir_.File("snapshot");
     config_.http.listen = "127.0.0.1:0";
     config_.http.admin_token = "admin-token-0123456789";

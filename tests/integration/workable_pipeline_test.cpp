@@ -184,7 +184,7 @@ TEST_F(PipelineTest, FollowUpWhenACandidateEntersATriggerStage) {
 
 TEST_F(PipelineTest, KafkaOutageNeverAdvancesTheSnapshotAndLosesNothing) {
   OpenWorker(/*delivery_timeout_ms=*/2000);
-  ASSERT_TRUE(cluster_->SetBrokerDown(1).ok());
+  ASSERT_NO_FATAL_FAILURE(KafkaDown());
   auto failed = worker_->RunCycle();
   ASSERT_FALSE(failed.ok());
   EXPECT_EQ(failed.error().category, ErrorCategory::kKafka);
@@ -193,7 +193,7 @@ TEST_F(PipelineTest, KafkaOutageNeverAdvancesTheSnapshotAndLosesNothing) {
   ASSERT_TRUE(count.ok());
   EXPECT_EQ(*count, 0u) << "snapshot advanced although Kafka acknowledged nothing";
 
-  ASSERT_TRUE(cluster_->SetBrokerUp(1).ok());
+  ASSERT_NO_FATAL_FAILURE(KafkaUp());
   OpenWorker();
   auto recovered = worker_->RunCycle();
   ASSERT_TRUE(recovered.ok()) << recovered.error().message;

@@ -1,9 +1,17 @@
 #include "support/pipeline_harness.hpp"
 
+#include <unistd.h>
+
+#include <atomic>
+#include <cctype>
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
 #include <utility>
 
 #include "common/json_writer.hpp"
 #include "connectors/registry.hpp"
+#include "kafka/admin.hpp"
 
 namespace ats::testing {
 
@@ -33,14 +41,108 @@ config::ConnectionConfig WorkableConnection(const std::string& id, const std::st
   return c;
 }
 
+namespace {
+
+std::string Env(const char* name) {
+  const char* v = std::getenv(name);
+  return v != nullptr ? v : "";
+}
+
+// The real cluster's directory (scripts/kafka-cluster.sh --dir), "" when not given.
+std::string RealKafkaDir() {
+  return Env("ATS_TEST_KAFKA_DIR");
+}
+
+std::string RealBootstrap() {
+  if (auto b = Env("ATS_TEST_KAFKA_BOOTSTRAP"); !b.empty()) return b;
+  if (RealKafkaDir().empty()) return "";
+  std::ifstream in(RealKafkaDir() + "/bootstrap.txt");
+  std::string line;
+  std::getline(in, line);
+  return line;
+}
+
+// Runs scripts/kafka-cluster.sh with `args` on the cluster of ATS_TEST_KAFKA_DIR; true on exit 0.
+bool ClusterScript(const std::string& args) {
+  const std::string cmd = std::string("bash '") + ATS_SOURCE_DIR + "/scripts/kafka-cluster.sh' " + args +
+                          " --dir '" + RealKafkaDir() + "' >&2";
+  return std::system(cmd.c_str()) == 0;
+}
+
+// A topic-name suffix no other test (nor an earlier run on the same cluster) uses.
+std::string UniqueSuffix() {
+  static std::atomic<int> counter{0};
+  std::string name = "t";
+  if (const auto* info = ::testing::UnitTest::GetInstance()->current_test_info()) name = info->name();
+  for (char& c : name)
+    if (!std::isalnum(static_cast<unsigned char>(c))) c = '-';
+  return name.substr(0, 120) + "." + std::to_string(::getpid()) + "-" + std::to_string(counter.fetch_add(1)) +
+         "-" + std::to_string(std::chrono::system_clock::now().time_since_epoch().count() % 1000000007);
+}
+
+}  // namespace
+
+bool PipelineHarness::RealKafka() {
+  return !RealBootstrap().empty();
+}
+
+std::string PipelineHarness::bootstrap() const {
+  return cluster_ ? cluster_->bootstrap_servers() : RealBootstrap();
+}
+
+void PipelineHarness::TearDown() {
+  CloseWorker();
+  consumer_.reset();
+  if (real_broker_down_) KafkaUp();  // a failed test must not leave the shared broker down
+}
+
+void PipelineHarness::KafkaDown() {
+  if (!RealKafka()) {
+    ASSERT_TRUE(cluster_->SetBrokerDown(1).ok());
+    return;
+  }
+  ASSERT_FALSE(RealKafkaDir().empty()) << "stopping a broker needs ATS_TEST_KAFKA_DIR";
+  real_broker_down_ = true;
+  ASSERT_TRUE(ClusterScript("kill-node 1 --signal TERM"));
+}
+
+void PipelineHarness::KafkaUp() {
+  if (!RealKafka()) {
+    ASSERT_TRUE(cluster_->SetBrokerUp(1).ok());
+    return;
+  }
+  ASSERT_TRUE(ClusterScript("start-node 1"));
+  real_broker_down_ = false;
+}
+
 void PipelineHarness::StartKafka(std::vector<std::string> consumed) {
-  auto cluster = kafka::EmbeddedCluster::Start(1);
-  ASSERT_TRUE(cluster.ok()) << cluster.error().message;
-  cluster_ = std::move(cluster).value();
-  for (const auto* t : {&topics_.candidate_changed, &topics_.job_imported, &topics_.dead_letter})
-    ASSERT_TRUE(cluster_->CreateTopic(*t, 4, 1).ok());
+  const bool real = RealKafka();
+  if (real) {
+    // Unique names; a test's `consumed` list names the default topics, mapped here.
+    const config::TopicsConfig defaults;
+    const std::string suffix = UniqueSuffix();
+    for (auto& c : consumed) {
+      if (c == defaults.candidate_changed) c = defaults.candidate_changed + "." + suffix;
+      if (c == defaults.job_imported) c = defaults.job_imported + "." + suffix;
+      if (c == defaults.dead_letter) c = defaults.dead_letter + "." + suffix;
+    }
+    topics_.candidate_changed = defaults.candidate_changed + "." + suffix;
+    topics_.job_imported = defaults.job_imported + "." + suffix;
+    topics_.dead_letter = defaults.dead_letter + "." + suffix;
+    std::vector<kafka::TopicSpec> specs;
+    for (const auto* t : {&topics_.candidate_changed, &topics_.job_imported, &topics_.dead_letter})
+      specs.push_back({*t, 4, 1, {}});
+    auto created = kafka::CreateTopics(bootstrap(), specs);
+    ASSERT_TRUE(created.ok()) << created.error().message;
+  } else {
+    auto cluster = kafka::EmbeddedCluster::Start(1);
+    ASSERT_TRUE(cluster.ok()) << cluster.error().message;
+    cluster_ = std::move(cluster).value();
+    for (const auto* t : {&topics_.candidate_changed, &topics_.job_imported, &topics_.dead_letter})
+      ASSERT_TRUE(cluster_->CreateTopic(*t, 4, 1).ok());
+  }
   if (consumed.empty()) consumed = {topics_.candidate_changed, topics_.job_imported, topics_.dead_letter};
-  auto consumer = kafka::Consumer::Create(cluster_->bootstrap_servers(), consumed);
+  auto consumer = kafka::Consumer::Create(bootstrap(), consumed);
   ASSERT_TRUE(consumer.ok()) << consumer.error().message;
   consumer_ = std::move(consumer).value();
 }
@@ -59,7 +161,7 @@ void PipelineHarness::OpenWorker(int delivery_timeout_ms) {
   store_ = std::move(store).value();
   if (with_source_state_) state_ = std::make_unique<runtime::SnapshotStateStore>(*store_, connection_.id);
   kafka::ProducerOptions producer;
-  producer.bootstrap_servers = cluster_->bootstrap_servers();
+  producer.bootstrap_servers = bootstrap();
   producer.delivery_timeout_ms = delivery_timeout_ms;
   publisher_ = std::make_unique<runtime::Publisher>(producer, metrics_);
   ASSERT_TRUE(publisher_->Start().ok());

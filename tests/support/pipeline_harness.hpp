@@ -1,8 +1,14 @@
 #pragma once
-// The set-up every pipeline integration test shares: the embedded Kafka cluster with the three
-// topics and a consumer reading them back, a RocksDB snapshot under a temporary directory, and
+// The set-up every pipeline integration test shares: a Kafka cluster with the three topics and a
+// consumer reading them back, a RocksDB snapshot under a temporary directory, and
 // a SyncWorker (Publisher + source) built from `connection_`. Each test keeps its own tenant
 // (simulated Workable or Workday), its connection settings and its helpers.
+//
+// Which Kafka: librdkafka's mock cluster, in process (the default), or a real Apache Kafka
+// cluster started by scripts/kafka-cluster.sh when ATS_TEST_KAFKA_DIR names its directory (the
+// ctest entries labelled `kafka-real` set it; ATS_TEST_KAFKA_BOOTSTRAP overrides the address).
+// On a real cluster every test gets topics of its own (unique names, 4 partitions), so tests
+// sharing one cluster never read each other's events.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -45,12 +51,23 @@ class PipelineHarness : public ::testing::Test {
  protected:
   static constexpr int kDeliveryTimeoutMs = 10000;
 
-  void TearDown() override { CloseWorker(); }
+  void TearDown() override;
 
-  // Starts a one-broker embedded cluster, creates the three topics of `topics_` with 4
-  // partitions each, and a consumer of `consumed` (the three topics when empty).
-  // Call as ASSERT_NO_FATAL_FAILURE(StartKafka(...)).
+  // Mock: starts a one-broker embedded cluster. Real: names `topics_` uniquely for this test.
+  // Then creates the three topics of `topics_` with 4 partitions each, and a consumer of
+  // `consumed` (the three topics when empty). Call as ASSERT_NO_FATAL_FAILURE(StartKafka(...)).
   void StartKafka(std::vector<std::string> consumed = {});
+
+  // True when the tests run against a real cluster (ATS_TEST_KAFKA_DIR or _BOOTSTRAP set).
+  static bool RealKafka();
+  // The bootstrap address of the cluster under test.
+  std::string bootstrap() const;
+  // Every broker down / up again. Mock: the mock broker refuses connections. Real: the broker
+  // process is stopped (SIGTERM) and started again (scripts/kafka-cluster.sh), so the
+  // connector sees a real broker go away and come back with its log recovered from disk.
+  // Call as ASSERT_NO_FATAL_FAILURE(KafkaDown()).
+  void KafkaDown();
+  void KafkaUp();
 
   // A new worker on the same snapshot directory (what a restart does): opens RocksDB at
   // dir_/snapshot, starts a Publisher with `delivery_timeout_ms`, creates the source of
@@ -66,7 +83,8 @@ class PipelineHarness : public ::testing::Test {
   static void ExpectValid(const std::vector<Event>& events);
 
   testing::TempDir dir_;
-  std::unique_ptr<kafka::EmbeddedCluster> cluster_;
+  std::unique_ptr<kafka::EmbeddedCluster> cluster_;  // mock only
+  bool real_broker_down_ = false;
   std::unique_ptr<kafka::Consumer> consumer_;
   config::TopicsConfig topics_;
   config::ConnectionConfig connection_;

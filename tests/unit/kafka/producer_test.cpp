@@ -127,6 +127,74 @@ TEST(ProducerTest, ProducedMessagesAreConsumedBackWithKeysHeadersAndPerKeyOrder)
   EXPECT_TRUE(second->empty());
 }
 
+// Java's Utils.murmur2 (kafka-clients), the hash of its default partitioner.
+int32_t JavaMurmur2(const std::string& key) {
+  const auto* data = reinterpret_cast<const unsigned char*>(key.data());
+  const int32_t length = static_cast<int32_t>(key.size());
+  constexpr uint32_t kSeed = 0x9747b28c, kM = 0x5bd1e995;
+  constexpr int kR = 24;
+  uint32_t h = kSeed ^ static_cast<uint32_t>(length);
+  const int32_t length4 = length / 4;
+  for (int32_t i = 0; i < length4; ++i) {
+    const int32_t i4 = i * 4;
+    uint32_t k =
+        data[i4] | (data[i4 + 1] << 8) | (data[i4 + 2] << 16) | (static_cast<uint32_t>(data[i4 + 3]) << 24);
+    k *= kM;
+    k ^= k >> kR;
+    k *= kM;
+    h *= kM;
+    h ^= k;
+  }
+  switch (length % 4) {
+    case 3: h ^= static_cast<uint32_t>(data[(length & ~3) + 2]) << 16; [[fallthrough]];
+    case 2: h ^= static_cast<uint32_t>(data[(length & ~3) + 1]) << 8; [[fallthrough]];
+    case 1: h ^= data[length & ~3]; h *= kM;
+  }
+  h ^= h >> 13;
+  h *= kM;
+  h ^= h >> 15;
+  return static_cast<int32_t>(h);
+}
+
+// Java's default partitioner for a keyed record: Utils.toPositive(Utils.murmur2(key)) % n.
+int JavaPartition(const std::string& key, int partitions) {
+  return static_cast<int>(static_cast<uint32_t>(JavaMurmur2(key)) & 0x7fffffffu) % partitions;
+}
+
+TEST(ProducerTest, JavaMurmur2MatchesKafkaClients) {
+  // The values of kafka-clients' own UtilsTest.testMurmur2.
+  EXPECT_EQ(JavaMurmur2("21"), -973932308);
+  EXPECT_EQ(JavaMurmur2("foobar"), -790332482);
+  EXPECT_EQ(JavaMurmur2("a-little-bit-long-string"), -985981536);
+  EXPECT_EQ(JavaMurmur2("a-little-bit-longer-string"), -1486304829);
+  EXPECT_EQ(JavaMurmur2("lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8"), -58897971);
+  EXPECT_EQ(JavaMurmur2("abc"), 479470107);
+}
+
+TEST(ProducerTest, AKeyLandsInThePartitionJavasDefaultPartitionerPicks) {
+  // Default options: the producer must place keys as a Java producer would (murmur2_random),
+  // not by librdkafka's own default (consistent_random, CRC32). The real-broker check with the
+  // Java client is kafka-real.RealKafkaTest.AJavaConsumerSees...
+  constexpr int kPartitions = 6;
+  auto cluster = StartCluster({{"placed", kPartitions}});
+  ASSERT_NE(cluster, nullptr);
+  auto producer = MakeProducer(cluster->bootstrap_servers());
+  ASSERT_NE(producer, nullptr);
+  constexpr int kKeys = 60;
+  for (int i = 0; i < kKeys; ++i)
+    ASSERT_TRUE(
+        Succeeded(producer->Produce(Msg("placed", "acme/" + std::to_string(1000 + i * 7), "{}"), kLong)));
+  ASSERT_TRUE(producer->AwaitDeliveries(kLong).ok());
+  const auto got = ReadBack(cluster->bootstrap_servers(), {"placed"}, kKeys);
+  ASSERT_EQ(got.size(), static_cast<size_t>(kKeys));
+  std::set<int> used;
+  for (const auto& m : got) {
+    EXPECT_EQ(m.partition, JavaPartition(m.key, kPartitions)) << m.key;
+    used.insert(m.partition);
+  }
+  EXPECT_GT(used.size(), 1u);  // the keys do spread
+}
+
 TEST(ProducerTest, EmptyValueAndBinaryBytesSurvive) {
   auto cluster = StartCluster({{"raw", 1}});
   ASSERT_NE(cluster, nullptr);

@@ -1,0 +1,30 @@
+#pragma once
+// Administration of a real cluster, for tests and tools that run against one (the kafka-real
+// tier, scripts/kafka-cluster.sh): creating topics and reading who leads each partition. The
+// connector itself never creates topics.
+#include <chrono>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "common/result.hpp"
+
+namespace ats::kafka {
+
+struct TopicSpec {
+  std::string name;
+  int partitions = 4;
+  int replication_factor = 1;
+  std::map<std::string, std::string> configs;  // e.g. {"min.insync.replicas", "2"}
+};
+
+// Creates the topics (CreateTopics, validated by the controller) and waits until the cluster's
+// metadata shows every partition of each with a leader. A topic that exists already is an error.
+Result<void> CreateTopics(const std::string& bootstrap_servers, const std::vector<TopicSpec>& topics,
+                          std::chrono::milliseconds timeout = std::chrono::seconds(30));
+
+// The broker id leading each partition of `topic` (index = partition; -1 = no leader now).
+Result<std::vector<int>> PartitionLeaders(const std::string& bootstrap_servers, const std::string& topic,
+                                          std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
+}  // namespace ats::kafka
