@@ -35,8 +35,8 @@ try:
     r.check(p.returncode == 0 and "SUCCESS" in p.stdout, "promtool test rules deploy/monitoring/alerts_test.yaml", (p.stdout + p.stderr).strip()[-2000:])
 
     required = {"AtsConnectorConnectionDown", "AtsConnectorSyncLagHigh", "AtsConnectorHighErrorRatio", "AtsConnectorDeadLetters",
-                "AtsConnectorKafkaQueueBackingUp", "AtsConnectorNoEventsWhileActive"}
-    r.check(required <= set(names), "alerts: connection down, sync lag, error ratio, DLQ growth, Kafka queue, no events while active",
+                "AtsConnectorKafkaQueueBackingUp", "AtsConnectorNoEventsWhileActive", "AtsConnectorSnapshotNotWritable"}
+    r.check(required <= set(names), "alerts: connection down, sync lag, error ratio, DLQ growth, Kafka queue, no events while active, snapshot not writable",
             str(required - set(names)))
     with open(os.path.join(dl.MONITORING_DIR, "alerts_test.yaml")) as fh:
         tests = yaml.safe_load(fh)
