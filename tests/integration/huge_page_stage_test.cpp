@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "support/pipeline_harness.hpp"
+#include "support/server_thread.hpp"
 
 namespace ats {
 namespace {
@@ -35,16 +36,7 @@ TEST_F(HugePageStageTest, APageOf12000CandidatesIsPublishedInStagesOfAtMost5000E
     res.set_content(body, "application/json");
   });
   const int port = server.bind_to_any_port("127.0.0.1");
-  std::thread serving([&] { server.listen_after_bind(); });
-  struct Stop {  // also when an assertion returns early
-    httplib::Server& server;
-    std::thread& thread;
-    ~Stop() {
-      server.stop();
-      thread.join();
-    }
-  } stop{server, serving};
-  while (!server.is_running()) std::this_thread::sleep_for(1ms);
+  testing::ServerThread serving(server);
 
   ASSERT_NO_FATAL_FAILURE(StartKafka({topics_.candidate_changed}));
   ASSERT_TRUE(cluster_->SetBrokerRtt(1, 100).ok());

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "http/http_client.hpp"
+#include "support/server_thread.hpp"
 
 namespace ats::http {
 namespace {
@@ -31,16 +32,7 @@ TEST(HttpBodyLimitTest, ABodyOverMaxBodyBytesIsAPermanentPageLimitError) {
   });
   const int port = server.bind_to_any_port("127.0.0.1");
   ASSERT_GT(port, 0);
-  std::thread serving([&] { server.listen_after_bind(); });
-  struct Stop {  // also when an assertion returns early
-    httplib::Server& server;
-    std::thread& thread;
-    ~Stop() {
-      server.stop();
-      thread.join();
-    }
-  } stop{server, serving};
-  while (!server.is_running()) std::this_thread::sleep_for(1ms);
+  testing::ServerThread serving(server);
 
   Client client;
   for (const char* path : {"/fixed", "/chunked"}) {
