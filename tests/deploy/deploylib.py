@@ -366,9 +366,12 @@ def check_objects(r, docs, name, expect_monitoring=False):
     ports = {p.get("name"): p.get("containerPort") for p in ctr.get("ports") or []}
     http_port = ports.get("http")
     c(isinstance(http_port, int), "container port named http", str(ports))
+    # With http.health_listen the probes have a port of their own, named health.
+    health_port = ports.get("health")
+    probe_ports = ("health", health_port) if health_port is not None else ("http", http_port)
     for probe, path in (("livenessProbe", "/healthz"), ("readinessProbe", "/readyz")):
         hg = get(ctr, probe, "httpGet", default={}) or {}
-        c(hg.get("path") == path and hg.get("port") in ("http", http_port), f"{probe} GET {path} on the http port", str(hg))
+        c(hg.get("path") == path and hg.get("port") in probe_ports, f"{probe} GET {path} on the {probe_ports[0]} port", str(hg))
     res = ctr.get("resources") or {}
     c(get(res, "requests", "cpu") == RESOURCES["requests"]["cpu"] and get(res, "requests", "memory") == RESOURCES["requests"]["memory"]
       and get(res, "limits", "memory") == RESOURCES["limits"]["memory"],
@@ -396,6 +399,10 @@ def check_objects(r, docs, name, expect_monitoring=False):
         return
     listen = get(config, "http", "listen", default="0.0.0.0:8080")
     c(host_port(listen)[1] == http_port, "http.listen uses the container port", f"{listen} vs {http_port}")
+    health_listen = get(config, "http", "health_listen", default=None)
+    c((health_listen is None and health_port is None)
+      or (health_listen is not None and host_port(health_listen)[1] == health_port),
+      "http.health_listen and the container port named health go together", f"{health_listen} vs {health_port}")
     snap_path = get(config, "snapshot", "path", default="./data/snapshot")
     c(snap_mount is not None and snap_path.startswith(snap_mount.rstrip("/") + "/"),
       "snapshot.path lies on the snapshot volume", f"{snap_path} vs {snap_mount}")
@@ -442,8 +449,9 @@ def check_objects(r, docs, name, expect_monitoring=False):
         c(get(nps, "podSelector", "matchLabels") == sel, "NetworkPolicy selects the pod")
         c(set(nps.get("policyTypes") or []) == {"Ingress", "Egress"}, "NetworkPolicy restricts ingress and egress")
         ing = nps.get("ingress") or []
-        c(bool(ing) and all(egress_ports(rule) and all(p in ("http", http_port) for p, _ in egress_ports(rule)) for rule in ing),
-          "ingress only to the http port", str(ing))
+        open_ports = ("http", http_port) + ((("health", health_port)) if health_port is not None else ())
+        c(bool(ing) and all(egress_ports(rule) and all(p in open_ports for p, _ in egress_ports(rule)) for rule in ing),
+          "ingress only to the http (and health) port", str(ing))
         egress = nps.get("egress") or []
         c(all(rule.get("to") and rule.get("ports") for rule in egress), "every egress rule names destinations and ports", str(egress))
         allowed = {p for rule in egress for p in egress_ports(rule)}
