@@ -3,6 +3,7 @@
 # Shared by the README commands, .ci/run and deploy/Dockerfile, so there is one list.
 #   scripts/install-deps.sh           build + test dependencies
 #   scripts/install-deps.sh --runtime only the shared libraries the binary links against
+#   scripts/install-deps.sh --packages P...  just these packages
 set -euo pipefail
 
 build_pkgs=(
@@ -37,6 +38,8 @@ runtime_pkgs=(
 
 pkgs=("${build_pkgs[@]}")
 [[ "${1:-}" == "--runtime" ]] && pkgs=("${runtime_pkgs[@]}")
+# --packages P...: the same check-and-install for a list of another script's (install-kafka-tools.sh).
+[[ "${1:-}" == "--packages" ]] && pkgs=("${@:2}")
 
 missing=()
 for p in "${pkgs[@]}"; do

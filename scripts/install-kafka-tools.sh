@@ -16,14 +16,7 @@ if ! command -v java >/dev/null || ! command -v javac >/dev/null || (($(java_maj
 fi
 command -v mvn >/dev/null || missing+=(maven)
 command -v python3 >/dev/null || missing+=(python3)
-if ((${#missing[@]})); then
-  echo "install-kafka-tools: installing ${missing[*]}"
-  SUDO=""
-  [[ $(id -u) -ne 0 ]] && SUDO="sudo"
-  export DEBIAN_FRONTEND=noninteractive
-  $SUDO apt-get update -qq
-  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
-fi
+((${#missing[@]})) && bash scripts/install-deps.sh --packages "${missing[@]}"
 
 # Maven Central may hiccup on a first resolution: one more try before giving up.
 retry() { "$@" || { echo "install-kafka-tools: retrying: $*" >&2; sleep 5; "$@"; }; }
