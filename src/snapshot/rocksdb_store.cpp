@@ -7,10 +7,13 @@
 // and a (connection, entity) prefix ends with '\0' so "a" never matches "ab". Connection names
 // must not contain '\0' (they would make prefixes ambiguous) and are refused.
 //
-// Value: a format version byte (kRecordFormat) followed by
+// Value: a format version byte followed by
 //   hash (8 bytes, little-endian) | varint32 len + body | varint32 len + updated_at |
 //   varint32 len + parent_id
-// and nothing else; anything that does not decode exactly is a permanent kSnapshot error.
+// and, from format 2 (kRecordFormat, what this build writes), | varint64 sequence |
+// varint32 count + that many (varint32 len + withheld field name). Format 1 values (written by
+// earlier builds) read as sequence 0 with nothing withheld. Anything that does not decode
+// exactly is a permanent kSnapshot error.
 //
 // The database carries the marker `m\0__format` = kFormatMarker, written when the directory is
 // created. A directory that is not empty and is not a RocksDB with that marker is refused and
@@ -47,7 +50,9 @@ namespace {
 constexpr char kFormatMarker[] = "ats-connector-snapshot/1";
 constexpr std::string_view kFormatMarkerPrefix = "ats-connector-snapshot/";
 constexpr std::string_view kFormatMetaKey = "__format";
-constexpr unsigned char kRecordFormat = 1;
+constexpr unsigned char kRecordFormat = 2;
+constexpr unsigned char kRecordFormatV1 = 1;  // read, never written
+constexpr uint32_t kMaxWithheld = 4096;       // names per record: more is a corrupt value
 // After a failed write, the database is reopened only once its disk has this much free: a reopen
 // gives back the space RocksDB preallocated for its log, which a nearly full disk would use up
 // again at the next commit (readiness flapping meanwhile).
@@ -112,6 +117,27 @@ bool GetVarint32(std::string_view& in, uint32_t& v) {
   return false;
 }
 
+void PutVarint64(std::string& out, uint64_t v) {
+  while (v >= 0x80) {
+    out.push_back(static_cast<char>((v & 0x7F) | 0x80));
+    v >>= 7;
+  }
+  out.push_back(static_cast<char>(v));
+}
+
+bool GetVarint64(std::string_view& in, uint64_t& v) {
+  v = 0;
+  for (int shift = 0; shift <= 63; shift += 7) {
+    if (in.empty()) return false;
+    const auto byte = static_cast<unsigned char>(in.front());
+    in.remove_prefix(1);
+    if (shift == 63 && byte > 0x01) return false;  // more than 64 bits
+    v |= static_cast<uint64_t>(byte & 0x7F) << shift;
+    if ((byte & 0x80) == 0) return true;
+  }
+  return false;
+}
+
 void PutString(std::string& out, std::string_view s) {
   PutVarint32(out, static_cast<uint32_t>(s.size()));
   out.append(s);
@@ -133,6 +159,9 @@ std::string EncodeRecord(const StoredRecord& r) {
   PutString(out, r.body);
   PutString(out, r.updated_at);
   PutString(out, r.parent_id);
+  PutVarint64(out, r.sequence);
+  PutVarint32(out, static_cast<uint32_t>(r.withheld.size()));
+  for (const auto& name : r.withheld) PutString(out, name);
   return out;
 }
 
@@ -140,7 +169,8 @@ std::string EncodeRecord(const StoredRecord& r) {
 std::string DecodeRecord(std::string_view in, StoredRecord& r) {
   if (in.empty()) return "empty value";
   const auto version = static_cast<unsigned char>(in.front());
-  if (version != kRecordFormat) return "unknown record format version " + std::to_string(version);
+  if (version != kRecordFormat && version != kRecordFormatV1)
+    return "unknown record format version " + std::to_string(version);
   in.remove_prefix(1);
   if (in.size() < 8) return "truncated value";
   r.hash = 0;
@@ -148,6 +178,16 @@ std::string DecodeRecord(std::string_view in, StoredRecord& r) {
   in.remove_prefix(8);
   if (!GetString(in, r.body) || !GetString(in, r.updated_at) || !GetString(in, r.parent_id))
     return "truncated value";
+  r.sequence = 0;
+  r.withheld.clear();
+  if (version != kRecordFormatV1) {
+    uint32_t count = 0;
+    if (!GetVarint64(in, r.sequence) || !GetVarint32(in, count)) return "truncated value";
+    if (count > kMaxWithheld) return "implausible withheld field count " + std::to_string(count);
+    r.withheld.resize(count);
+    for (auto& name : r.withheld)
+      if (!GetString(in, name)) return "truncated value";
+  }
   if (!in.empty()) return "trailing bytes in value";
   return "";
 }

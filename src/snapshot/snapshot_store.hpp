@@ -20,6 +20,11 @@ struct StoredRecord {
   std::string body;        // SerializeFields(record.fields)
   std::string updated_at;  // source timestamp, for freshness
   std::string parent_id;   // candidate: job id
+  // How many changes of this record have been published (created = 1); the next change's ce_id
+  // counts from here, so a change is identified even when its content repeats an earlier one.
+  uint64_t sequence = 0;
+  // Names of the fields the connection's field policy withheld from `body` (sorted).
+  std::vector<std::string> withheld;
 };
 
 struct Key {

@@ -27,6 +27,8 @@ void ExpectSame(const StoredRecord& a, const StoredRecord& b) {
   EXPECT_EQ(a.body, b.body);
   EXPECT_EQ(a.updated_at, b.updated_at);
   EXPECT_EQ(a.parent_id, b.parent_id);
+  EXPECT_EQ(a.sequence, b.sequence);
+  EXPECT_EQ(a.withheld, b.withheld);
 }
 
 std::unique_ptr<SnapshotStore> MustOpen(const std::string& path) {
@@ -74,6 +76,53 @@ TEST(RocksDbStoreTest, PutGetRoundTripKeepsEveryField) {
   auto other_entity = store->Get({"acme", Entity::kJob, "c1"});
   ASSERT_TRUE(other_entity.ok());
   EXPECT_FALSE(other_entity->has_value());
+}
+
+TEST(RocksDbStoreTest, SequenceAndWithheldNamesRoundTrip) {
+  TempDir dir;
+  auto store = MustOpen(dir.File("snap"));
+  ASSERT_TRUE(store);
+  StoredRecord r = Rec(R"({"name":"Ada"})", "2026-07-23T18:58:18Z", "JOB1");
+  r.sequence = 0x8000000000000001ULL;  // all 64 bits, through every varint byte
+  r.withheld = {"attributes.gender", "date_of_birth", ""};
+  Batch b;
+  b.Put({"acme", Entity::kCandidate, "c1"}, r);
+  ASSERT_TRUE(store->Commit(b).ok());
+  auto got = store->Get({"acme", Entity::kCandidate, "c1"});
+  ASSERT_TRUE(got.ok() && got->has_value());
+  EXPECT_EQ((*got)->sequence, r.sequence);
+  EXPECT_EQ((*got)->withheld, r.withheld);
+  ExpectSame(**got, r);
+}
+
+// Values written by builds before the sequence and withheld names (record format 1) still read.
+TEST(RocksDbStoreTest, ReadsFormatOneValues) {
+  TempDir dir;
+  const std::string path = dir.File("snap");
+  ASSERT_TRUE(MustOpen(path));
+  {
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::Options(), path, &raw).ok());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    // version 1 | hash 7 (LE) | "{}" | "2026-01-01T00:00:00Z" | "J1"
+    std::string v("\x01\x07\0\0\0\0\0\0\0", 9);
+    v += std::string("\x02{}", 3);
+    v += std::string("\x14") + "2026-01-01T00:00:00Z";
+    v += std::string("\x02J1", 3);
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), std::string("r\0acme\0candidate\0c1", 20), v).ok());
+    ASSERT_TRUE(db->Close().ok());
+  }
+  auto store = MustOpen(path);
+  ASSERT_TRUE(store);
+  auto got = store->Get({"acme", Entity::kCandidate, "c1"});
+  ASSERT_TRUE(got.ok()) << got.error().message;
+  ASSERT_TRUE(got->has_value());
+  EXPECT_EQ((*got)->hash, 7u);
+  EXPECT_EQ((*got)->body, "{}");
+  EXPECT_EQ((*got)->updated_at, "2026-01-01T00:00:00Z");
+  EXPECT_EQ((*got)->parent_id, "J1");
+  EXPECT_EQ((*got)->sequence, 0u);
+  EXPECT_TRUE((*got)->withheld.empty());
 }
 
 TEST(RocksDbStoreTest, EmptyAndLargeValuesRoundTrip) {
