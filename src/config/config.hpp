@@ -115,7 +115,9 @@ struct KafkaConfig {
   TopicsConfig topics;
   int embedded_brokers = 1;
   int delivery_timeout_s = 60;                 // maps to message.timeout.ms
-  std::map<std::string, std::string> rdkafka;  // passed through to librdkafka as given
+  std::map<std::string, std::string> rdkafka;  // passed through to librdkafka as given, bar the
+                                               // entries that void the guarantees (rdkafka_guard.hpp)
+  bool bootstrap_servers_given = false;  // written in the file: `run` requires it
   bool embedded() const { return bootstrap_servers == "embedded"; }
 };
 
@@ -161,11 +163,17 @@ class ConfigError : public std::runtime_error {
   std::vector<Problem> problems_;
 };
 
+// What a configuration is loaded for. `run` (and `validate`, its pre-flight) needs
+// kafka.bootstrap_servers written out: without it the events would go to an in-memory Kafka and
+// vanish on restart while the snapshot on disk remembers them as published. `check` and tests
+// load connections only.
+enum class Purpose { kAny, kRun };
+
 // Parses and validates. `env` resolves ${VAR} references (nullptr: the process environment).
 // Secret files are read relative to the current directory. Throws ConfigError.
 using EnvLookup = std::optional<std::string> (*)(const std::string& name);
-Config LoadConfigFile(const std::string& path, EnvLookup env = nullptr);
-Config LoadConfigString(const std::string& yaml, EnvLookup env = nullptr);
+Config LoadConfigFile(const std::string& path, EnvLookup env = nullptr, Purpose purpose = Purpose::kAny);
+Config LoadConfigString(const std::string& yaml, EnvLookup env = nullptr, Purpose purpose = Purpose::kAny);
 
 // The https://{subdomain}.workable.com/spi/v3 base URL, or the base_url override.
 std::string WorkableBaseUrl(const WorkableConfig& c);

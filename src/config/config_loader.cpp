@@ -27,7 +27,9 @@
 #include "common/stages.hpp"
 #include "config/config.hpp"
 #include "config/problem_text.hpp"
+#include "config/rdkafka_guard.hpp"
 #include "config/secret_file.hpp"
+#include "config/shared_accounts.hpp"
 
 namespace ats::config {
 namespace {
@@ -404,7 +406,7 @@ struct IntRule {
 
 class Loader {
  public:
-  explicit Loader(EnvLookup env) : env_(env != nullptr ? env : &ProcessEnv) {}
+  Loader(EnvLookup env, Purpose purpose) : env_(env != nullptr ? env : &ProcessEnv), purpose_(purpose) {}
 
   Config Load(const std::string& text) {
     Config cfg;
@@ -412,6 +414,16 @@ class Loader {
       LoadDocument(text, cfg);
     } catch (const YAML::Exception& e) {  // defensive: the walk itself should never throw
       Add("", std::string("YAML error: ") + e.what());
+    }
+    const bool kafka_reported = std::any_of(problems_.begin(), problems_.end(), [](const Problem& p) {
+      return p.path.empty() || p.path.rfind("kafka", 0) == 0;
+    });
+    if (purpose_ == Purpose::kRun && !cfg.kafka.bootstrap_servers_given && !kafka_reported) {
+      Add("kafka.bootstrap_servers",
+          "required by `run`: without it the events would go to an in-memory Kafka and be lost at "
+          "the next restart, while the snapshot on disk remembers them as published; give your "
+          "brokers (kafka: {bootstrap_servers: broker1:9092,broker2:9092}), or try the connector "
+          "with `ats-connector sandbox`");
     }
     if (!problems_.empty()) throw ConfigError(std::move(problems_));
     return cfg;
@@ -750,6 +762,7 @@ class Loader {
       return;
     }
     std::map<std::string, std::string> id_paths;  // id -> path of its first use
+    std::vector<std::string> paths;                // of each connection in `out`
     for (size_t i = 0; i < f->node.size(); ++i) {
       const Field item{f->node[i], "connections[" + std::to_string(i) + "]"};
       ConnectionConfig c;
@@ -760,7 +773,9 @@ class Loader {
           Add(Join(item.path, "id"), "duplicate id '" + c.id + "' (also used by " + it->second + ")");
       }
       out.push_back(std::move(c));
+      paths.push_back(item.path);
     }
+    for (auto& p : SharedAccountProblems(out, paths)) Add(std::move(p.path), std::move(p.message));
   }
 
   bool ReadConnection(const Field& f, ConnectionConfig& c) {
@@ -1438,7 +1453,10 @@ class Loader {
             start = comma + 1;
           }
         }
-        if (ok) k.bootstrap_servers = value;
+        if (ok) {
+          k.bootstrap_servers = value;
+          k.bootstrap_servers_given = true;
+        }
       }
     }
     ReadString(f, "client_id", k.client_id, /*allow_empty=*/false);
@@ -1505,11 +1523,16 @@ class Loader {
       std::optional<std::string> value = Expand(value_field.node.Scalar(), value_field.path);
       if (!value) continue;
       if (LooksSecret(key)) log::RegisterSecret(*value);
+      if (auto refused = RefusedRdkafkaProperty(key, *value)) {
+        Add(value_field.path, *refused);
+        continue;
+      }
       out[key] = std::move(*value);
     }
   }
 
   EnvLookup env_;
+  Purpose purpose_;
   std::vector<Problem> problems_;
 };
 
@@ -1557,17 +1580,17 @@ std::optional<WorkdayReportUrl> ParseWorkdayReportUrl(const std::string& url) {
   return out;
 }
 
-Config LoadConfigString(const std::string& yaml, EnvLookup env) {
-  return Loader(env).Load(yaml);
+Config LoadConfigString(const std::string& yaml, EnvLookup env, Purpose purpose) {
+  return Loader(env, purpose).Load(yaml);
 }
 
-Config LoadConfigFile(const std::string& path, EnvLookup env) {
+Config LoadConfigFile(const std::string& path, EnvLookup env, Purpose purpose) {
   std::string text;
   std::string reason;
   if (!ReadSmallFile(path, 16 * 1024 * 1024, text, reason)) {
     throw ConfigError({Problem{"", "cannot read config file '" + path + "': " + reason}});
   }
-  return LoadConfigString(text, env);
+  return LoadConfigString(text, env, purpose);
 }
 
 }  // namespace ats::config

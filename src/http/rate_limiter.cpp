@@ -35,6 +35,23 @@ RateLimiter::RateLimiter(int requests, std::chrono::seconds window)
     : requests_(requests), window_(window) {}
 
 milliseconds RateLimiter::Delay(Clock::time_point now) const {
+  std::lock_guard lock(mu_);
+  return DelayLocked(now);
+}
+
+void RateLimiter::Record(Clock::time_point now) {
+  std::lock_guard lock(mu_);
+  RecordLocked(now);
+}
+
+milliseconds RateLimiter::TryAcquire(Clock::time_point now) {
+  std::lock_guard lock(mu_);
+  const milliseconds delay = DelayLocked(now);
+  if (delay.count() == 0) RecordLocked(now);
+  return delay;
+}
+
+milliseconds RateLimiter::DelayLocked(Clock::time_point now) const {
   milliseconds delay{0};
   if (requests_ > 0 && sent_.size() >= static_cast<size_t>(requests_)) {
     // The oldest of the last `requests_` sends must leave the window first.
@@ -47,7 +64,7 @@ milliseconds RateLimiter::Delay(Clock::time_point now) const {
   return delay;
 }
 
-void RateLimiter::Record(Clock::time_point now) {
+void RateLimiter::RecordLocked(Clock::time_point now) {
   if (requests_ <= 0) return;
   sent_.push_back(now);
   while (!sent_.empty() && sent_.front() + window_ <= now) sent_.pop_front();
@@ -58,6 +75,7 @@ void RateLimiter::Record(Clock::time_point now) {
 void RateLimiter::Observe(const RateLimitInfo& info, Clock::time_point now,
                           std::chrono::system_clock::time_point wall_now) {
   if (!info.remaining || *info.remaining > 0 || !info.reset_epoch_s) return;
+  std::lock_guard lock(mu_);
   const milliseconds wait =
       Clamp(MillisUntilEpoch(*info.reset_epoch_s, wall_now), kMaxObserveBlock) + kSafetyMargin;
   blocked_until_ = std::max(blocked_until_, now + wait);
@@ -76,6 +94,7 @@ milliseconds RateLimiter::On429(const RateLimitInfo& info, Clock::time_point now
     wait_ms = fallback.count();
   }
   const milliseconds wait = Clamp(wait_ms, kMaxOn429Wait);
+  std::lock_guard lock(mu_);
   blocked_until_ = std::max(blocked_until_, now + wait);
   return wait;
 }

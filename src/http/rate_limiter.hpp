@@ -3,6 +3,7 @@
 // tightened by what the server says (X-Rate-Limit-Remaining/Reset, 429 + Retry-After).
 #include <chrono>
 #include <deque>
+#include <mutex>
 #include <optional>
 
 namespace ats::http {
@@ -16,6 +17,7 @@ struct RateLimitInfo {
   std::optional<long long> retry_after_s;  // Retry-After, in seconds
 };
 
+// Thread-safe: connections that read one account share one limiter (runtime/rate_limiters.hpp).
 class RateLimiter {
  public:
   using Clock = std::chrono::steady_clock;
@@ -26,6 +28,9 @@ class RateLimiter {
   std::chrono::milliseconds Delay(Clock::time_point now) const;
   // A request is being sent now.
   void Record(Clock::time_point now);
+  // Delay and Record in one step, for limiters shared between threads: records a send at `now`
+  // and returns zero when one may be sent now, else returns how long to wait (and records nothing).
+  std::chrono::milliseconds TryAcquire(Clock::time_point now);
   // Feedback from a response. remaining == 0 with a reset time blocks until the reset.
   void Observe(const RateLimitInfo& info, Clock::time_point now,
                std::chrono::system_clock::time_point wall_now);
@@ -36,6 +41,10 @@ class RateLimiter {
                                   std::chrono::milliseconds fallback);
 
  private:
+  std::chrono::milliseconds DelayLocked(Clock::time_point now) const;
+  void RecordLocked(Clock::time_point now);
+
+  mutable std::mutex mu_;  // guards what follows
   int requests_;
   std::chrono::seconds window_;
   std::deque<Clock::time_point> sent_;  // send times inside the current window

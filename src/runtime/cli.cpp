@@ -20,6 +20,7 @@
 
 #include "common/log.hpp"
 #include "config/config.hpp"
+#include "config/shared_accounts.hpp"
 #include "runtime/check.hpp"
 #include "runtime/service.hpp"
 #include "runtime/source_state.hpp"
@@ -51,7 +52,8 @@ constexpr const char* kRunHelp = R"HELP(Usage: ats-connector run --config FILE
 
 Loads FILE (see examples/connector.yaml and docs/configuration.md), then polls every
 connection, publishes candidate-changed and job-imported events and serves /metrics,
-/healthz, /readyz and /status on http.listen. SIGINT or SIGTERM stops it cleanly: the
+/healthz, /readyz and /status on http.listen. FILE must name the Kafka brokers
+(kafka.bootstrap_servers); `ats-connector sandbox` tries the connector without any. SIGINT or SIGTERM stops it cleanly: the
 page in hand is finished, Kafka is flushed and the snapshot stays consistent.
 )HELP";
 
@@ -203,9 +205,10 @@ FileStamp Stamp(const std::string& path) {
   return {st.st_ino, static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec, st.st_size};
 }
 
-std::optional<config::Config> Load(const std::string& path, int& exit_code) {
+std::optional<config::Config> Load(const std::string& path, int& exit_code,
+                                   config::Purpose purpose = config::Purpose::kRun) {
   try {
-    return config::LoadConfigFile(path);
+    return config::LoadConfigFile(path, nullptr, purpose);
   } catch (const config::ConfigError& e) {
     std::cerr << "ats-connector: invalid configuration in " << path << " (" << e.problems().size()
               << (e.problems().size() == 1 ? " problem" : " problems") << "):\n";
@@ -238,6 +241,12 @@ int Validate(const Args& args) {
               << " s\n";
   std::cout << "  kafka: " << config->kafka.bootstrap_servers << "; snapshot: " << config->snapshot.path
             << "; http: " << config->http.listen << "\n";
+  for (const auto& w : config::SharedAccountWarnings(config->connections))
+    std::cout << "warning: " << w.path << ": " << w.message << "\n";
+  if (config->kafka.embedded())
+    std::cout << "warning: kafka.bootstrap_servers: 'embedded' keeps events in the connector's memory "
+                 "only: they are lost when it stops, while the snapshot remembers them as published; "
+                 "for trials only\n";
   return 0;
 }
 
@@ -257,7 +266,7 @@ int Check(const Args& args) {
     });
     if (!only_endpoints) {
       int code = 0;
-      Load(it->second, code);  // prints the problems
+      Load(it->second, code, config::Purpose::kAny);  // prints the problems
       return code;
     }
     for (const auto& p : e.problems()) {
@@ -331,7 +340,7 @@ int RunService(config::Config config, ServiceOptions options, const sigset_t& si
   auto reload = [&](const char* why) {
     if (config_path.empty()) return;
     try {
-      auto next = config::LoadConfigFile(config_path);
+      auto next = config::LoadConfigFile(config_path, nullptr, config::Purpose::kRun);
       if (auto applied = service.Reload(std::move(next)); !applied)
         log::Error("Configuration reload refused; the running configuration is kept.",
                    {{"reason", why}, {"error", applied.error().message}});
@@ -386,6 +395,8 @@ int Run(const Args& args) {
     log::Warn(
         "kafka.bootstrap_servers is 'embedded': events live in this process's memory only and are "
         "lost when it stops, while the snapshot on disk remembers them. Use it for trials, not production.");
+  for (const auto& w : config::SharedAccountWarnings(config->connections))
+    log::Warn("Two connections read one Workable account.", {{"connection", w.path}, {"detail", w.message}});
   return RunService(
       std::move(*config), ServiceOptions{}, signals, std::chrono::seconds(0), nullptr, [] {}, it->second);
 }

@@ -14,6 +14,7 @@
 #include "config/config.hpp"
 #include "kafka/embedded_cluster.hpp"
 #include "runtime/publisher.hpp"
+#include "runtime/rate_limiters.hpp"
 #include "runtime/sync_worker.hpp"
 #include "snapshot/snapshot_store.hpp"
 #include "telemetry/admin_server.hpp"
@@ -68,6 +69,7 @@ class Service {
   std::unique_ptr<Publisher> publisher_;
   std::unique_ptr<telemetry::AdminServer> admin_;
   std::vector<std::unique_ptr<connectors::StateStore>> source_states_;
+  RateLimiters limiters_;  // one per Workable account (or connection), kept across reloads
   std::mutex reload_mu_;            // one reload at a time
   std::mutex config_mu_;            // config_.connections and admin token, read by admin requests
   std::mutex connection_locks_mu_;  // connection_locks_

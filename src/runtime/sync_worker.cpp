@@ -114,11 +114,14 @@ std::string CodeLabel(long status) {
 
 }  // namespace
 
-SyncWorker::SyncWorker(config::ConnectionConfig connection, connectors::SourcePtr source, WorkerDeps deps)
+SyncWorker::SyncWorker(config::ConnectionConfig connection, connectors::SourcePtr source, WorkerDeps deps,
+                       std::shared_ptr<http::RateLimiter> limiter)
     : connection_(std::move(connection)),
       source_(std::move(source)),
       deps_(std::move(deps)),
-      limiter_(source_->rate_limit().requests, seconds(source_->rate_limit().per_s)),
+      limiter_(limiter ? std::move(limiter)
+                       : std::make_shared<http::RateLimiter>(source_->rate_limit().requests,
+                                                             seconds(source_->rate_limit().per_s))),
       request_backoff_(milliseconds(1000), milliseconds(30000)),
       cycle_backoff_(milliseconds(2000), milliseconds(300000)),
       triggers_(connection_.trigger_stages),
@@ -239,9 +242,10 @@ Result<http::Response> SyncWorker::Execute(const http::Request& request, CycleRe
         return *give_up;
       continue;
     }
-    const auto delay = limiter_.Delay(http::RateLimiter::Clock::now());
-    if (delay.count() > 0 && !Sleep(delay)) return shutdown();
-    limiter_.Record(http::RateLimiter::Clock::now());
+    // Wait for a slot and take it in one step: the limiter may be shared with other workers.
+    for (auto delay = limiter_->TryAcquire(http::RateLimiter::Clock::now()); delay.count() > 0;
+         delay = limiter_->TryAcquire(http::RateLimiter::Clock::now()))
+      if (!Sleep(delay)) return shutdown();
     ++report.requests;
     if (sink != nullptr) {
       sink->failure.reset();
@@ -271,7 +275,7 @@ Result<http::Response> SyncWorker::Execute(const http::Request& request, CycleRe
     deps_.metrics.HttpRequestDuration(connection_.id, code)
         .Observe(std::chrono::duration<double>(response->elapsed).count());
     const auto info = source_->ParseRateLimit(*response);
-    limiter_.Observe(info, http::RateLimiter::Clock::now(), std::chrono::system_clock::now());
+    limiter_->Observe(info, http::RateLimiter::Clock::now(), std::chrono::system_clock::now());
     if (info.remaining)
       deps_.metrics.RateLimitRemaining(connection_.id).Set(static_cast<double>(*info.remaining));
     if (response->status >= 200 && response->status < 300) {
@@ -297,7 +301,7 @@ Result<http::Response> SyncWorker::Execute(const http::Request& request, CycleRe
     CountError(error);
     if (response->status == 429) {
       if (++rate_limited > kMaxRateLimited) return error;
-      const auto wait = limiter_.On429(info, http::RateLimiter::Clock::now(),
+      const auto wait = limiter_->On429(info, http::RateLimiter::Clock::now(),
                                        std::chrono::system_clock::now(), request_backoff_.Next());
       log::Warn("Source rate limit hit (429); waiting for the window to reset.",
                 {{"connection", connection_.id}, {"wait_ms", static_cast<long long>(wait.count())}});

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -105,7 +106,10 @@ std::optional<ResumeMarker> DecodeResumeMarker(std::string_view json);
 
 class SyncWorker {
  public:
-  SyncWorker(config::ConnectionConfig connection, connectors::SourcePtr source, WorkerDeps deps);
+  // `limiter`: the one the service hands out for this connection's account (shared with the
+  // other connections on it); null = one of its own, at the source's rate_limit.
+  SyncWorker(config::ConnectionConfig connection, connectors::SourcePtr source, WorkerDeps deps,
+             std::shared_ptr<http::RateLimiter> limiter = nullptr);
 
   // One complete cycle (every entity, every page). Used by Run() and directly by tests.
   Result<CycleReport> RunCycle();
@@ -191,7 +195,7 @@ class SyncWorker {
   connectors::SourcePtr source_;
   WorkerDeps deps_;
   http::Client client_;
-  http::RateLimiter limiter_;
+  std::shared_ptr<http::RateLimiter> limiter_;
   Backoff request_backoff_;
   Backoff cycle_backoff_;
   std::set<std::string> job_filter_;     // `jobs:` list
