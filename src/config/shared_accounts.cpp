@@ -71,7 +71,8 @@ std::vector<Problem> SharedAccountProblems(const std::vector<ConnectionConfig>& 
                  ") and the same refresh token: Workday rotates a refresh token when it is used, so "
                  "each connection would void the token of the other and both would fail with Token Errors; "
                  "give "
-                 "each connection a refresh token of its own (one per API client registration), or "
+                 "each connection a refresh token of its own (another API client or integration system "
+                 "user), or "
                  "put both reports in one connection"});
       }
     }

@@ -38,7 +38,8 @@ check 2 "validate needs --config" "$bin" validate
 check 2 "unknown option --confg" "$bin" run --confg x.yaml
 check 2 "--poll-interval-s must be" "$bin" sandbox --poll-interval-s -3
 # `check`: an endpoint of the wrong form is an Invalid API Endpoint (exit 1), an unreachable
-# API is reported as such (exit 1), and a bad config is still a config error (exit 2).
+# API is reported as such (exit 1), and a bad config is still a config error (exit 2). `check`
+# needs no Kafka: these configs have none.
 cat > "$work/check_endpoint.yaml" <<YAML
 connections:
   - id: acme-wd
@@ -62,5 +63,22 @@ check 1 "acme (workable): Status: Failed" "$bin" check --config "$work/check_unr
 check 1 "Category: Unreachable" "$bin" check --config "$work/check_unreachable.yaml"
 check 2 "no connection with id 'nope'" "$bin" check --config "$work/check_unreachable.yaml" --connection nope
 check 2 "poll_interval_s" "$bin" check --config "$work/unknown_key.yaml"
+# `run` without kafka.bootstrap_servers refuses to start (exit 2) before it touches the snapshot:
+# the events would go to an in-memory Kafka while the snapshot on disk advanced.
+cat > "$work/run_no_kafka.yaml" <<YAML
+connections:
+  - id: acme
+    source: workable
+    workable: {subdomain: acme, api_token_file: $work/token}
+snapshot: {path: $work/run-no-kafka-snapshot}
+http: {listen: "127.0.0.1:0"}
+YAML
+check 2 "kafka.bootstrap_servers: required by \`run\`" "$bin" run --config "$work/run_no_kafka.yaml"
+check 2 "ats-connector sandbox" "$bin" run --config "$work/run_no_kafka.yaml"
+if [[ ! -e "$work/run-no-kafka-snapshot" ]]; then passed=$((passed+1)); echo "ok   run without kafka left no snapshot";
+else failed=$((failed+1)); echo "FAIL run without kafka created $work/run-no-kafka-snapshot"; fi
+# A refused kafka.rdkafka entry stops `run` the same way, with its key path.
+sed 's#@TOKEN_FILE@#'"$work"'/token#g' "$here/configs/rdkafka_guarantees.yaml" > "$work/run_rdkafka.yaml"
+check 2 "kafka.rdkafka.enable.idempotence" "$bin" run --config "$work/run_rdkafka.yaml"
 echo "$passed passed, $failed failed"
 [[ $failed == 0 ]]

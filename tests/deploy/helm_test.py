@@ -185,6 +185,7 @@ try:
         "http.listen on another port": ({"config": {"http": {"listen": "0.0.0.0:9000"}}}, "must use service.port"),
         "snapshot.path outside the volume": ({"config": {"snapshot": {"path": "/tmp/snapshot"}}}, "must lie under /var/lib/ats-connector/"),
         "no connections": ({"config": {"connections": []}}, "at least one connection"),
+        "no kafka brokers": ({"config": {"kafka": {"bootstrap_servers": ""}}}, "config.kafka.bootstrap_servers is required"),
     }
     # values.schema.json refuses most of these first; the templates' checks are the guard left
     # for `--skip-schema-validation` (or a parent chart's values), so test them without it.

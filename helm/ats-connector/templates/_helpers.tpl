@@ -54,6 +54,9 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- if not $c.connections -}}
 {{- fail "config.connections: at least one connection is required (docs/configuration.md)" -}}
 {{- end -}}
+{{- if not (($c.kafka | default dict).bootstrap_servers) -}}
+{{- fail "config.kafka.bootstrap_servers is required: `ats-connector run` refuses to start without the Kafka brokers (docs/configuration.md)" -}}
+{{- end -}}
 {{- $grace := int (default 25 $c.shutdown_grace_s) -}}
 {{- if le (int .Values.terminationGracePeriodSeconds) $grace -}}
 {{- fail (printf "terminationGracePeriodSeconds (%d) must exceed config.shutdown_grace_s (%d), or the kubelet kills the connector before it has stopped cleanly" (int .Values.terminationGracePeriodSeconds) $grace) -}}

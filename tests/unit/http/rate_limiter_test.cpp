@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+#include <vector>
+
 namespace ats::http {
 namespace {
 
@@ -144,6 +148,33 @@ TEST(RateLimiterTest, ServerBlockAndWindowCombineByMaximum) {
   info.retry_after_s = 20;
   (void)limiter.On429(info, kT0 + 2s, kWall0, 1s);
   EXPECT_EQ(limiter.Delay(kT0 + 2s), 20s);  // now the server block is
+}
+
+TEST(RateLimiterTest, TryAcquireTakesASlotOnlyWhenOneIsFree) {
+  RateLimiter limiter(2, 10s);
+  EXPECT_EQ(limiter.TryAcquire(kT0), 0ms);
+  EXPECT_EQ(limiter.TryAcquire(kT0 + 1s), 0ms);
+  EXPECT_EQ(limiter.TryAcquire(kT0 + 2s), 8s);  // full: nothing recorded
+  EXPECT_EQ(limiter.TryAcquire(kT0 + 9s), 1s);  // still the same two sends decide
+  EXPECT_EQ(limiter.TryAcquire(kT0 + 10s), 0ms);
+  EXPECT_EQ(limiter.Delay(kT0 + 10s), 1s);  // the third send is in
+}
+
+// Connections on one Workable account share a limiter from their own threads: together they
+// get exactly the budget, not a send each past it.
+TEST(RateLimiterTest, ThreadsSharingALimiterGetExactlyItsBudgetTogether) {
+  RateLimiter limiter(10, 10s);
+  std::atomic<int> granted{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 1000; ++i)
+        if (limiter.TryAcquire(kT0).count() == 0) ++granted;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(granted.load(), 10);
+  EXPECT_EQ(limiter.Delay(kT0), 10s);
 }
 
 }  // namespace
