@@ -52,9 +52,12 @@ constexpr const char* kRunHelp = R"HELP(Usage: ats-connector run --config FILE
 
 Loads FILE (see examples/connector.yaml and docs/configuration.md), then polls every
 connection, publishes candidate-changed and job-imported events and serves /metrics,
-/healthz, /readyz and /status on http.listen. FILE must name the Kafka brokers
-(kafka.bootstrap_servers); `ats-connector sandbox` tries the connector without any. SIGINT or SIGTERM stops it cleanly: the
+/healthz, /readyz and /status on http.listen. SIGINT or SIGTERM stops it cleanly: the
 page in hand is finished, Kafka is flushed and the snapshot stays consistent.
+
+FILE must name the Kafka brokers (kafka.bootstrap_servers): without them the events would
+vanish on restart while the snapshot remembers them. `ats-connector sandbox` tries the
+connector without any.
 )HELP";
 
 constexpr const char* kValidateHelp = R"HELP(Usage: ats-connector validate --config FILE

@@ -124,7 +124,8 @@ Result<void> Service::StartWorkers(const std::vector<config::ConnectionConfig>& 
                     *workers_stop_, config_.kafka.topics, options_.log_events};
     // Connections on one Workable account pace their requests together (Workable's limit is per token).
     auto limiter = limiters_.For(connection, (*source)->rate_limit());
-    workers.push_back(std::make_unique<SyncWorker>(connection, std::move(source).value(), deps, std::move(limiter)));
+    workers.push_back(
+        std::make_unique<SyncWorker>(connection, std::move(source).value(), deps, std::move(limiter)));
   }
   workers_ = std::move(workers);
   for (auto& worker : workers_) threads_.emplace_back([w = worker.get()] { w->Run(); });

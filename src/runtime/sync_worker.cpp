@@ -302,7 +302,7 @@ Result<http::Response> SyncWorker::Execute(const http::Request& request, CycleRe
     if (response->status == 429) {
       if (++rate_limited > kMaxRateLimited) return error;
       const auto wait = limiter_->On429(info, http::RateLimiter::Clock::now(),
-                                       std::chrono::system_clock::now(), request_backoff_.Next());
+                                        std::chrono::system_clock::now(), request_backoff_.Next());
       log::Warn("Source rate limit hit (429); waiting for the window to reset.",
                 {{"connection", connection_.id}, {"wait_ms", static_cast<long long>(wait.count())}});
       if (!Sleep(wait)) return shutdown();
