@@ -14,6 +14,8 @@
 
 #include "fault/harness.hpp"
 #include "kafka/admin.hpp"
+#include "kafka/consumer.hpp"
+#include "kafka/producer.hpp"
 #include "sim/workable_tenant.hpp"
 #include "support/test_support.hpp"
 
@@ -291,19 +293,28 @@ TEST_F(RealKafkaTest, AJavaConsumerSeesEveryCloudEventsHeaderAndJavasPartitionFo
   ASSERT_FALSE(tenant_->MutateRandom(30).empty());
   ASSERT_NO_FATAL_FAILURE(SyncOnce(dir_.File("connector.yaml")));
 
-  // The control: the same sync into other topics with librdkafka's old default partitioner
-  // (consistent_random, CRC32). The Java check must notice, or it proves nothing.
+  // The control: the same events in other topics, placed by librdkafka's old default
+  // partitioner (consistent_random, CRC32). The Java check must notice, or it proves nothing.
+  // The connector's config refuses that partitioner (kafka.rdkafka), so the control copies the
+  // connector's events with a producer of its own.
   std::vector<kafka::TopicSpec> control;
   for (const char* t : {"ctl.candidate-changed.v1", "ctl.job-imported.v1", "ctl.dead-letter.v1"})
     control.push_back({t, 4, 1, {}});
   ASSERT_TRUE(kafka::CreateTopics(kafka_->bootstrap(), control).ok());
-  cfg.snapshot_path = dir_.File("snapshot-control");
-  cfg.extra_kafka =
-      "  topics: {candidate_changed: ctl.candidate-changed.v1, job_imported: ctl.job-imported.v1,"
-      " dead_letter: ctl.dead-letter.v1}\n"
-      "  rdkafka: {partitioner: consistent_random}\n";
-  testing::WriteFile(dir_.File("control.yaml"), ConnectorYaml(cfg));
-  ASSERT_NO_FATAL_FAILURE(SyncOnce(dir_.File("control.yaml")));
+  auto consumer = kafka::Consumer::Create(
+      kafka_->bootstrap(), {"ats.candidate-changed.v1", "ats.job-imported.v1", "ats.dead-letter.v1"});
+  ASSERT_TRUE(consumer.ok()) << consumer.error().message;
+  auto published = (*consumer)->Drain(3s, 60s);
+  ASSERT_TRUE(published.ok()) << published.error().message;
+  ASSERT_FALSE(published->empty());
+  auto crc32 = kafka::Producer::Create(
+      {.bootstrap_servers = kafka_->bootstrap(), .rdkafka = {{"partitioner", "consistent_random"}}});
+  ASSERT_TRUE(crc32.ok()) << crc32.error().message;
+  for (const auto& m : *published) {
+    Message copy{"ctl." + m.topic.substr(4), m.key, m.value, {m.headers.begin(), m.headers.end()}};
+    ASSERT_TRUE((*crc32)->Produce(copy, 10s).ok());
+  }
+  ASSERT_TRUE((*crc32)->AwaitDeliveries(60s).ok());
 
   std::string report;
   const int code = JavaCheck("ats.", report);
