@@ -164,7 +164,8 @@ FieldPolicy::Action FieldPolicy::Decide(std::string_view key, Level level) const
       return hash_attr_.contains(n) ? Action::kHash : Action::kKeep;
     case Level::kNested:
       if (exclude_top_.contains(n) || exclude_attr_.contains(n)) return Action::kWithhold;
-      if (IsProtected(key) && !opted_in_top_.contains(n) && !opted_in_attr_.contains(n)) return Action::kWithhold;
+      if (IsProtected(key) && !opted_in_top_.contains(n) && !opted_in_attr_.contains(n))
+        return Action::kWithhold;
       return hash_top_.contains(n) || hash_attr_.contains(n) ? Action::kHash : Action::kKeep;
   }
   return Action::kKeep;
@@ -173,8 +174,8 @@ FieldPolicy::Action FieldPolicy::Decide(std::string_view key, Level level) const
 std::string FieldPolicy::Hash(std::string_view text) const {
   std::array<unsigned char, EVP_MAX_MD_SIZE> mac{};
   unsigned int len = 0;
-  HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()), reinterpret_cast<const unsigned char*>(text.data()),
-       text.size(), mac.data(), &len);
+  HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()),
+       reinterpret_cast<const unsigned char*>(text.data()), text.size(), mac.data(), &len);
   return std::string(kHashPrefix) + Hex(mac.data(), len);
 }
 
@@ -190,8 +191,8 @@ std::string FieldPolicy::HashValue(std::string_view json) const {
 
 // Copies one value from `in` to `out` (compact), applying the policy to the keys of the objects
 // in it: `level` is the level of this value's own keys; deeper keys are kNested.
-bool FieldPolicy::RewriteValue(JsonReader& in, std::string& out, const std::string& path, Level level, int depth,
-                               std::set<std::string>& withheld) const {
+bool FieldPolicy::RewriteValue(JsonReader& in, std::string& out, const std::string& path, Level level,
+                               int depth, std::set<std::string>& withheld) const {
   if (depth > kMaxDepth) return false;
   in.Ws();
   if (in.Consume('{')) {
@@ -210,10 +211,12 @@ bool FieldPolicy::RewriteValue(JsonReader& in, std::string& out, const std::stri
       const std::string child = Join(path, key);
       const Action action = Decide(key, level);
       std::string value;
-      if (!RewriteValue(in, value, child, Level::kNested, depth + 1, withheld)) return false;
+      std::set<std::string> inner;  // names inside a withheld value are not listed: the value is
+      if (!RewriteValue(in, value, child, Level::kNested, depth + 1, inner)) return false;
       if (action == Action::kWithhold) {
         withheld.insert(child);
       } else {
+        withheld.insert(inner.begin(), inner.end());
         if (!first) out.push_back(',');
         first = false;
         out += key_token;
@@ -247,8 +250,8 @@ bool FieldPolicy::RewriteValue(JsonReader& in, std::string& out, const std::stri
   return true;
 }
 
-std::optional<std::string> FieldPolicy::RewriteText(std::string_view json, const std::string& path, Level level,
-                                                    std::set<std::string>& withheld) const {
+std::optional<std::string> FieldPolicy::RewriteText(std::string_view json, const std::string& path,
+                                                    Level level, std::set<std::string>& withheld) const {
   JsonReader in(json);
   std::string out;
   std::set<std::string> found;

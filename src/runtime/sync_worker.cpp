@@ -387,12 +387,10 @@ std::optional<snapshot::StoredRecord> SyncWorker::StagedState(const std::string&
 }
 
 // An update's previous values come from the snapshot, which may hold a state stored before the
-// policy withheld what it now withholds: they pass the policy too, and a field whose previous
-// value is withheld is not listed as changed.
+// policy withheld what it now withholds: they pass the policy too. A field whose previous value
+// is withheld stays in changed_fields (a name) and is absent from previous.
 void SyncWorker::FilterPrevious(snapshot::Change& change) const {
-  if (change.type != snapshot::ChangeType::kUpdated) return;
-  policy_.Apply(change.previous);
-  std::erase_if(change.changed_fields, [&](const std::string& name) { return !change.previous.contains(name); });
+  if (change.type == snapshot::ChangeType::kUpdated) policy_.Apply(change.previous);
 }
 
 // A deleted event's last state, likewise (a state stored before the policy changed).
