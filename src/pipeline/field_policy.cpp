@@ -155,18 +155,19 @@ FieldPolicy::Action FieldPolicy::Decide(std::string_view key, Level level) const
       if (include_only_ && !only_top_.contains(n) &&
           !(n == kAttributes && (all_attributes_ || !only_attr_.empty())))
         return Action::kWithhold;
-      if (IsProtected(key) && !opted_in_top_.contains(n)) return Action::kWithhold;
-      return hash_top_.contains(n) ? Action::kHash : Action::kKeep;
+      if (hash_top_.contains(n)) return Action::kHash;  // hashing a protected field opts it in, hashed
+      return IsProtected(key) && !opted_in_top_.contains(n) ? Action::kWithhold : Action::kKeep;
     case Level::kAttribute:
       if (exclude_attr_.contains(n)) return Action::kWithhold;
       if (include_only_ && !all_attributes_ && !only_attr_.contains(n)) return Action::kWithhold;
-      if (IsProtected(key) && !opted_in_attr_.contains(n)) return Action::kWithhold;
-      return hash_attr_.contains(n) ? Action::kHash : Action::kKeep;
+      if (hash_attr_.contains(n)) return Action::kHash;
+      return IsProtected(key) && !opted_in_attr_.contains(n) ? Action::kWithhold : Action::kKeep;
     case Level::kNested:
       if (exclude_top_.contains(n) || exclude_attr_.contains(n)) return Action::kWithhold;
+      if (hash_top_.contains(n) || hash_attr_.contains(n)) return Action::kHash;
       if (IsProtected(key) && !opted_in_top_.contains(n) && !opted_in_attr_.contains(n))
         return Action::kWithhold;
-      return hash_top_.contains(n) || hash_attr_.contains(n) ? Action::kHash : Action::kKeep;
+      return Action::kKeep;
   }
   return Action::kKeep;
 }
@@ -196,36 +197,49 @@ bool FieldPolicy::RewriteValue(JsonReader& in, std::string& out, const std::stri
   if (depth > kMaxDepth) return false;
   in.Ws();
   if (in.Consume('{')) {
-    out.push_back('{');
+    std::string object = "{";
+    std::set<std::string> found;      // merged into `withheld` only if the object stays
+    bool protected_question = false;  // a questionnaire answer whose question asks for one
     in.Ws();
-    if (in.Consume('}')) return out.push_back('}'), true;
-    bool first = true;
-    do {
-      in.Ws();
-      std::string_view key_token;
-      if (!in.String(key_token)) return false;
-      std::string key;
-      if (!DecodeJsonString(key_token, key)) return false;
-      in.Ws();
-      if (!in.Consume(':')) return false;
-      const std::string child = Join(path, key);
-      const Action action = Decide(key, level);
-      std::string value;
-      std::set<std::string> inner;  // names inside a withheld value are not listed: the value is
-      if (!RewriteValue(in, value, child, Level::kNested, depth + 1, inner)) return false;
-      if (action == Action::kWithhold) {
-        withheld.insert(child);
-      } else {
-        withheld.insert(inner.begin(), inner.end());
-        if (!first) out.push_back(',');
-        first = false;
-        out += key_token;
-        out.push_back(':');
-        out += action == Action::kHash ? HashValue(value) : value;
-      }
-      in.Ws();
-    } while (in.Consume(','));
-    if (!in.Consume('}')) return false;
+    if (!in.Consume('}')) {
+      bool first = true;
+      do {
+        in.Ws();
+        std::string_view key_token;
+        if (!in.String(key_token)) return false;
+        std::string key;
+        if (!DecodeJsonString(key_token, key)) return false;
+        in.Ws();
+        if (!in.Consume(':')) return false;
+        const std::string child = Join(path, key);
+        const Action action = Decide(key, level);
+        std::string value;
+        std::set<std::string> inner;  // names inside a withheld value are not listed: the value is
+        if (!RewriteValue(in, value, child, Level::kNested, depth + 1, inner)) return false;
+        if (Normalise(key) == "question" && IsProtected(value)) protected_question = true;
+        if (action == Action::kWithhold) {
+          found.insert(child);
+        } else {
+          found.insert(inner.begin(), inner.end());
+          if (!first) object.push_back(',');
+          first = false;
+          object += key_token;
+          object.push_back(':');
+          object += action == Action::kHash ? HashValue(value) : value;
+        }
+        in.Ws();
+      } while (in.Consume(','));
+      if (!in.Consume('}')) return false;
+    }
+    if (protected_question) {
+      // {"question": "What is your gender?", "answer": ...}: the answer is a protected
+      // characteristic whatever its key, so the whole object becomes null.
+      withheld.insert(Join(path, "question"));
+      out += "null";
+      return true;
+    }
+    withheld.insert(found.begin(), found.end());
+    out += object;
     out.push_back('}');
     return true;
   }

@@ -186,13 +186,13 @@ TEST(FieldPolicyTest, RawJsonDeadLetterLosesProtectedAndExcludedKeysAtAnyDepth) 
   const FieldPolicy policy(c);
   const auto raw = policy.ApplyRaw(
       R"({ "id": 7, "email": "ada@example.com", "phone": "+1 555",
-           "answers": [{"question": "Gender", "gender": "Female"}, {"Veteran_Status": "no", "ok": true}],
+           "answers": [{"question": "Team", "gender": "Female"}, {"Veteran_Status": "no", "ok": true}],
            "custom": {"nested": {"date_of_birth": "1990-01-01", "n": 12345678901234567890123}} })");
   ASSERT_TRUE(raw.raw);
   EXPECT_EQ(
       *raw.raw,
       R"({"id":7,"email":")" + policy.Hash("ada@example.com") +
-          R"(","answers":[{"question":"Gender"},{"ok":true}],"custom":{"nested":{"n":12345678901234567890123}}})");
+          R"(","answers":[{"question":"Team"},{"ok":true}],"custom":{"nested":{"n":12345678901234567890123}}})");
   EXPECT_EQ(raw.withheld,
             (Names{"answers.Veteran_Status", "answers.gender", "custom.nested.date_of_birth", "phone"}));
 }
@@ -211,6 +211,27 @@ TEST(FieldPolicyTest, RawThatIsNotJsonIsWithheldUnlessTheConnectionPublishesIt) 
   config::FieldPolicyConfig only;
   only.include_only = {"name"};
   EXPECT_FALSE(FieldPolicy(only).ApplyRaw(R"({"name":"A"})").raw);
+}
+
+TEST(FieldPolicyTest, AQuestionnaireAnswerToAProtectedQuestionIsWithheldWhole) {
+  const auto raw = FieldPolicy().ApplyRaw(
+      R"({"id":"a1","answers":[{"question":{"body":"What is your gender?"},"answer":{"body":"F"}},)"
+      R"({"question":{"body":"Link to your portfolio"},"answer":{"body":"https://x"}}]})");
+  ASSERT_TRUE(raw.raw);
+  EXPECT_EQ(*raw.raw,
+            R"({"id":"a1","answers":[null,{"question":{"body":"Link to your portfolio"},"answer":{"body":"https://x"}}]})");
+  EXPECT_EQ(raw.withheld, Names{"answers.question"});
+}
+
+TEST(FieldPolicyTest, HashingAProtectedFieldOptsItInHashed) {
+  config::FieldPolicyConfig c = WithKey();
+  c.hash = {"attributes.Date_of_Birth"};
+  const FieldPolicy policy(c);
+  Fields fields = WorkdayRow();
+  const Names withheld = policy.Apply(fields);
+  EXPECT_NE(fields.at("attributes").find("\"Date_of_Birth\":\"" + policy.Hash("1990-01-01") + "\""),
+            std::string::npos);
+  EXPECT_EQ(std::find(withheld.begin(), withheld.end(), "attributes.Date_of_Birth"), withheld.end());
 }
 
 }  // namespace
