@@ -286,6 +286,12 @@ std::vector<std::string> FieldPolicy::Apply(std::map<std::string, std::string>& 
       it = fields.erase(it);
       continue;
     }
+    if (it->second.empty() || (it->second.front() != '{' && it->second.front() != '[')) {
+      // A scalar has no keys inside: nothing to rewrite (most fields; keeps the cost per record low).
+      if (action == Action::kHash) it->second = HashValue(it->second);
+      ++it;
+      continue;
+    }
     // Keys inside the value: attributes' own keys are kAttribute, any other object's kNested.
     const Level inner = Normalise(name) == kAttributes ? Level::kAttribute : Level::kNested;
     auto rewritten = RewriteText(it->second, name, inner, withheld);
