@@ -312,7 +312,9 @@ FieldPolicy::Raw FieldPolicy::ApplyRaw(std::string_view raw) const {
   std::optional<std::string> rewritten;
   if (!include_only_) rewritten = RewriteText(raw, "", Level::kNested, withheld);
   if (rewritten) {
-    result.raw = std::move(*rewritten);
+    // Nothing withheld or hashable: the bytes exactly as received (raw_base64 promises them).
+    const bool untouched = withheld.empty() && hash_top_.empty() && hash_attr_.empty();
+    result.raw = untouched ? std::string(raw) : std::move(*rewritten);
   } else if (publish_unparsed_ && !include_only_) {
     result.raw = std::string(raw);
   } else {

@@ -234,5 +234,13 @@ TEST(FieldPolicyTest, HashingAProtectedFieldOptsItInHashed) {
   EXPECT_EQ(std::find(withheld.begin(), withheld.end(), "attributes.Date_of_Birth"), withheld.end());
 }
 
+TEST(FieldPolicyTest, ARawRecordWithNothingToWithholdKeepsItsExactBytes) {
+  const std::string raw = "{ \"id\" : \"a1\",\n  \"note\": \"caf\xE9\" }";
+  const auto out = FieldPolicy().ApplyRaw(raw);
+  ASSERT_TRUE(out.raw);
+  EXPECT_EQ(*out.raw, raw);
+  EXPECT_TRUE(out.withheld.empty());
+}
+
 }  // namespace
 }  // namespace ats::pipeline
