@@ -38,8 +38,8 @@ const std::string kWorkdayWithheld =
 std::string Hmac(const std::string& key, const std::string& text) {
   std::array<unsigned char, EVP_MAX_MD_SIZE> mac{};
   unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(text.data()),
-       text.size(), mac.data(), &len);
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(text.data()), text.size(), mac.data(), &len);
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out = "hmac-sha256:";
   for (unsigned int i = 0; i < len; ++i) {
@@ -160,7 +160,8 @@ TEST_F(ProtectedFieldsTest, NoProtectedValueReachesATopicTheLogTheMetricsOrTheSn
     ++candidates;
     EXPECT_EQ(At(e.value, "/withheld_fields"), kWorkdayWithheld);
     // What is not protected stays: the Personal_Data_group keeps its Preferred_Language.
-    EXPECT_NE(e.value.find(R"("Personal_Data_group":[{"Preferred_Language":"en"}])"), std::string::npos) << e.value;
+    EXPECT_NE(e.value.find(R"("Personal_Data_group":[{"Preferred_Language":"en"}])"), std::string::npos)
+        << e.value;
   }
   EXPECT_EQ(candidates, 60u);
 
@@ -206,6 +207,39 @@ TEST_F(ProtectedFieldsTest, IncludeProtectedLetsExactlyThatFieldBackIn) {
   EXPECT_EQ(ForeignMarkers(files, "VETERAN-"), 0u);
 }
 
+// A snapshot written while the values were let through (an upgrade from a build without the
+// policy looks the same): the next cycle's updates carry no old value in `previous`, and the
+// states stored afterwards hold none.
+TEST_F(ProtectedFieldsTest, StatesStoredBeforeThePolicyLeakNothingThroughPrevious) {
+  ASSERT_NO_FATAL_FAILURE(StartWorkday());
+  connection_.fields.include_protected = {
+      "attributes.Gender",         "attributes.Ethnicity_Reference", "attributes.Date_of_Birth",
+      "attributes.Veteran_Status", "attributes.Disability_Status",   "attributes.Hispanic_or_Latino",
+      "attributes.Religion",       "attributes.Sexual_Orientation"};
+  OpenWorker();
+  auto events = Cycle();
+  ASSERT_FALSE(events.empty());
+  EXPECT_NE(StoredBodies(connection_.id).find(kMarker), std::string::npos) << "the values were stored";
+
+  CloseWorker();
+  connection_.fields.include_protected.clear();  // the default policy from now on
+  OpenWorker();
+  size_t updated = 0;
+  for (const auto& e : Cycle()) {
+    EXPECT_EQ(ForeignMarkers(e.value), 0u) << e.value;
+    if (e.topic != topics_.candidate_changed) continue;
+    ++updated;
+    EXPECT_EQ(e.change, "updated");
+    EXPECT_EQ(At(e.value, "/withheld_fields"), kWorkdayWithheld);
+    EXPECT_EQ(At(e.value, "/changed_fields"), R"(["attributes"])");
+  }
+  EXPECT_EQ(updated, 60u);
+  EXPECT_EQ(ForeignMarkers(StoredBodies(connection_.id)), 0u);
+  // A deleted event built from a state: nothing either.
+  ASSERT_TRUE(workday_->RemoveApplication(workday_->applications().at(1).application_id));
+  for (const auto& e : Cycle()) EXPECT_EQ(ForeignMarkers(e.value), 0u) << e.value;
+}
+
 TEST_F(ProtectedFieldsTest, HashedValuesAreStableAcrossARestartAndDifferWithAnotherKey) {
   ASSERT_NO_FATAL_FAILURE(StartWorkday());
   const std::string key = "first-key-0123456789abcdef";
@@ -229,8 +263,7 @@ TEST_F(ProtectedFieldsTest, HashedValuesAreStableAcrossARestartAndDifferWithAnot
   auto events = Cycle();
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(At(events[0].value, "/candidate/email"), first_email);
-  EXPECT_EQ(At(events[0].value, "/changed_fields").find("email"), std::string::npos)
-      << events[0].value;
+  EXPECT_EQ(At(events[0].value, "/changed_fields").find("email"), std::string::npos) << events[0].value;
 
   // Another connection with another key: another value for the same email.
   CloseWorker();
@@ -239,8 +272,7 @@ TEST_F(ProtectedFieldsTest, HashedValuesAreStableAcrossARestartAndDifferWithAnot
   OpenWorker();
   std::string other_email;
   for (const auto& e : Cycle())
-    if (e.candidate_id == app.application_id)
-      other_email = At(e.value, "/candidate/email");
+    if (e.candidate_id == app.application_id) other_email = At(e.value, "/candidate/email");
   EXPECT_EQ(other_email, Hmac("second-key-0123456789abcdef", app.email));
   EXPECT_NE(other_email, first_email);
   EXPECT_EQ(Log().find(key), std::string::npos);
