@@ -950,8 +950,8 @@ class Loader {
         }
         if (key != "include_only" && !attribute && IsStructuralFieldName(bare)) {
           Add(path, "'" + name + "' cannot be " + (key == "hash" ? "hashed" : "excluded") +
-                        ": the connector needs it (ids, stage, status, state and updated_at are always kept); "
-                        "remove it from the list");
+                        ": the connector needs it (ids, stage, status, state and updated_at are "
+                        "always kept); remove it from the list");
           continue;
         }
         if (key == "include_protected" && !IsProtectedFieldName(bare)) {
@@ -984,8 +984,9 @@ class Loader {
         if (value == "withhold" || value == "publish") {
           p.dead_letter_unparsed = value;
         } else {
-          Add(mode->path, "expected 'withhold' (a raw record that is not JSON cannot be checked, so its text is "
-                          "left out of the dead letter) or 'publish', got '" + value + "'");
+          Add(mode->path,
+              "expected 'withhold' (a raw record that is not JSON cannot be checked, so its text is left "
+              "out of the dead letter) or 'publish', got '" + value + "'");
         }
       }
     }
