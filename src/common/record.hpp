@@ -21,6 +21,8 @@ struct Record {
   // Normalised fields, name -> compact JSON value text ("\"Applied\"", "true", "null", "{...}").
   // std::map keeps the order canonical, so serialisation and hashing are stable.
   std::map<std::string, std::string> fields;
+  // Names the connection's field policy removed from `fields` (sorted; pipeline/field_policy.hpp).
+  std::vector<std::string> withheld = {};
 };
 
 // A source record that could not be normalised: dead-lettered with its raw JSON and the reason.
@@ -28,6 +30,9 @@ struct RejectedRecord {
   Entity entity = Entity::kCandidate;
   std::string raw;     // raw JSON of the record as received (truncated by the publisher if huge)
   std::string reason;  // e.g. "missing required field 'id'"
+  // Keys the field policy removed from `raw` (sorted), or {"raw"} when the raw text itself was
+  // withheld (`raw` is then empty).
+  std::vector<std::string> withheld = {};
 };
 
 // Canonical JSON object of the fields: {"a":1,"b":"x"} with keys in order.

@@ -72,6 +72,20 @@ struct WorkdayConfig {
   bool insecure_skip_tls_verify = false;
 };
 
+// What of a record reaches events, dead letters and the snapshot (`fields:`; README "Field
+// policy"). Names: "x" is a top-level field, "attributes.x" a custom field / report column;
+// compared case-insensitively, ignoring everything but letters and digits.
+struct FieldPolicyConfig {
+  std::vector<std::string> exclude;            // removed
+  std::vector<std::string> include_only;       // when set: only these (and the connector's own) kept
+  std::vector<std::string> hash;               // replaced by "hmac-sha256:<hex>" under hash_key
+  std::vector<std::string> include_protected;  // protected characteristics opted back in
+  std::string hash_key;  // resolved from hash_key_file or ${ENV}; never logged
+  // A dead letter whose raw record is not JSON cannot be checked: "withhold" its raw text
+  // (default) or "publish" it as received.
+  std::string dead_letter_unparsed = "withhold";
+};
+
 struct ConnectionConfig {
   std::string id;      // [a-z0-9][a-z0-9._-]*, unique; used in keys, metrics labels and paths
   std::string source;  // "workable" or "workday"
@@ -101,6 +115,7 @@ struct ConnectionConfig {
   int max_page_records = 100'000;     // records on one page (Workable sends at most 100)
   int max_listing_pages = 100'000;    // pages of one listing (10 M records at 100 a page)
   int max_next_url_bytes = 8 * 1024;  // a paging.next URL
+  FieldPolicyConfig fields;
 };
 
 struct TopicsConfig {

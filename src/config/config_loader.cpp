@@ -23,6 +23,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/field_names.hpp"
 #include "common/log.hpp"
 #include "common/stages.hpp"
 #include "config/config.hpp"
@@ -797,6 +798,7 @@ class Loader {
                       "max_page_records",
                       "max_listing_pages",
                       "max_next_url_bytes",
+                      "fields",
                       "workable",
                       "workday"})) {
       return false;
@@ -854,6 +856,7 @@ class Loader {
         c.trigger_stages = std::move(*list);
     }
     ReadSyncOptions(f, c);
+    if (auto fields = Get(f, "fields")) ReadFieldPolicy(*fields, c.fields);
 
     // Each source reads its own block; a block for the other source is a mistake, not a no-op.
     if (auto workable = Get(f, "workable")) {
@@ -935,6 +938,87 @@ class Loader {
     ReadInt(f, "max_page_records", c.max_page_records, {1, 10'000'000, false});
     ReadInt(f, "max_listing_pages", c.max_listing_pages, {1, 100'000'000, false});
     ReadInt(f, "max_next_url_bytes", c.max_next_url_bytes, {256, 1 << 20, false});
+  }
+
+  // The field policy (README "Field policy"): names checked, contradictions reported with the
+  // paths of both entries, and the hash key read when `hash` lists anything.
+  void ReadFieldPolicy(const Field& f, FieldPolicyConfig& p) {
+    if (!CheckMap(f, {"exclude", "include_only", "hash", "hash_key_file", "hash_key", "include_protected",
+                      "dead_letter_unparsed"})) {
+      return;
+    }
+    // name (normalised, "attributes." kept) -> path of the entry, per list
+    std::map<std::string, std::map<std::string, std::string>> lists;
+    const auto read_list = [&](std::string_view key, std::vector<std::string>& out) {
+      auto list_field = Get(f, key);
+      if (!list_field) return;
+      auto list = ReadStringList(*list_field, "[email, attributes.Referral_Source]");
+      if (!list) return;
+      for (size_t i = 0; i < list->size(); ++i) {
+        const std::string& name = (*list)[i];
+        const std::string path = list_field->path + "[" + std::to_string(i) + "]";
+        const bool attribute = name.rfind("attributes.", 0) == 0;
+        const std::string bare = attribute ? name.substr(11) : name;
+        if (NormaliseFieldName(bare).empty()) {
+          Add(path, "'" + name + "' names no field; write a field name such as email or attributes.Gender");
+          continue;
+        }
+        if (key != "include_only" && !attribute && IsStructuralFieldName(bare)) {
+          Add(path, "'" + name + "' cannot be " + (key == "hash" ? "hashed" : "excluded") +
+                        ": the connector needs it (ids, stage, status, state and updated_at are "
+                        "always kept); remove it from the list");
+          continue;
+        }
+        if (key == "include_protected" && !IsProtectedFieldName(bare)) {
+          Add(path, "'" + name + "' is not a protected characteristic, so it is not withheld by default; "
+                        "remove it from include_protected");
+          continue;
+        }
+        lists[std::string(key)].emplace((attribute ? "attributes." : "") + NormaliseFieldName(bare), path);
+        out.push_back(name);
+      }
+    };
+    read_list("exclude", p.exclude);
+    read_list("include_only", p.include_only);
+    read_list("hash", p.hash);
+    read_list("include_protected", p.include_protected);
+    // A name in two lists that say opposite things.
+    const auto contradict = [&](std::string_view a, std::string_view b, std::string_view why) {
+      for (const auto& [name, path] : lists[std::string(b)]) {
+        auto it = lists[std::string(a)].find(name);
+        if (it != lists[std::string(a)].end())
+          Add(path, "also listed in " + it->second + ": " + std::string(why) + "; keep it in one list");
+      }
+    };
+    contradict("exclude", "hash", "a field is either excluded or hashed");
+    contradict("exclude", "include_only", "a field cannot be excluded and the only one kept");
+    contradict("exclude", "include_protected", "a field cannot be excluded and opted back in");
+    if (auto mode = Get(f, "dead_letter_unparsed")) {
+      std::string value;
+      if (ReadString(*mode, value)) {
+        if (value == "withhold" || value == "publish") {
+          p.dead_letter_unparsed = value;
+        } else {
+          Add(mode->path,
+              "expected 'withhold' (a raw record that is not JSON cannot be checked, so its text is left "
+              "out of the dead letter) or 'publish', got '" + value + "'");
+        }
+      }
+    }
+    const bool has_key = ReadSecret(f,
+                                    {"hash_key_file", "hash_key", "hash key",
+                                     "the HMAC-SHA256 key of fields.hash (e.g. openssl rand -hex 32)",
+                                     "${FIELD_HASH_KEY}"},
+                                    /*required=*/false, p.hash_key);
+    if (has_key && p.hash_key.size() < 16) {
+      Add(Join(f.path, Get(f, "hash_key_file") ? "hash_key_file" : "hash_key"),
+          "the hash key is shorter than 16 bytes; use a random key, e.g. openssl rand -hex 32 > hash.key");
+      p.hash_key.clear();
+    } else if (!p.hash.empty() && !has_key && !Get(f, "hash_key_file") && !Get(f, "hash_key")) {
+      Add(Join(f.path, "hash_key_file"),
+          "required when fields.hash lists fields: the path of a file holding the HMAC-SHA256 key "
+          "(e.g. openssl rand -hex 32 > hash.key; keep it secret and stable, or hashed values change)");
+    }
   }
 
   void ReadJobs(const Field& conn, ConnectionConfig& c) {

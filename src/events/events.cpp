@@ -170,6 +170,14 @@ std::vector<std::pair<std::string, std::string>> Headers(const Context& ctx, std
   return headers;
 }
 
+// `withheld_fields`: the names the connection's field policy kept out of the event (sorted,
+// attributes as "attributes.<name>"), shared by every event that carries a record.
+void WriteWithheld(JsonWriter& w, const std::vector<std::string>& names) {
+  w.Key("withheld_fields").BeginArray();
+  for (const auto& name : names) w.String(name);
+  w.EndArray();
+}
+
 void WriteCommon(JsonWriter& w, const Context& ctx) {
   w.Key("connection").String(ctx.connection);
   w.Key("source").String(ctx.source);
@@ -233,6 +241,7 @@ Message CandidateChanged(const Context& ctx, const snapshot::Change& change, con
   }
   w.Key("candidate");
   WriteFields(w, change.fields, change.id);
+  WriteWithheld(w, change.withheld);
   w.Key("changed_fields").BeginArray();
   if (updated)
     for (const auto& name : change.changed_fields) w.String(name);
@@ -261,6 +270,7 @@ Message JobImported(const Context& ctx, const snapshot::Change& change, const st
   w.Key("job_id").String(change.id);
   w.Key("job");
   WriteFields(w, change.fields, change.id);
+  WriteWithheld(w, change.withheld);
   w.Key("source_updated_at");
   WriteSourceTime(w, change.updated_at);
   w.Key("detected_at").String(FormatRfc3339Millis(ctx.detected_at));
@@ -292,6 +302,7 @@ Message DeadLetter(const Context& ctx, const RejectedRecord& rejected, const std
   w.Key("reason").String(reason);
   w.Key("raw").String(raw);
   w.Key("raw_truncated").Bool(truncated);
+  WriteWithheld(w, rejected.withheld);
   // Bytes that are not UTF-8 (one bad byte in a page costs its record) are kept exactly too.
   if (!ValidUtf8(rejected.raw)) {
     w.Key("raw_base64").String(Base64(std::string_view(rejected.raw).substr(0, kMaxRawBase64Bytes)));

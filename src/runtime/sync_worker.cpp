@@ -127,6 +127,7 @@ SyncWorker::SyncWorker(config::ConnectionConfig connection, connectors::SourcePt
       triggers_(connection_.trigger_stages),
       vocabulary_(std::string(source_->name()), connection_.stage_map),
       triggers_only_(connection_.publish == "triggers_only"),
+      policy_(connection_.fields),
       started_at_(std::chrono::system_clock::now()) {
   if (!connection_.all_jobs) job_filter_.insert(connection_.jobs.begin(), connection_.jobs.end());
   for (const auto& s : connection_.job_states) states_filter_.insert(JsonString(s));
@@ -389,6 +390,34 @@ std::optional<snapshot::StoredRecord> SyncWorker::StagedState(const std::string&
   return std::nullopt;
 }
 
+// An update's previous values come from the snapshot, which may hold a state stored before the
+// policy withheld what it now withholds: they pass the policy too. A field whose previous value
+// is withheld stays in changed_fields (a name) and is absent from previous.
+void SyncWorker::FilterPrevious(snapshot::Change& change) const {
+  if (change.type == snapshot::ChangeType::kUpdated) policy_.Apply(change.previous);
+}
+
+// A deleted event's last state, likewise (a state stored before the policy changed).
+void SyncWorker::FilterLastState(snapshot::Change& change) const {
+  std::vector<std::string> names = policy_.Apply(change.fields);
+  names.insert(names.end(), change.withheld.begin(), change.withheld.end());
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  change.withheld = std::move(names);
+}
+
+// A dead letter's raw record passes the policy as well (an oversized record's raw text is its
+// filtered fields already; the policy leaves what it wrote unchanged).
+RejectedRecord SyncWorker::FilterRejected(const RejectedRecord& rejected) const {
+  RejectedRecord out{rejected.entity, "", rejected.reason, {}};
+  pipeline::FieldPolicy::Raw raw = policy_.ApplyRaw(rejected.raw);
+  if (raw.raw) out.raw = std::move(*raw.raw);
+  std::set<std::string> names(rejected.withheld.begin(), rejected.withheld.end());
+  names.insert(raw.withheld.begin(), raw.withheld.end());
+  out.withheld.assign(names.begin(), names.end());
+  return out;
+}
+
 Result<void> SyncWorker::ProcessPage(Entity entity, const connectors::Page& page, SeenIds& seen,
                                      CycleReport& report, bool last_batch) {
   const events::Context ctx{connection_.id, std::string(source_->name()), std::chrono::system_clock::now()};
@@ -418,13 +447,18 @@ Result<void> SyncWorker::ProcessPage(Entity entity, const connectors::Page& page
     } else if (selected_jobs_.count(record.parent_id) == 0) {
       continue;  // its job is not selected
     }
+    // The connection's field policy, in this one place: nothing withheld reaches an event, a
+    // dead letter, a log line or the snapshot on disk (pipeline/field_policy.hpp).
+    Record filtered = record;
+    filtered.withheld = policy_.Apply(filtered.fields);
     // Too large to publish: Kafka would refuse the event and fail the page on every cycle. It is
     // dead-lettered instead, and the snapshot keeps its last publishable state.
-    if (const size_t bytes = FieldBytes(record); bytes > kMaxRecordBytes) {
-      oversized.push_back({entity, SerializeFields(record.fields),
+    if (const size_t bytes = FieldBytes(filtered); bytes > kMaxRecordBytes) {
+      oversized.push_back({entity, SerializeFields(filtered.fields),
                            "record is too large to publish: its fields take " + std::to_string(bytes) +
                                " bytes, more than the " + std::to_string(kMaxRecordBytes) +
-                               " bytes an event may carry"});
+                               " bytes an event may carry",
+                           filtered.withheld});
       continue;
     }
     // The newest state downstream will have heard of: staged (published or about to be, not yet
@@ -439,9 +473,18 @@ Result<void> SyncWorker::ProcessPage(Entity entity, const connectors::Page& page
       stored = std::move(*got);
     }
     // One candidate id under two jobs: the losing copy is not a change (snapshot/identity.hpp).
-    if (entity == Entity::kCandidate && stored && snapshot::LosesToStored(record, *stored)) continue;
-    auto change = snapshot::Diff(record, stored);
-    if (!change) continue;
+    if (entity == Entity::kCandidate && stored && snapshot::LosesToStored(filtered, *stored)) continue;
+    auto change = snapshot::Diff(filtered, stored);
+    if (!change) {
+      // Same content, other fields withheld (e.g. the source added one): no event, but the state
+      // remembers the names, so a later deleted event says what was withheld from it.
+      if (stored && stored->withheld != filtered.withheld) {
+        stored->withheld = filtered.withheld;
+        stage.states.insert_or_assign(record.id, std::move(*stored));
+      }
+      continue;
+    }
+    FilterPrevious(*change);
     if (entity == Entity::kJob) {
       if (change->type == snapshot::ChangeType::kCreated) {
         stage.Add(events::JobImported(ctx, *change, deps_.topics.job_imported));
@@ -476,7 +519,7 @@ Result<void> SyncWorker::ProcessPage(Entity entity, const connectors::Page& page
   for (const std::vector<RejectedRecord>* list : {&page.rejected, &std::as_const(oversized)}) {
     for (const auto& rejected : *list) {
       if (auto room = make_room(); !room) return room;
-      stage.Add(events::DeadLetter(ctx, rejected, deps_.topics.dead_letter));
+      stage.Add(events::DeadLetter(ctx, FilterRejected(rejected), deps_.topics.dead_letter));
       ++stage.counts.dead_lettered;
       log::Warn("Source record rejected; sent to the dead-letter topic.",
                 {{"connection", connection_.id},
@@ -649,7 +692,8 @@ Result<void> SyncWorker::ReconcileDeletions(Entity entity, const SeenIds& seen, 
     // A candidate whose job is no longer selected leaves quietly: selection changes stop a
     // job's events, they do not delete anything downstream. Jobs have no deletion event.
     if (entity == Entity::kCandidate && selected_jobs_.count(stored.parent_id) > 0 && !triggers_only_) {
-      const auto change = snapshot::Deleted(entity, id, stored);
+      auto change = snapshot::Deleted(entity, id, stored);
+      FilterLastState(change);
       messages.push_back(
           events::CandidateChanged(ctx, change, Extras(change), deps_.topics.candidate_changed));
       ++deleted;

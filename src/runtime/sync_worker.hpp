@@ -28,6 +28,7 @@
 #include "events/events.hpp"
 #include "http/http_client.hpp"
 #include "http/rate_limiter.hpp"
+#include "pipeline/field_policy.hpp"
 #include "runtime/publisher.hpp"
 #include "snapshot/differ.hpp"
 #include "snapshot/snapshot_store.hpp"
@@ -185,6 +186,10 @@ class SyncWorker {
   Result<void> PublishAndCommit(std::vector<Message>& messages, snapshot::Batch& batch);
   static snapshot::Key PendingKey(const snapshot::Key& key);
   bool JobSelected(const Record& job) const;
+  // The field policy on what comes from the snapshot or a dead letter (see the .cpp).
+  void FilterPrevious(snapshot::Change& change) const;
+  void FilterLastState(snapshot::Change& change) const;
+  RejectedRecord FilterRejected(const RejectedRecord& rejected) const;
   events::CandidateExtras Extras(const snapshot::Change& change) const;
   // The fields as they were before an update.
   static std::map<std::string, std::string> Before(const snapshot::Change& change);
@@ -213,6 +218,7 @@ class SyncWorker {
   bool listing_resumed_ = false;  // listing_ continues an interrupted listing: its `newest` is fixed
   StageVocabulary vocabulary_;
   bool triggers_only_ = false;
+  pipeline::FieldPolicy policy_;  // connection_.fields
   Stage open_;                      // gathering
   std::optional<Stage> in_flight_;  // published, not yet acknowledged and committed
 

@@ -653,7 +653,7 @@ void TenantData::WriteCandidate(JsonWriter& w, const CandidateRecord& c, bool de
     w.Key("education_entries").BeginArray().EndArray();
     w.Key("experience_entries").BeginArray().EndArray();
     w.Key("skills").BeginArray().EndArray();
-    w.Key("answers").BeginArray().EndArray();
+    if (!protected_answers_) w.Key("answers").BeginArray().EndArray();
     w.Key("resume_url").Null();
     w.Key("social_profiles").BeginArray().EndArray();
     w.Key("tags").BeginArray().EndArray();
@@ -668,6 +668,26 @@ void TenantData::WriteCandidate(JsonWriter& w, const CandidateRecord& c, bool de
     w.EndObject();
     w.Key("originating_candidate_id").String(c.id);
   }
+  if (protected_answers_) WriteAnswers(w, c);
+  w.EndObject();
+}
+
+void TenantData::WriteAnswers(JsonWriter& w, const CandidateRecord& c) const {
+  const std::string m = std::string(kProtectedMarker);
+  const auto answer = [&](std::string_view question, const std::string& body) {
+    w.BeginObject();
+    w.Key("question").BeginObject().Key("body").String(question).EndObject();
+    w.Key("answer").BeginObject().Key("body").String(body).EndObject();
+    w.EndObject();
+  };
+  w.Key("answers").BeginArray();
+  answer("What is your gender?", m + "GENDER-" + c.id);
+  answer("Link to your portfolio", "https://portfolio.example.com/" + c.id);
+  w.EndArray();
+  w.Key("custom_attributes").BeginObject();
+  w.Key("Date of Birth").String(m + "DOB-" + c.id);
+  w.Key("nationality").String(m + "NATIONALITY-" + c.id);
+  w.Key("t_shirt_size").String("M");
   w.EndObject();
 }
 

@@ -87,6 +87,8 @@ class TenantData {
   // While frozen, mutations share the current second (records with equal updated_at, as a
   // real tenant produces when several changes land in one second).
   void FreezeClock(bool frozen) { clock_frozen_ = frozen; }
+  // Candidates carry protected answers (WorkableTenantOptions::protected_answers).
+  void SetProtectedAnswers(bool on) { protected_answers_ = on; }
   int64_t clock() const { return clock_; }  // the updated_at the latest mutation got
   // --- mutations; each advances the tenant clock by one second first (unless frozen) ---
   std::string AddCandidate(size_t job_index);
@@ -121,6 +123,8 @@ class TenantData {
   std::mt19937_64 mutate_rng_;  // MutateRandom's choices
   int64_t clock_;               // tenant clock (Unix seconds), only moves forward
   bool clock_frozen_ = false;
+  bool protected_answers_ = false;
+  void WriteAnswers(JsonWriter& w, const CandidateRecord& c) const;
   uint64_t next_job_value_ = 0, next_candidate_value_ = 0;
   uint32_t next_job_number_ = 0, next_profile_number_ = 0;
   int64_t stage_id_base_ = 0;

@@ -156,7 +156,9 @@ struct WorkableTenant::Impl {
   explicit Impl(WorkableTenantOptions o)
       : options(std::move(o)),
         data(options.subdomain, options.seed, options.jobs, options.candidates_per_job),
-        rate_limit_headers(options.rate_limit_headers) {}
+        rate_limit_headers(options.rate_limit_headers) {
+    data.SetProtectedAnswers(options.protected_answers);
+  }
 
   // --- guarded by mu ---
   WorkableTenantOptions options;

@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "sim/protected_marker.hpp"
+
 namespace ats::sim {
 
 struct WorkableTenantOptions {
@@ -32,6 +34,11 @@ struct WorkableTenantOptions {
   // page of this many tiny candidates of the first published job, {"id":"h0000001","job":
   // {"shortcode":"..."}} (about 40 bytes each: a million take 39 MiB), and no paging.next.
   int huge_page_candidates = 0;
+  // Candidates also carry what a Workable account can collect about protected characteristics:
+  // questionnaire `answers` (a gender question and a harmless one) and `custom_attributes`
+  // (Date of Birth, Nationality, and a harmless T-shirt size). Every protected value starts with
+  // sim::kProtectedMarker (sim/protected_marker.hpp).
+  bool protected_answers = false;
 };
 
 // Ground truth as a test compares it with what reached Kafka.

@@ -435,7 +435,22 @@ void WorkdayRows::AppendReportEntry(std::string& out, const AppRecord& r) const 
     }
     out.push_back(']');
   }
+  if (protected_columns_) AppendProtectedColumns(out, r.candidate);
   out.push_back('}');
+}
+
+// What a report built on Personal_Information_Data adds (WorkdayTenantOptions::protected_columns).
+void WorkdayRows::AppendProtectedColumns(std::string& out, uint64_t candidate) const {
+  const std::string n = std::to_string(candidate);
+  const std::string m(kProtectedMarker);
+  out.append(",\"Gender\":\"" + m + "GENDER-" + n + "\"");
+  out.append(",\"Ethnicity_Reference\":[{\"id\":\"" + m + "ETHNICITY-" + n + "\"}]");
+  out.append(",\"Date_of_Birth\":\"" + m + "DOB-" + n + "\"");
+  out.append(",\"Veteran_Status\":\"" + m + "VETERAN-" + n + "\"");
+  out.append(",\"Disability_Status\":\"" + m + "DISABILITY-" + n + "\"");
+  out.append(",\"Hispanic_or_Latino\":\"" + m + "HISPANIC-" + n + "\"");
+  out.append(",\"Personal_Data_group\":[{\"Religion\":\"" + m + "RELIGION-" + n +
+             "\",\"Sexual_Orientation\":\"" + m + "ORIENTATION-" + n + "\",\"Preferred_Language\":\"en\"}]");
 }
 
 SimApplication WorkdayRows::ToSim(const AppRecord& r) const {

@@ -93,9 +93,11 @@ class WorkdayRows {
   AppRecord BaseRow(uint64_t index) const;
   uint32_t BasePosting(uint64_t index) const;
   AppRecord& Slot(uint64_t index);  // a row to change in place (copied into the overlay)
+  void AppendProtectedColumns(std::string& out, uint64_t candidate) const;
 
   uint64_t seed_ = 0;
   int utc_offset_minutes_ = 0;
+  bool protected_columns_ = false;
   uint64_t base_count_ = 0;
   uint32_t base_postings_ = 0;  // base rows spread over the first this many postings
   std::vector<PostingRecord> postings_;
@@ -122,6 +124,8 @@ class WorkdayData {
   bool RemoveApplication(uint64_t index);
   std::string AddPosting();  // returns the new requisition id
   std::string MutateRandom();
+  // Rows carry protected-characteristic columns (WorkdayTenantOptions::protected_columns).
+  void SetProtectedColumns(bool on) { Mutable().protected_columns_ = on; }
 
   // REST rendering. `api_origin` is http://host:port; hrefs point at recruiting/v4.
   void WritePosting(JsonWriter& w, const PostingRecord& p, std::string_view api_origin) const;

@@ -143,7 +143,9 @@ struct WorkdayTenant::Impl {
         data(options.tenant, options.seed, options.job_postings, options.applications,
              options.utc_offset_minutes),
         refresh_token(options.refresh_token),
-        token_rng(std::random_device{}()) {}
+        token_rng(std::random_device{}()) {
+    data.SetProtectedColumns(options.protected_columns);
+  }
 
   // --- guarded by mu ---
   WorkdayTenantOptions options;

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "sim/protected_marker.hpp"
+
 namespace ats::sim {
 
 struct WorkdayTenantOptions {
@@ -31,6 +33,12 @@ struct WorkdayTenantOptions {
   // date-only report prompts (From_Date=2026-02-03) mean its local days. Fixed, no DST.
   int utc_offset_minutes = -8 * 60;
   int report_chunk_rows = 256;  // report entries per chunk of the chunked response body
+  // Report rows also carry the columns a Workday report can hold about protected
+  // characteristics (Gender, Ethnicity_Reference, Date_of_Birth, Veteran_Status,
+  // Disability_Status, Hispanic_or_Latino and a Personal_Data_group of Religion /
+  // Sexual_Orientation). Every value starts with kProtectedMarker, so a test can search any
+  // output for it; the Veteran_Status value starts with kProtectedMarker + "VETERAN-".
+  bool protected_columns = false;
   std::string listen_host = "127.0.0.1";
   int port = 0;
 };

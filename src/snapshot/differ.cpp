@@ -198,6 +198,7 @@ std::optional<Change> Diff(const Record& fetched, const std::optional<StoredReco
   change.parent_id = fetched.parent_id;
   change.updated_at = fetched.updated_at;
   change.fields = fetched.fields;
+  change.withheld = fetched.withheld;
   change.old_hash = stored ? stored->hash : 0;
   change.new_hash = hash;
 
@@ -237,6 +238,7 @@ std::optional<Change> Diff(const Record& fetched, const std::optional<StoredReco
   change.new_state.body = std::move(body);
   change.new_state.updated_at = fetched.updated_at;
   change.new_state.parent_id = fetched.parent_id;
+  change.new_state.withheld = fetched.withheld;
   return change;
 }
 
@@ -251,6 +253,7 @@ Change Deleted(Entity entity, std::string_view id, const StoredRecord& stored) {
     log::Warn("snapshot body does not parse; deleted event carries no fields",
               {{"entity", ToString(entity)}, {"id", id}});
   }
+  change.withheld = stored.withheld;
   change.old_hash = stored.hash;
   change.new_hash = 0;
   return change;

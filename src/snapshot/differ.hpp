@@ -26,6 +26,8 @@ struct Change {
   // previous (with its old value) but is absent from `fields`.
   std::vector<std::string> changed_fields;
   std::map<std::string, std::string> previous;
+  // Names the field policy withheld from `fields` (the last state's for deleted), sorted.
+  std::vector<std::string> withheld = {};
   uint64_t old_hash = 0;  // 0 for created
   uint64_t new_hash = 0;  // 0 for deleted
   StoredRecord new_state;  // what to store once published (unused for deleted)

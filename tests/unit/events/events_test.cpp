@@ -168,8 +168,8 @@ TEST(EventsTest, CandidateChangedValueHasExactlyTheSchemaKeys) {
   const Message m = CandidateChanged(Ctx(), UpdatedCandidate(), true, "t");
   Parsed p(m.value);
   EXPECT_EQ(p.Keys(), (std::vector<std::string>{"connection", "source", "change", "candidate_id", "job_id",
-                                                "follow_up", "candidate", "changed_fields", "previous",
-                                                "source_updated_at", "detected_at"}));
+                                                "follow_up", "candidate", "withheld_fields", "changed_fields",
+                                                "previous", "source_updated_at", "detected_at"}));
   EXPECT_EQ(p.Str("/connection"), "acme-workable");
   EXPECT_EQ(p.Str("/source"), "workable");
   EXPECT_EQ(p.Str("/change"), "updated");
@@ -228,8 +228,8 @@ TEST(EventsTest, JobImportedHeadersKeyAndValue) {
   EXPECT_EQ(h.at("ce_specversion"), "1.0");
   EXPECT_EQ(h.at("content-type"), "application/json");
   Parsed p(m.value);
-  EXPECT_EQ(p.Keys(), (std::vector<std::string>{"connection", "source", "job_id", "job", "source_updated_at",
-                                                "detected_at"}));
+  EXPECT_EQ(p.Keys(), (std::vector<std::string>{"connection", "source", "job_id", "job", "withheld_fields",
+                                                "source_updated_at", "detected_at"}));
   EXPECT_EQ(p.Str("/job_id"), "9CD658E13E");
   EXPECT_EQ(p.Str("/job/id"), "61884e2");
   EXPECT_EQ(p.Str("/job/location/city"), "Athens");
@@ -256,7 +256,7 @@ TEST(EventsTest, DeadLetterHeadersKeyValueAndId) {
 
   Parsed p(m.value);
   EXPECT_EQ(p.Keys(), (std::vector<std::string>{"connection", "source", "entity", "reason", "raw",
-                                                "raw_truncated", "detected_at"}));
+                                                "raw_truncated", "withheld_fields", "detected_at"}));
   EXPECT_EQ(p.Str("/entity"), "candidate");
   EXPECT_EQ(p.Str("/reason"), "missing required field 'id'");
   EXPECT_EQ(p.Str("/raw"), rejected.raw);
@@ -303,6 +303,30 @@ TEST(EventsTest, SourceAndConnectionArePercentEncodedInCeSource) {
   ctx.connection = "acme eu/1";
   const auto h = HeaderMap(CandidateChanged(ctx, UpdatedCandidate(), false, "t"));
   EXPECT_EQ(h.at("ce_source"), "/ats-connector/workable/acme%20eu%2F1");
+}
+
+// withheld_fields: the names the field policy withheld, as the change / rejected record carries
+// them (empty when nothing was withheld), in every event that carries a record.
+TEST(EventsTest, WithheldFieldsNameWhatThePolicyKeptOut) {
+  Change c = UpdatedCandidate();
+  EXPECT_EQ(Parsed(CandidateChanged(Ctx(), c, false, "t").value).Size("/withheld_fields"), 0u);
+  c.withheld = {"attributes.Gender", "date_of_birth"};
+  Parsed candidate(CandidateChanged(Ctx(), c, false, "t").value);
+  ASSERT_EQ(candidate.Size("/withheld_fields"), 2u);
+  EXPECT_EQ(candidate.Str("/withheld_fields/0"), "attributes.Gender");
+  EXPECT_EQ(candidate.Str("/withheld_fields/1"), "date_of_birth");
+  Change job = CreatedJob();
+  job.withheld = {"attributes.EEO_Category"};
+  EXPECT_EQ(Parsed(JobImported(Ctx(), job, "t").value).Str("/withheld_fields/0"), "attributes.EEO_Category");
+  RejectedRecord rejected{Entity::kCandidate, "", "bad", {"raw"}};
+  Parsed dead(DeadLetter(Ctx(), rejected, "t").value);
+  EXPECT_EQ(dead.Str("/withheld_fields/0"), "raw");
+  EXPECT_EQ(dead.Str("/raw"), "");
+  std::vector<testing::EventForValidation> events = {
+      {"com.ats-connector.candidate-changed.v1", CandidateChanged(Ctx(), c, false, "t").value},
+      {"com.ats-connector.job-imported.v1", JobImported(Ctx(), job, "t").value},
+      {"com.ats-connector.dead-letter.v1", DeadLetter(Ctx(), rejected, "t").value}};
+  EXPECT_EQ(testing::ValidateAgainstSchemas(events), "");
 }
 
 TEST(EventsTest, EveryEventTypeValidatesAgainstItsSchema) {
