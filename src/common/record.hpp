@@ -23,6 +23,10 @@ struct Record {
   std::map<std::string, std::string> fields;
   // Names the connection's field policy removed from `fields` (sorted; pipeline/field_policy.hpp).
   std::vector<std::string> withheld = {};
+  // The record as received, when `raw` is what remains of it after the field policy: the dead
+  // letter's ce_id is derived from it (hashed, never published), so two different records whose
+  // raw text was withheld alike still get different ids. Empty: derived from `raw`.
+  std::string identity = {};
 };
 
 // A source record that could not be normalised: dead-lettered with its raw JSON and the reason.
@@ -33,6 +37,10 @@ struct RejectedRecord {
   // Keys the field policy removed from `raw` (sorted), or {"raw"} when the raw text itself was
   // withheld (`raw` is then empty).
   std::vector<std::string> withheld = {};
+  // The record as received, when `raw` is what remains of it after the field policy: the dead
+  // letter's ce_id is derived from it (hashed, never published), so two different records whose
+  // raw text was withheld alike still get different ids. Empty: derived from `raw`.
+  std::string identity = {};
 };
 
 // Canonical JSON object of the fields: {"a":1,"b":"x"} with keys in order.

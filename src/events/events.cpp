@@ -313,7 +313,7 @@ Message DeadLetter(const Context& ctx, const RejectedRecord& rejected, const std
   std::string id_input;
   AppendPart(id_input, ctx.connection);
   AppendPart(id_input, entity);
-  AppendPart(id_input, rejected.raw);
+  AppendPart(id_input, rejected.identity.empty() ? rejected.raw : rejected.identity);
 
   Message m;
   m.topic = topic;

@@ -409,7 +409,7 @@ void SyncWorker::FilterLastState(snapshot::Change& change) const {
 // A dead letter's raw record passes the policy as well (an oversized record's raw text is its
 // filtered fields already; the policy leaves what it wrote unchanged).
 RejectedRecord SyncWorker::FilterRejected(const RejectedRecord& rejected) const {
-  RejectedRecord out{rejected.entity, "", rejected.reason, {}};
+  RejectedRecord out{rejected.entity, "", rejected.reason, {}, rejected.raw};
   pipeline::FieldPolicy::Raw raw = policy_.ApplyRaw(rejected.raw);
   if (raw.raw) out.raw = std::move(*raw.raw);
   std::set<std::string> names(rejected.withheld.begin(), rejected.withheld.end());

@@ -265,6 +265,17 @@ TEST(EventsTest, DeadLetterHeadersKeyValueAndId) {
   EXPECT_FALSE(truncated);
 }
 
+// Raw text withheld by the field policy: the id still tells the records apart (it is derived
+// from the record as received), and stays equal for the same record.
+TEST(EventsTest, DeadLettersWithWithheldRawKeepDistinctIds) {
+  const RejectedRecord first{Entity::kCandidate, "", "not JSON", {"raw"}, "{broken 1"};
+  const RejectedRecord second{Entity::kCandidate, "", "not JSON", {"raw"}, "{broken 2"};
+  const Message a = DeadLetter(Ctx(), first, "ats.dlq");
+  EXPECT_NE(HeaderMap(a).at("ce_id"), HeaderMap(DeadLetter(Ctx(), second, "ats.dlq")).at("ce_id"));
+  EXPECT_EQ(HeaderMap(a).at("ce_id"), HeaderMap(DeadLetter(Ctx(), first, "ats.dlq")).at("ce_id"));
+  EXPECT_EQ(a.value.find("broken"), std::string::npos) << a.value;  // identity is never published
+}
+
 TEST(EventsTest, DeadLetterTruncatesHugeRawOnACharacterBoundary) {
   // 65535 ASCII bytes, then a 3-byte character that would straddle the 64 KiB limit.
   std::string raw(65535, 'x');
