@@ -408,11 +408,26 @@ Result<void> SyncWorker::ProcessPage(Entity entity, const connectors::Page& page
     if (!record.updated_at.empty())
       if (auto t = ParseRfc3339(record.updated_at); t && *t > stage.newest) stage.newest = *t;
     // (listing_newest_ is advanced only once the stage is committed)
+    // A job in the snapshot entered the selection earlier and stays in it (whatever its state
+    // now) until the user removes it: then ReconcileJobs says it left. The rules decide only
+    // which jobs enter.
+    std::optional<snapshot::StoredRecord> stored_job;
     if (entity == Entity::kJob) {
-      if (!JobSelected(record)) continue;
+      stored_job = StagedState(record.id);
+      if (!stored_job) {
+        auto got = deps_.store.Get({connection_.id, entity, record.id});
+        if (!got) {
+          CountError(got.error());
+          return got.error();
+        }
+        stored_job = std::move(*got);
+      }
+      if (UserRemoved(record.id) || (!stored_job && !JobSelected(record))) continue;
       selected_jobs_.insert(record.id);
     } else if (selected_jobs_.count(record.parent_id) == 0) {
-      continue;  // its job is not selected
+      auto admitted = AdmitRowJob(record, report);  // a Workday requisition without a posting
+      if (!admitted) return admitted.error();
+      if (!*admitted) continue;  // its job is not selected
     }
     // Too large to publish: Kafka would refuse the event and fail the page on every cycle. It is
     // dead-lettered instead, and the snapshot keeps its last publishable state.
@@ -425,8 +440,9 @@ Result<void> SyncWorker::ProcessPage(Entity entity, const connectors::Page& page
     }
     // The newest state downstream will have heard of: staged (published or about to be, not yet
     // committed) or else committed.
-    std::optional<snapshot::StoredRecord> stored = StagedState(record.id);
-    if (!stored) {
+    std::optional<snapshot::StoredRecord> stored =
+        entity == Entity::kJob ? std::move(stored_job) : StagedState(record.id);
+    if (!stored && entity != Entity::kJob) {
       auto got = deps_.store.Get({connection_.id, entity, record.id});
       if (!got) {
         CountError(got.error());
@@ -442,9 +458,17 @@ Result<void> SyncWorker::ProcessPage(Entity entity, const connectors::Page& page
       if (change->type == snapshot::ChangeType::kCreated) {
         stage.Add(events::JobImported(ctx, *change, deps_.topics.job_imported));
         ++stage.counts.jobs_imported;
-        imported_jobs_.push_back(record.id);
+        // Its candidates are new to downstream: a backfill is owed until acknowledged.
+        backfill_owed_.insert(record.id);
+        stage.metas[BackfillOwedKey(connection_.id)] = EncodeStringArray(backfill_owed_);
         if (deps_.log_events)
           stage.trail.push_back("job-imported " + record.id + " \"" + FieldString(record.fields, "title") + "\"");
+      } else if (change->type == snapshot::ChangeType::kUpdated) {
+        const auto kind = ClassifyJobUpdate(*change);
+        stage.Add(JobChangedEvent(ctx, *change, kind));
+        ++stage.counts.jobs_changed;
+        if (deps_.log_events)
+          stage.trail.push_back("job-changed " + std::string(events::ToString(kind)) + " " + record.id);
       }
     } else {
       const auto extras = Extras(*change);
@@ -524,8 +548,12 @@ Result<void> SyncWorker::Advance(bool force) {
       batch.Put(std::move(key), std::move(state));
     }
     if (in_flight_->resume_marker) batch.PutMeta(MetaKey(in_flight_->entity, "resume"), *in_flight_->resume_marker);
+    for (const auto& [key, value] : in_flight_->metas)
+      if (!(publish && open_.metas.count(key) > 0)) batch.PutMeta(key, value);  // unless a newer one follows
   }
   if (!publish && open_.resume_marker) batch.PutMeta(MetaKey(open_.entity, "resume"), *open_.resume_marker);
+  if (!publish)
+    for (const auto& [key, value] : open_.metas) batch.PutMeta(key, value);
   for (auto& [id, state] : open_.states) {
     snapshot::Key key{connection_.id, open_.entity, id};
     if (!publish) {
@@ -590,11 +618,14 @@ void SyncWorker::Committed(Stage& stage) {
   if (counts.jobs_imported > 0)
     deps_.metrics.EventsPublished(connection_.id, "job-imported")
         .Increment(static_cast<double>(counts.jobs_imported));
+  if (counts.jobs_changed > 0)
+    deps_.metrics.EventsPublished(connection_.id, "job-changed").Increment(static_cast<double>(counts.jobs_changed));
   if (const auto n = counts.created + counts.updated; n > 0)
     deps_.metrics.EventsPublished(connection_.id, "candidate-changed").Increment(static_cast<double>(n));
   report.created += counts.created;
   report.updated += counts.updated;
   report.jobs_imported += counts.jobs_imported;
+  report.jobs_changed += counts.jobs_changed;
   report.dead_lettered += counts.dead_lettered;
   if (stage.newest > listing_newest_) listing_newest_ = stage.newest;
   if (stage.newest != SystemTime{}) {
@@ -673,7 +704,9 @@ Result<void> SyncWorker::SyncStreamedEntity(Entity entity, CycleReport& report) 
   SeenIds seen;
   listing_newest_ = SystemTime{};
   // Incremental when the documents can be asked for a time window (Workday report prompts).
-  const bool incremental = UseIncremental(entity);
+  // A job that entered the selection needs its candidates in full (a backfill): the report is
+  // then read without its window.
+  const bool incremental = UseIncremental(entity) && backfill_owed_.empty();
   const auto old_cursor = MetaTime(entity, "cursor");
   std::optional<std::string> cursor;
   bool first = true;
@@ -725,6 +758,7 @@ Result<void> SyncWorker::SyncStreamedEntity(Entity entity, CycleReport& report) 
     cursor = source_->NextDocument(entity, cursor);
   } while (cursor);
   if (auto flushed = Flush(); !flushed) return flushed;
+  if (entity == Entity::kCandidate && !incremental) backfill_done_ = backfill_owed_;
   if (incremental) {
     ++report.incremental_listings;
     return CommitCursor(entity, /*full_listing=*/false, old_cursor);
@@ -949,8 +983,9 @@ Result<void> SyncWorker::SyncEntity(Entity entity, CycleReport& report) {
   // when they did not change, so they are listed in full (a backfill) — after a listing of
   // changes, and after a resumed listing, whose first part was listed before those jobs were
   // selected. Backfills write no resume marker: one interrupted starts again from its first page.
+  // (Also the jobs whose backfill an earlier cycle did not finish: backfill_owed_.)
   if (entity == Entity::kCandidate && (!listing.full || resume)) {
-    for (const auto& job : imported_jobs_) {
+    for (const auto& job : backfill_owed_) {
       connectors::ListQuery by_job;
       by_job.parent_id = job;
       if (auto backfilled = ListPages(entity, source_->BuildQueryRequest(entity, by_job), seen, report);
@@ -959,13 +994,17 @@ Result<void> SyncWorker::SyncEntity(Entity entity, CycleReport& report) {
     }
   }
   if (auto flushed = Flush(); !flushed) return flushed;
+  if (entity == Entity::kCandidate) backfill_done_ = backfill_owed_;
   const ResumeMarker* resumed = resume ? &listing : nullptr;
   if (!listing.full) {
     ++report.incremental_listings;
     return CommitCursor(entity, /*full_listing=*/false, old_cursor, resumed);
   }
   // Deletions only from a listing that saw every record (see CommitCursor for a resumed one).
-  if (!resume)
+  // Jobs are never resumed; a job missing from their listing closed, or was deleted.
+  if (entity == Entity::kJob) {
+    if (auto reconciled = ReconcileJobs(seen, report); !reconciled) return reconciled;
+  } else if (!resume)
     if (auto reconciled = ReconcileDeletions(entity, seen, report); !reconciled) return reconciled;
   return CommitCursor(entity, /*full_listing=*/true, old_cursor, resumed);
 }
@@ -973,13 +1012,10 @@ Result<void> SyncWorker::SyncEntity(Entity entity, CycleReport& report) {
 Result<CycleReport> SyncWorker::RunCycle() {
   CycleReport report;
   selected_jobs_.clear();
-  imported_jobs_.clear();
   cycle_started_ = std::chrono::system_clock::now();
-  // Jobs imported later through the admin API (stored with the snapshot, so they survive a
-  // restart): one JSON array of ids.
-  api_jobs_.clear();
-  if (auto stored = deps_.store.GetMeta(ImportedJobsKey(connection_.id)); stored && stored->has_value())
-    for (auto& id : DecodeStringArray(**stored)) api_jobs_.insert(std::move(id));
+  // Jobs imported or removed through the admin API and backfills owed (stored with the
+  // snapshot, so they survive a restart).
+  if (auto loaded = LoadSelection(); !loaded) return loaded.error();
   for (Entity entity : source_->entities()) {
     ResetPipeline();
     if (auto synced = SyncEntity(entity, report); !synced) {
@@ -995,6 +1031,7 @@ Result<CycleReport> SyncWorker::RunCycle() {
       return synced.error();
     }
   }
+  if (auto settled = SettleBackfills(); !settled) return settled.error();
   return report;
 }
 

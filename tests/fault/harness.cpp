@@ -214,7 +214,7 @@ bool RealKafka() {
 
 namespace {
 const std::vector<std::string> kTopics = {"ats.candidate-changed.v1", "ats.job-imported.v1",
-                                          "ats.dead-letter.v1"};
+                                          "ats.job-changed.v1", "ats.dead-letter.v1"};
 
 std::string ClusterScript() {
   return std::string(ATS_SOURCE_DIR) + "/scripts/kafka-cluster.sh";
