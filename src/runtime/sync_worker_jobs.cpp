@@ -155,7 +155,8 @@ Result<void> SyncWorker::ReconcileJobs(const SeenIds& seen, CycleReport& report)
   const auto changed = static_cast<long long>(messages.size());
   if (auto done = PublishAndCommit(messages, batch); !done) return done;
   report.jobs_changed += changed;
-  if (changed > 0) deps_.metrics.EventsPublished(connection_.id, "job-changed").Increment(static_cast<double>(changed));
+  if (changed > 0)
+    deps_.metrics.EventsPublished(connection_.id, "job-changed").Increment(static_cast<double>(changed));
   for (const auto& line : trail) {
     log::Info(deps_.log_events ? "Event published." : "Job lifecycle change published.",
               {{"connection", connection_.id}, {"event", line}});
@@ -172,8 +173,10 @@ Result<bool> SyncWorker::AdmitRowJob(const Record& candidate, CycleReport& repor
   };
   // Selected by name (`jobs`, an admin import), or by `jobs: all` without department or
   // location rules (a row carries neither). job_states does not apply: the job has no posting.
-  const bool by_rule = connection_.all_jobs && connection_.job_departments.empty() && connection_.job_locations.empty();
-  if (UserRemoved(job) || !(by_rule || api_jobs_.count(job) > 0 || job_filter_.count(job) > 0)) return refuse();
+  const bool by_rule =
+      connection_.all_jobs && connection_.job_departments.empty() && connection_.job_locations.empty();
+  if (UserRemoved(job) || !(by_rule || api_jobs_.count(job) > 0 || job_filter_.count(job) > 0))
+    return refuse();
   auto record = source_->JobFromCandidate(candidate);
   if (!record) return refuse();
   const snapshot::Key key{connection_.id, Entity::kJob, job};
