@@ -309,5 +309,46 @@ TEST_F(WorkableLifecycleTest, RemovedFromTheJobsListThenBackIsLeftSelectionThenA
             (std::map<std::string, std::string>{{candidate, "updated"}, {added, "created"}}));
 }
 
+// The admin API says "imported" only once the job's candidates were backfilled and Kafka
+// acknowledged them: until then the job is owed a backfill (BackfillOwedKey), also across a
+// failed cycle.
+TEST_F(WorkableLifecycleTest, AnImportIsOwedItsBackfillUntilTheCandidatesAreAcknowledged) {
+  const std::string job = PublishedJob();
+  connection_.all_jobs = false;
+  connection_.jobs = {job};
+  CloseWorker();
+  OpenWorker();
+  Cycle();
+  const std::string owed_key = runtime::SyncWorker::BackfillOwedKey(connection_.id);
+  auto owed = store_->GetMeta(owed_key);
+  ASSERT_TRUE(owed.ok());
+  EXPECT_FALSE(owed->has_value()) << "the first cycle's backfill is complete";
+
+  // An admin import (what POST /v1/connections/{id}/jobs stores), then the candidates listing
+  // fails after the jobs page.
+  const std::string imported = tenant_->AddJob("published");
+  const std::string candidate = tenant_->AddCandidate(imported);
+  snapshot::Batch batch;
+  batch.PutMeta(runtime::SyncWorker::ImportedJobsKey(connection_.id), "[\"" + imported + "\"]");
+  ASSERT_TRUE(store_->Commit(batch).ok());
+  tenant_->SetFaultAfter(1, sim::Fault::kForbidden);
+  EXPECT_FALSE(worker_->RunCycle().ok());
+  const auto half = Consume();
+  EXPECT_EQ(Imported(half), std::set<std::string>{imported});
+  EXPECT_TRUE(CandidateChanges(half).empty());
+  owed = store_->GetMeta(owed_key);
+  ASSERT_TRUE(owed.ok());
+  ASSERT_TRUE(owed->has_value());
+  EXPECT_EQ(runtime::DecodeStringArray(**owed), std::vector<std::string>{imported});
+
+  tenant_->SetFault(sim::Fault::kNone);
+  const auto rest = Cycle();
+  EXPECT_TRUE(Imported(rest).empty());
+  EXPECT_EQ(CandidateChanges(rest), (std::map<std::string, std::string>{{candidate, "created"}}));
+  owed = store_->GetMeta(owed_key);
+  ASSERT_TRUE(owed.ok());
+  EXPECT_FALSE(owed->has_value()) << "settled once the backfill was acknowledged";
+}
+
 }  // namespace
 }  // namespace ats
