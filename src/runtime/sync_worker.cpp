@@ -674,7 +674,7 @@ Result<void> SyncWorker::ReconcileDeletions(Entity entity, const SeenIds& seen, 
   for (size_t i = 0; i < gone.size(); ++i) {
     const auto& [id, stored] = gone[i];
     // A candidate whose job is no longer selected leaves quietly: selection changes stop a
-    // job's events, they do not delete anything downstream. Jobs have no deletion event.
+    // job's events, they do not delete anything downstream. (Jobs: ReconcileJobs.)
     if (entity == Entity::kCandidate && selected_jobs_.count(stored.parent_id) > 0 && !triggers_only_) {
       const auto change = snapshot::Deleted(entity, id, stored);
       messages.push_back(
@@ -985,7 +985,8 @@ Result<void> SyncWorker::SyncEntity(Entity entity, CycleReport& report) {
   // selected. Backfills write no resume marker: one interrupted starts again from its first page.
   // (Also the jobs whose backfill an earlier cycle did not finish: backfill_owed_.)
   if (entity == Entity::kCandidate && (!listing.full || resume)) {
-    for (const auto& job : backfill_owed_) {
+    const std::set<std::string> owed = backfill_owed_;  // (a copy: listings may admit jobs)
+    for (const auto& job : owed) {
       connectors::ListQuery by_job;
       by_job.parent_id = job;
       if (auto backfilled = ListPages(entity, source_->BuildQueryRequest(entity, by_job), seen, report);
