@@ -242,9 +242,7 @@ telemetry::AdminReply Service::JobsApi(const telemetry::AdminRequest& request) {
     for (auto& id : DecodeStringArray(**stored_removed)) removed.insert(std::move(id));
   auto stored_owed = store_->GetMeta(SyncWorker::BackfillOwedKey(connection->id));
   if (!stored_owed) return reply(503, stored_owed.error().message);
-  std::set<std::string> owed;
-  if (stored_owed->has_value())
-    for (auto& id : DecodeStringArray(**stored_owed)) owed.insert(std::move(id));
+  const OwedBackfills owed = stored_owed->has_value() ? DecodeOwedBackfills(**stored_owed) : OwedBackfills{};
   const auto wake = [&] {
     std::lock_guard lock(workers_mu_);
     for (auto& w : workers_)

@@ -459,8 +459,8 @@ Result<void> SyncWorker::ProcessPage(Entity entity, const connectors::Page& page
         stage.Add(events::JobImported(ctx, *change, deps_.topics.job_imported));
         ++stage.counts.jobs_imported;
         // Its candidates are new to downstream: a backfill is owed until acknowledged.
-        backfill_owed_.insert(record.id);
-        stage.metas[BackfillOwedKey(connection_.id)] = EncodeStringArray(backfill_owed_);
+        backfill_owed_.emplace(record.id, cycle_started_);
+        stage.metas[BackfillOwedKey(connection_.id)] = EncodeOwedBackfills(backfill_owed_);
         if (deps_.log_events)
           stage.trail.push_back("job-imported " + record.id + " \"" + FieldString(record.fields, "title") + "\"");
       } else if (change->type == snapshot::ChangeType::kUpdated) {
@@ -758,7 +758,8 @@ Result<void> SyncWorker::SyncStreamedEntity(Entity entity, CycleReport& report) 
     cursor = source_->NextDocument(entity, cursor);
   } while (cursor);
   if (auto flushed = Flush(); !flushed) return flushed;
-  if (entity == Entity::kCandidate && !incremental) backfill_done_ = backfill_owed_;
+  if (entity == Entity::kCandidate && !incremental)
+    for (const auto& [job, imported_at] : backfill_owed_) backfill_done_.insert(job);
   if (incremental) {
     ++report.incremental_listings;
     return CommitCursor(entity, /*full_listing=*/false, old_cursor);
@@ -983,10 +984,12 @@ Result<void> SyncWorker::SyncEntity(Entity entity, CycleReport& report) {
   // when they did not change, so they are listed in full (a backfill) — after a listing of
   // changes, and after a resumed listing, whose first part was listed before those jobs were
   // selected. Backfills write no resume marker: one interrupted starts again from its first page.
-  // (Also the jobs whose backfill an earlier cycle did not finish: backfill_owed_.)
+  // Jobs whose backfill an earlier cycle did not finish are owed one too (backfill_owed_),
+  // except after a resumed full listing that began after they were imported: it covers them.
   if (entity == Entity::kCandidate && (!listing.full || resume)) {
-    const std::set<std::string> owed = backfill_owed_;  // (a copy: listings may admit jobs)
-    for (const auto& job : owed) {
+    const OwedBackfills owed = backfill_owed_;  // (a copy: listings may admit jobs)
+    for (const auto& [job, imported_at] : owed) {
+      if (listing.full && imported_at <= listing.started) continue;
       connectors::ListQuery by_job;
       by_job.parent_id = job;
       if (auto backfilled = ListPages(entity, source_->BuildQueryRequest(entity, by_job), seen, report);
@@ -995,7 +998,8 @@ Result<void> SyncWorker::SyncEntity(Entity entity, CycleReport& report) {
     }
   }
   if (auto flushed = Flush(); !flushed) return flushed;
-  if (entity == Entity::kCandidate) backfill_done_ = backfill_owed_;
+  if (entity == Entity::kCandidate)
+    for (const auto& [job, imported_at] : backfill_owed_) backfill_done_.insert(job);
   const ResumeMarker* resumed = resume ? &listing : nullptr;
   if (!listing.full) {
     ++report.incremental_listings;

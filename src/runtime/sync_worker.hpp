@@ -87,6 +87,11 @@ class SeenIds {
 std::vector<std::string> DecodeStringArray(std::string_view json);
 // {a, b} -> ["a","b"].
 std::string EncodeStringArray(const std::set<std::string>& ids);
+// Jobs owed a backfill, each with the start of the cycle that imported it:
+// {"R-00012":"2026-11-22T07:00:00.000Z"}. Decoding skips entries that are not such pairs.
+using OwedBackfills = std::map<std::string, SystemTime>;
+std::string EncodeOwedBackfills(const OwedBackfills& owed);
+OwedBackfills DecodeOwedBackfills(std::string_view json);
 
 // Where an interrupted paged listing continues: meta key sync/<conn>/<entity>/resume, written
 // in the same snapshot batch as each stage's records and removed by the batch that completes
@@ -125,7 +130,7 @@ class SyncWorker {
   // stay out, whatever the rules say, until imported again.
   static std::string RemovedJobsKey(const std::string& connection);
   // Jobs that entered the selection and whose candidates' backfill is not yet acknowledged by
-  // Kafka (a JSON array of ids; written with the job's job-imported state, cleared at the end
+  // Kafka (EncodeOwedBackfills; written with the job's job-imported state, cleared at the end
   // of the cycle that completed the backfill). The admin API says "pending" for them.
   static std::string BackfillOwedKey(const std::string& connection);
 
@@ -229,7 +234,7 @@ class SyncWorker {
   std::unordered_set<std::string> selected_jobs_;  // selected in the current cycle
   std::set<std::string> api_jobs_;                 // imported through the admin API
   std::set<std::string> removed_jobs_;             // removed through the admin API (DELETE)
-  std::set<std::string> backfill_owed_;            // entered the selection, backfill not acknowledged
+  OwedBackfills backfill_owed_;                    // entered the selection, backfill not acknowledged
   std::set<std::string> backfill_done_;            // of those, backfilled by the current cycle
   std::set<std::string> refused_row_jobs_;         // row jobs the rules did not admit (this cycle)
   mutable std::atomic<bool> wake_{false};

@@ -1,6 +1,8 @@
 // The job lifecycle of a SyncWorker: which jobs stay selected (sticky selection), what a job
 // missing from its listing means, the job-changed events, jobs admitted from candidate rows
 // (Workday requisitions without a posting) and the backfills owed to jobs that entered.
+#include <simdjson.h>
+
 #include <algorithm>
 
 #include "common/json_writer.hpp"
@@ -35,6 +37,27 @@ std::string EncodeStringArray(const std::set<std::string>& ids) {
   return w.Take();
 }
 
+std::string EncodeOwedBackfills(const OwedBackfills& owed) {
+  JsonWriter w;
+  w.BeginObject();
+  for (const auto& [job, imported_at] : owed) w.Key(job).String(FormatRfc3339Millis(imported_at));
+  w.EndObject();
+  return w.Take();
+}
+
+OwedBackfills DecodeOwedBackfills(std::string_view json) {
+  OwedBackfills out;
+  simdjson::dom::parser parser;
+  simdjson::dom::object object;
+  if (parser.parse(simdjson::padded_string(json)).get_object().get(object)) return out;
+  for (auto field : object) {
+    std::string_view text;
+    if (field.value.get_string().get(text)) continue;
+    if (auto at = ParseRfc3339(text)) out.emplace(std::string(field.key), *at);
+  }
+  return out;
+}
+
 std::string SyncWorker::RemovedJobsKey(const std::string& connection) {
   return "selection/" + connection + "/removed";
 }
@@ -47,8 +70,7 @@ Result<void> SyncWorker::LoadSelection() {
   backfill_done_.clear();
   refused_row_jobs_.clear();
   for (auto [key, slot] : {std::pair{ImportedJobsKey(connection_.id), &api_jobs_},
-                           std::pair{RemovedJobsKey(connection_.id), &removed_jobs_},
-                           std::pair{BackfillOwedKey(connection_.id), &backfill_owed_}}) {
+                           std::pair{RemovedJobsKey(connection_.id), &removed_jobs_}}) {
     slot->clear();
     auto stored = deps_.store.GetMeta(key);
     if (!stored) {
@@ -58,6 +80,12 @@ Result<void> SyncWorker::LoadSelection() {
     if (stored->has_value())
       for (auto& id : DecodeStringArray(**stored)) slot->insert(std::move(id));
   }
+  auto owed = deps_.store.GetMeta(BackfillOwedKey(connection_.id));
+  if (!owed) {
+    CountError(owed.error());
+    return owed.error();
+  }
+  backfill_owed_ = owed->has_value() ? DecodeOwedBackfills(**owed) : OwedBackfills{};
   return Ok();
 }
 
@@ -149,7 +177,7 @@ Result<void> SyncWorker::ReconcileJobs(const SeenIds& seen, CycleReport& report)
     if (backfill_owed_.empty()) {
       batch.DeleteMeta(BackfillOwedKey(connection_.id));
     } else {
-      batch.PutMeta(BackfillOwedKey(connection_.id), EncodeStringArray(backfill_owed_));
+      batch.PutMeta(BackfillOwedKey(connection_.id), EncodeOwedBackfills(backfill_owed_));
     }
   }
   const auto changed = static_cast<long long>(messages.size());
@@ -192,8 +220,8 @@ Result<bool> SyncWorker::AdmitRowJob(const Record& candidate, CycleReport& repor
     std::vector<Message> messages{events::JobImported(ctx, *change, deps_.topics.job_imported)};
     snapshot::Batch batch;
     batch.Put(key, std::move(change->new_state));
-    backfill_owed_.insert(job);
-    batch.PutMeta(BackfillOwedKey(connection_.id), EncodeStringArray(backfill_owed_));
+    backfill_owed_.emplace(job, cycle_started_);
+    batch.PutMeta(BackfillOwedKey(connection_.id), EncodeOwedBackfills(backfill_owed_));
     if (auto done = PublishAndCommit(messages, batch); !done) {
       backfill_owed_.erase(job);
       return done.error();
@@ -211,7 +239,7 @@ Result<void> SyncWorker::SettleBackfills() {
   const auto entities = source_->entities();
   // Without a candidates listing there is nothing to backfill.
   if (std::find(entities.begin(), entities.end(), Entity::kCandidate) == entities.end())
-    backfill_done_ = backfill_owed_;
+    for (const auto& [job, imported_at] : backfill_owed_) backfill_done_.insert(job);
   if (backfill_done_.empty()) return Ok();
   for (const auto& id : backfill_done_) backfill_owed_.erase(id);
   backfill_done_.clear();
@@ -219,7 +247,7 @@ Result<void> SyncWorker::SettleBackfills() {
   if (backfill_owed_.empty()) {
     batch.DeleteMeta(BackfillOwedKey(connection_.id));
   } else {
-    batch.PutMeta(BackfillOwedKey(connection_.id), EncodeStringArray(backfill_owed_));
+    batch.PutMeta(BackfillOwedKey(connection_.id), EncodeOwedBackfills(backfill_owed_));
   }
   if (auto committed = deps_.store.Commit(batch); !committed) {
     CountError(committed.error());

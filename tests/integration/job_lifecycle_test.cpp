@@ -339,7 +339,9 @@ TEST_F(WorkableLifecycleTest, AnImportIsOwedItsBackfillUntilTheCandidatesAreAckn
   owed = store_->GetMeta(owed_key);
   ASSERT_TRUE(owed.ok());
   ASSERT_TRUE(owed->has_value());
-  EXPECT_EQ(runtime::DecodeStringArray(**owed), std::vector<std::string>{imported});
+  const auto owed_jobs = runtime::DecodeOwedBackfills(**owed);
+  ASSERT_EQ(owed_jobs.size(), 1u);
+  EXPECT_EQ(owed_jobs.begin()->first, imported);
 
   tenant_->SetFault(sim::Fault::kNone);
   const auto rest = Cycle();
