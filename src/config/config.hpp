@@ -121,6 +121,7 @@ struct ConnectionConfig {
 struct TopicsConfig {
   std::string candidate_changed = "ats.candidate-changed.v1";
   std::string job_imported = "ats.job-imported.v1";
+  std::string job_changed = "ats.job-changed.v1";  // a selected job closed, reopened, left the selection...
   std::string dead_letter = "ats.dead-letter.v1";
 };
 

@@ -1551,10 +1551,11 @@ class Loader {
   }
 
   void ReadTopics(const Field& f, TopicsConfig& t) {
-    if (!CheckMap(f, {"candidate_changed", "job_imported", "dead_letter"})) return;
+    if (!CheckMap(f, {"candidate_changed", "job_imported", "job_changed", "dead_letter"})) return;
     const std::vector<std::pair<std::string_view, std::string*>> topics = {
         {"candidate_changed", &t.candidate_changed},
         {"job_imported", &t.job_imported},
+        {"job_changed", &t.job_changed},
         {"dead_letter", &t.dead_letter}};
     for (const auto& [key, target] : topics) {
       auto topic = Get(f, key);
@@ -1574,7 +1575,7 @@ class Loader {
         if (*topics[i].second == *topics[j].second) {
           Add(Join(f.path, topics[i].first),
               "same topic as " + Join(f.path, topics[j].first) + " ('" + *topics[i].second +
-                  "'); candidate_changed, job_imported and dead_letter must differ");
+                  "'); candidate_changed, job_imported, job_changed and dead_letter must differ");
           break;
         }
       }

@@ -97,6 +97,16 @@ class Source {
   // token was dropped); the runtime then authorizes again and retries once.
   virtual bool OnUnauthorized() { return false; }
 
+  // Whether the jobs listing holds only open jobs (Workday: live postings), so that a job
+  // missing from a complete listing was closed or unposted rather than deleted.
+  virtual bool ListsOnlyOpenJobs() const { return false; }
+  // The job a candidate row references when that job is not in the jobs listing (Workday: a
+  // requisition without a live posting), built from what the row carries; nullopt when the
+  // source has no such notion or the row names no job.
+  virtual std::optional<Record> JobFromCandidate(const Record& candidate) const {
+    (void)candidate;
+    return std::nullopt;
+  }
   // Whether BuildQueryRequest can filter `entity` listings (Workable candidates: by
   // updated_after and by job). Incremental sync and backfills need it.
   virtual bool SupportsQuery(Entity entity) const {

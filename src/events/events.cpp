@@ -284,6 +284,61 @@ Message JobImported(const Context& ctx, const snapshot::Change& change, const st
   return m;
 }
 
+std::string_view ToString(JobChange change) {
+  switch (change) {
+    case JobChange::kUpdated: return "updated";
+    case JobChange::kClosed: return "closed";
+    case JobChange::kReopened: return "reopened";
+    case JobChange::kArchived: return "archived";
+    case JobChange::kDeleted: return "deleted";
+    case JobChange::kLeftSelection: return "left_selection";
+  }
+  return "updated";
+}
+
+Message JobChanged(const Context& ctx, const snapshot::Change& change, const JobChangeInfo& info,
+                   const std::string& topic) {
+  const bool updated = change.type == snapshot::ChangeType::kUpdated;
+  JsonWriter w;
+  const auto write_state = [&w](const std::optional<std::string>& value) {
+    if (value) {
+      w.String(*value);
+    } else {
+      w.Null();
+    }
+  };
+  w.BeginObject();
+  WriteCommon(w, ctx);
+  w.Key("change").String(ToString(info.change));
+  w.Key("job_id").String(change.id);
+  w.Key("state");
+  write_state(info.state);
+  w.Key("previous_state");
+  write_state(info.previous_state);
+  w.Key("job");
+  WriteFields(w, change.fields, change.id);
+  WriteWithheld(w, change.withheld);
+  w.Key("changed_fields").BeginArray();
+  if (updated)
+    for (const auto& name : change.changed_fields) w.String(name);
+  w.EndArray();
+  w.Key("previous").BeginObject();
+  if (updated)
+    for (const auto& [name, value] : change.previous) w.Key(name).Raw(value);
+  w.EndObject();
+  w.Key("source_updated_at");
+  WriteSourceTime(w, change.updated_at);
+  w.Key("detected_at").String(FormatRfc3339Millis(ctx.detected_at));
+  w.EndObject();
+
+  Message m;
+  m.topic = topic;
+  m.key = ctx.connection + "/" + change.id;
+  m.value = w.Take();
+  m.headers = Headers(ctx, EventId(ctx, change), kJobChangedType, change.id);
+  return m;
+}
+
 Message DeadLetter(const Context& ctx, const RejectedRecord& rejected, const std::string& topic) {
   const std::string_view entity = ToString(rejected.entity);
   bool truncated = false;

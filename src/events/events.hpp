@@ -13,6 +13,7 @@ namespace ats::events {
 
 inline constexpr std::string_view kCandidateChangedType = "com.ats-connector.candidate-changed.v1";
 inline constexpr std::string_view kJobImportedType = "com.ats-connector.job-imported.v1";
+inline constexpr std::string_view kJobChangedType = "com.ats-connector.job-changed.v1";
 inline constexpr std::string_view kDeadLetterType = "com.ats-connector.dead-letter.v1";
 
 struct Context {
@@ -46,6 +47,20 @@ Message CandidateChanged(const Context& ctx, const snapshot::Change& change, con
                          const std::string& topic);
 // key "<connection>/<job id>"; data per schemas/job-imported.v1.schema.json.
 Message JobImported(const Context& ctx, const snapshot::Change& change, const std::string& topic);
+// What happened to a job that is (or was, for left_selection) in the selection.
+enum class JobChange { kUpdated, kClosed, kReopened, kArchived, kDeleted, kLeftSelection };
+std::string_view ToString(JobChange change);  // "updated", "closed", ..., "left_selection"
+
+struct JobChangeInfo {
+  JobChange change = JobChange::kUpdated;
+  std::optional<std::string> state;           // the job's state now (last known when it went away)
+  std::optional<std::string> previous_state;  // its state before this change
+};
+
+// key "<connection>/<job id>"; data per schemas/job-changed.v1.schema.json. `change`: updated
+// (changed_fields / previous are written) or deleted (the last known fields; nothing changed).
+Message JobChanged(const Context& ctx, const snapshot::Change& change, const JobChangeInfo& info,
+                   const std::string& topic);
 // key "<connection>/<entity>"; data per schemas/dead-letter.v1.schema.json. The raw record is
 // truncated to 64 KiB (the reason says so) so one huge field cannot block the topic.
 Message DeadLetter(const Context& ctx, const RejectedRecord& rejected, const std::string& topic);

@@ -3,6 +3,7 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <set>
 
 #include "common/json_writer.hpp"
 #include "common/log.hpp"
@@ -67,7 +68,7 @@ Result<void> Service::Start() {
     if (!cluster) return cluster.error();
     embedded_ = std::move(cluster).value();
     for (const auto* topic : {&config_.kafka.topics.candidate_changed, &config_.kafka.topics.job_imported,
-                              &config_.kafka.topics.dead_letter}) {
+                              &config_.kafka.topics.job_changed, &config_.kafka.topics.dead_letter}) {
       if (auto created = embedded_->CreateTopic(*topic, 4, std::min(3, config_.kafka.embedded_brokers));
           !created)
         return created.error();
@@ -98,6 +99,7 @@ Result<void> Service::Start() {
   const std::string jobs_route = "/v1/connections/([^/]+)/jobs";
   admin_->Handle("GET", jobs_route, [this](const telemetry::AdminRequest& r) { return JobsApi(r); });
   admin_->Handle("POST", jobs_route, [this](const telemetry::AdminRequest& r) { return JobsApi(r); });
+  admin_->Handle("DELETE", jobs_route + "/([^/]+)", [this](const telemetry::AdminRequest& r) { return JobsApi(r); });
   if (auto bound = admin_->Start(config_.http.listen, config_.http.health_listen); !bound)
     return bound.error();
 
@@ -152,7 +154,8 @@ Result<void> Service::Reload(config::Config next) {
   if (k.bootstrap_servers != n.bootstrap_servers || k.client_id != n.client_id || k.rdkafka != n.rdkafka ||
       k.embedded_brokers != n.embedded_brokers || k.delivery_timeout_s != n.delivery_timeout_s ||
       k.topics.candidate_changed != n.topics.candidate_changed ||
-      k.topics.job_imported != n.topics.job_imported || k.topics.dead_letter != n.topics.dead_letter)
+      k.topics.job_imported != n.topics.job_imported || k.topics.job_changed != n.topics.job_changed ||
+      k.topics.dead_letter != n.topics.dead_letter)
     needs_restart = "kafka";
   else if (config_.snapshot.path != next.snapshot.path)
     needs_restart = "snapshot.path";
@@ -213,6 +216,8 @@ std::mutex& Service::ConnectionLock(const std::string& connection) {
 
 // GET  /v1/connections/{id}/jobs  -> the selection and each job's import state
 // POST /v1/connections/{id}/jobs  {"job_ids": [...]} -> imports more jobs, no restart
+// DELETE /v1/connections/{id}/jobs/{job_id} -> the job leaves the selection (job-changed
+//   left_selection; its candidates' events stop) until it is imported again
 telemetry::AdminReply Service::JobsApi(const telemetry::AdminRequest& request) {
   auto reply = [](int status, const std::string& message) {
     return telemetry::AdminReply{status, "{\"error\":" + JsonString(message) + "}"};
@@ -232,27 +237,62 @@ telemetry::AdminReply Service::JobsApi(const telemetry::AdminRequest& request) {
   if (!stored) return reply(503, stored.error().message);
   std::vector<std::string> imported =
       stored->has_value() ? DecodeStringArray(**stored) : std::vector<std::string>{};
+  const std::string removed_key = SyncWorker::RemovedJobsKey(connection->id);
+  auto stored_removed = store_->GetMeta(removed_key);
+  if (!stored_removed) return reply(503, stored_removed.error().message);
+  std::set<std::string> removed;
+  if (stored_removed->has_value())
+    for (auto& id : DecodeStringArray(**stored_removed)) removed.insert(std::move(id));
+  auto stored_owed = store_->GetMeta(SyncWorker::BackfillOwedKey(connection->id));
+  if (!stored_owed) return reply(503, stored_owed.error().message);
+  const OwedBackfills owed = stored_owed->has_value() ? DecodeOwedBackfills(**stored_owed) : OwedBackfills{};
+  const auto wake = [&] {
+    std::lock_guard lock(workers_mu_);
+    for (auto& w : workers_)
+      if (w->id() == connection->id) w->Wake();
+  };
 
   if (request.method == "POST") {
     auto ids = ParseJobIds(request.body);
     if (!ids) return reply(400, ids.error().message);
-    for (auto& id : *ids)
+    for (auto& id : *ids) {
+      removed.erase(id);  // imported again after a DELETE
       if (std::find(imported.begin(), imported.end(), id) == imported.end())
         imported.push_back(std::move(id));
+    }
     JsonWriter list;
     list.BeginArray();
     for (const auto& id : imported) list.String(id);
     list.EndArray();
     snapshot::Batch batch;
     batch.PutMeta(key, list.Take());
+    batch.PutMeta(removed_key, EncodeStringArray(removed));
     if (auto committed = store_->Commit(batch); !committed) return reply(503, committed.error().message);
-    {
-      std::lock_guard lock(workers_mu_);
-      for (auto& w : workers_)
-        if (w->id() == connection->id) w->Wake();
-    }
+    wake();
     log::Info("Jobs imported through the admin API.",
               {{"connection", connection->id}, {"jobs", ids->size()}});
+  }
+
+  if (request.method == "DELETE") {
+    const std::string& job = request.captures.size() > 1 ? request.captures[1] : std::string();
+    auto in_snapshot = store_->Get({connection->id, Entity::kJob, job});
+    if (!in_snapshot) return reply(503, in_snapshot.error().message);
+    const bool named = std::find(imported.begin(), imported.end(), job) != imported.end() ||
+                       std::find(connection->jobs.begin(), connection->jobs.end(), job) != connection->jobs.end();
+    if (!in_snapshot->has_value() && !named) return reply(404, "job " + job + " is not in the selection");
+    imported.erase(std::remove(imported.begin(), imported.end(), job), imported.end());
+    removed.insert(job);
+    JsonWriter list;
+    list.BeginArray();
+    for (const auto& id : imported) list.String(id);
+    list.EndArray();
+    snapshot::Batch batch;
+    batch.PutMeta(key, list.Take());
+    batch.PutMeta(removed_key, EncodeStringArray(removed));
+    if (auto committed = store_->Commit(batch); !committed) return reply(503, committed.error().message);
+    wake();
+    log::Info("Job removed from the selection through the admin API.",
+              {{"connection", connection->id}, {"job", job}});
   }
 
   JsonWriter w;
@@ -265,8 +305,12 @@ telemetry::AdminReply Service::JobsApi(const telemetry::AdminRequest& request) {
     w.BeginObject();
     w.Key("job_id").String(id);
     w.Key("origin").String(origin);
-    // imported: its job-imported event was acknowledged by Kafka; pending: not yet seen.
-    w.Key("state").String(in_snapshot && in_snapshot->has_value() ? "imported" : "pending");
+    // imported: its job-imported event and its candidates' backfill were acknowledged by Kafka;
+    // pending: not yet; removed: taken out with DELETE (it leaves at the next cycle).
+    const char* state = removed.count(id) > 0                                            ? "removed"
+                        : in_snapshot && in_snapshot->has_value() && owed.count(id) == 0 ? "imported"
+                                                                                         : "pending";
+    w.Key("state").String(state);
     w.EndObject();
   };
   for (const auto& id : connection->jobs) write_job(id, "config");
@@ -284,7 +328,7 @@ telemetry::AdminReply Service::JobsApi(const telemetry::AdminRequest& request) {
   }
   w.EndArray();
   w.EndObject();
-  return {request.method == "POST" ? 202 : 200, w.Take()};
+  return {request.method == "GET" ? 200 : 202, w.Take()};
 }
 
 // A snapshot that cannot take commits (a full disk, its directory removed) makes the process

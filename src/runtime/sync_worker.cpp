@@ -441,11 +441,26 @@ Result<void> SyncWorker::ProcessPage(Entity entity, const connectors::Page& page
     if (!record.updated_at.empty())
       if (auto t = ParseRfc3339(record.updated_at); t && *t > stage.newest) stage.newest = *t;
     // (listing_newest_ is advanced only once the stage is committed)
+    // A job in the snapshot entered the selection earlier and stays in it (whatever its state
+    // now) until the user removes it: then ReconcileJobs says it left. The rules decide only
+    // which jobs enter.
+    std::optional<snapshot::StoredRecord> stored_job;
     if (entity == Entity::kJob) {
-      if (!JobSelected(record)) continue;
+      stored_job = StagedState(record.id);
+      if (!stored_job) {
+        auto got = deps_.store.Get({connection_.id, entity, record.id});
+        if (!got) {
+          CountError(got.error());
+          return got.error();
+        }
+        stored_job = std::move(*got);
+      }
+      if (UserRemoved(record.id) || (!stored_job && !JobSelected(record))) continue;
       selected_jobs_.insert(record.id);
     } else if (selected_jobs_.count(record.parent_id) == 0) {
-      continue;  // its job is not selected
+      auto admitted = AdmitRowJob(record, report);  // a Workday requisition without a posting
+      if (!admitted) return admitted.error();
+      if (!*admitted) continue;  // its job is not selected
     }
     // The connection's field policy, in this one place: nothing withheld reaches an event, a
     // dead letter, a log line or the snapshot on disk (pipeline/field_policy.hpp).
@@ -463,8 +478,9 @@ Result<void> SyncWorker::ProcessPage(Entity entity, const connectors::Page& page
     }
     // The newest state downstream will have heard of: staged (published or about to be, not yet
     // committed) or else committed.
-    std::optional<snapshot::StoredRecord> stored = StagedState(record.id);
-    if (!stored) {
+    std::optional<snapshot::StoredRecord> stored =
+        entity == Entity::kJob ? std::move(stored_job) : StagedState(record.id);
+    if (!stored && entity != Entity::kJob) {
       auto got = deps_.store.Get({connection_.id, entity, record.id});
       if (!got) {
         CountError(got.error());
@@ -489,9 +505,17 @@ Result<void> SyncWorker::ProcessPage(Entity entity, const connectors::Page& page
       if (change->type == snapshot::ChangeType::kCreated) {
         stage.Add(events::JobImported(ctx, *change, deps_.topics.job_imported));
         ++stage.counts.jobs_imported;
-        imported_jobs_.push_back(record.id);
+        // Its candidates are new to downstream: a backfill is owed until acknowledged.
+        backfill_owed_.emplace(record.id, cycle_started_);
+        stage.metas[BackfillOwedKey(connection_.id)] = EncodeOwedBackfills(backfill_owed_);
         if (deps_.log_events)
           stage.trail.push_back("job-imported " + record.id + " \"" + FieldString(record.fields, "title") + "\"");
+      } else if (change->type == snapshot::ChangeType::kUpdated) {
+        const auto kind = ClassifyJobUpdate(*change);
+        stage.Add(JobChangedEvent(ctx, *change, kind));
+        ++stage.counts.jobs_changed;
+        if (deps_.log_events)
+          stage.trail.push_back("job-changed " + std::string(events::ToString(kind)) + " " + record.id);
       }
     } else {
       const auto extras = Extras(*change);
@@ -571,8 +595,12 @@ Result<void> SyncWorker::Advance(bool force) {
       batch.Put(std::move(key), std::move(state));
     }
     if (in_flight_->resume_marker) batch.PutMeta(MetaKey(in_flight_->entity, "resume"), *in_flight_->resume_marker);
+    for (const auto& [key, value] : in_flight_->metas)
+      if (!(publish && open_.metas.count(key) > 0)) batch.PutMeta(key, value);  // unless a newer one follows
   }
   if (!publish && open_.resume_marker) batch.PutMeta(MetaKey(open_.entity, "resume"), *open_.resume_marker);
+  if (!publish)
+    for (const auto& [key, value] : open_.metas) batch.PutMeta(key, value);
   for (auto& [id, state] : open_.states) {
     snapshot::Key key{connection_.id, open_.entity, id};
     if (!publish) {
@@ -637,11 +665,14 @@ void SyncWorker::Committed(Stage& stage) {
   if (counts.jobs_imported > 0)
     deps_.metrics.EventsPublished(connection_.id, "job-imported")
         .Increment(static_cast<double>(counts.jobs_imported));
+  if (counts.jobs_changed > 0)
+    deps_.metrics.EventsPublished(connection_.id, "job-changed").Increment(static_cast<double>(counts.jobs_changed));
   if (const auto n = counts.created + counts.updated; n > 0)
     deps_.metrics.EventsPublished(connection_.id, "candidate-changed").Increment(static_cast<double>(n));
   report.created += counts.created;
   report.updated += counts.updated;
   report.jobs_imported += counts.jobs_imported;
+  report.jobs_changed += counts.jobs_changed;
   report.dead_lettered += counts.dead_lettered;
   if (stage.newest > listing_newest_) listing_newest_ = stage.newest;
   if (stage.newest != SystemTime{}) {
@@ -690,7 +721,7 @@ Result<void> SyncWorker::ReconcileDeletions(Entity entity, const SeenIds& seen, 
   for (size_t i = 0; i < gone.size(); ++i) {
     const auto& [id, stored] = gone[i];
     // A candidate whose job is no longer selected leaves quietly: selection changes stop a
-    // job's events, they do not delete anything downstream. Jobs have no deletion event.
+    // job's events, they do not delete anything downstream. (Jobs: ReconcileJobs.)
     if (entity == Entity::kCandidate && selected_jobs_.count(stored.parent_id) > 0 && !triggers_only_) {
       auto change = snapshot::Deleted(entity, id, stored);
       FilterLastState(change);
@@ -721,7 +752,9 @@ Result<void> SyncWorker::SyncStreamedEntity(Entity entity, CycleReport& report) 
   SeenIds seen;
   listing_newest_ = SystemTime{};
   // Incremental when the documents can be asked for a time window (Workday report prompts).
-  const bool incremental = UseIncremental(entity);
+  // A job that entered the selection needs its candidates in full (a backfill): the report is
+  // then read without its window.
+  const bool incremental = UseIncremental(entity) && backfill_owed_.empty();
   const auto old_cursor = MetaTime(entity, "cursor");
   std::optional<std::string> cursor;
   bool first = true;
@@ -773,6 +806,8 @@ Result<void> SyncWorker::SyncStreamedEntity(Entity entity, CycleReport& report) 
     cursor = source_->NextDocument(entity, cursor);
   } while (cursor);
   if (auto flushed = Flush(); !flushed) return flushed;
+  if (entity == Entity::kCandidate && !incremental)
+    for (const auto& [job, imported_at] : backfill_owed_) backfill_done_.insert(job);
   if (incremental) {
     ++report.incremental_listings;
     return CommitCursor(entity, /*full_listing=*/false, old_cursor);
@@ -997,8 +1032,12 @@ Result<void> SyncWorker::SyncEntity(Entity entity, CycleReport& report) {
   // when they did not change, so they are listed in full (a backfill) — after a listing of
   // changes, and after a resumed listing, whose first part was listed before those jobs were
   // selected. Backfills write no resume marker: one interrupted starts again from its first page.
+  // Jobs whose backfill an earlier cycle did not finish are owed one too (backfill_owed_),
+  // except after a resumed full listing that began after they were imported: it covers them.
   if (entity == Entity::kCandidate && (!listing.full || resume)) {
-    for (const auto& job : imported_jobs_) {
+    const OwedBackfills owed = backfill_owed_;  // (a copy: listings may admit jobs)
+    for (const auto& [job, imported_at] : owed) {
+      if (listing.full && imported_at <= listing.started) continue;
       connectors::ListQuery by_job;
       by_job.parent_id = job;
       if (auto backfilled = ListPages(entity, source_->BuildQueryRequest(entity, by_job), seen, report);
@@ -1007,13 +1046,18 @@ Result<void> SyncWorker::SyncEntity(Entity entity, CycleReport& report) {
     }
   }
   if (auto flushed = Flush(); !flushed) return flushed;
+  if (entity == Entity::kCandidate)
+    for (const auto& [job, imported_at] : backfill_owed_) backfill_done_.insert(job);
   const ResumeMarker* resumed = resume ? &listing : nullptr;
   if (!listing.full) {
     ++report.incremental_listings;
     return CommitCursor(entity, /*full_listing=*/false, old_cursor, resumed);
   }
   // Deletions only from a listing that saw every record (see CommitCursor for a resumed one).
-  if (!resume)
+  // Jobs are never resumed; a job missing from their listing closed, or was deleted.
+  if (entity == Entity::kJob) {
+    if (auto reconciled = ReconcileJobs(seen, report); !reconciled) return reconciled;
+  } else if (!resume)
     if (auto reconciled = ReconcileDeletions(entity, seen, report); !reconciled) return reconciled;
   return CommitCursor(entity, /*full_listing=*/true, old_cursor, resumed);
 }
@@ -1021,13 +1065,10 @@ Result<void> SyncWorker::SyncEntity(Entity entity, CycleReport& report) {
 Result<CycleReport> SyncWorker::RunCycle() {
   CycleReport report;
   selected_jobs_.clear();
-  imported_jobs_.clear();
   cycle_started_ = std::chrono::system_clock::now();
-  // Jobs imported later through the admin API (stored with the snapshot, so they survive a
-  // restart): one JSON array of ids.
-  api_jobs_.clear();
-  if (auto stored = deps_.store.GetMeta(ImportedJobsKey(connection_.id)); stored && stored->has_value())
-    for (auto& id : DecodeStringArray(**stored)) api_jobs_.insert(std::move(id));
+  // Jobs imported or removed through the admin API and backfills owed (stored with the
+  // snapshot, so they survive a restart).
+  if (auto loaded = LoadSelection(); !loaded) return loaded.error();
   for (Entity entity : source_->entities()) {
     ResetPipeline();
     if (auto synced = SyncEntity(entity, report); !synced) {
@@ -1043,6 +1084,7 @@ Result<CycleReport> SyncWorker::RunCycle() {
       return synced.error();
     }
   }
+  if (auto settled = SettleBackfills(); !settled) return settled.error();
   return report;
 }
 

@@ -44,11 +44,12 @@ struct CycleReport {
   long long updated = 0;
   long long deleted = 0;
   long long jobs_imported = 0;
+  long long jobs_changed = 0;  // job-changed events (closed, reopened, left the selection...)
   long long dead_lettered = 0;
   long long incremental_listings = 0;  // listings that asked only for changes since the cursor
   long long resumed_listings = 0;      // listings continued from where an earlier cycle stopped
   long long largest_stage = 0;         // events of the largest stage published (at most 5 000)
-  long long events() const { return created + updated + deleted + jobs_imported + dead_lettered; }
+  long long events() const { return created + updated + deleted + jobs_imported + jobs_changed + dead_lettered; }
 };
 
 struct WorkerDeps {
@@ -86,6 +87,13 @@ class SeenIds {
 
 // ["a","b"] -> {a, b} (the stored list of imported jobs); anything else -> {}.
 std::vector<std::string> DecodeStringArray(std::string_view json);
+// {a, b} -> ["a","b"].
+std::string EncodeStringArray(const std::set<std::string>& ids);
+// Jobs owed a backfill, each with the start of the cycle that imported it:
+// {"R-00012":"2026-11-22T07:00:00.000Z"}. Decoding skips entries that are not such pairs.
+using OwedBackfills = std::map<std::string, SystemTime>;
+std::string EncodeOwedBackfills(const OwedBackfills& owed);
+OwedBackfills DecodeOwedBackfills(std::string_view json);
 
 // Where an interrupted paged listing continues: meta key sync/<conn>/<entity>/resume, written
 // in the same snapshot batch as each stage's records and removed by the batch that completes
@@ -123,6 +131,13 @@ class SyncWorker {
   void Wake();
   // Snapshot metadata key of the jobs imported through the admin API (a JSON array of ids).
   static std::string ImportedJobsKey(const std::string& connection);
+  // Jobs removed from the selection through the admin API (DELETE), a JSON array of ids: they
+  // stay out, whatever the rules say, until imported again.
+  static std::string RemovedJobsKey(const std::string& connection);
+  // Jobs that entered the selection and whose candidates' backfill is not yet acknowledged by
+  // Kafka (EncodeOwedBackfills; written with the job's job-imported state, cleared at the end
+  // of the cycle that completed the backfill). The admin API says "pending" for them.
+  static std::string BackfillOwedKey(const std::string& connection);
 
  private:
   // Receives a streamed document's body: begin() before each attempt, chunk() per piece
@@ -162,6 +177,7 @@ class SyncWorker {
     std::vector<std::string> trail;  // sandbox mode: what each event says, logged once committed
     Publisher::Ticket ticket;
     std::optional<std::string> resume_marker;  // where an interrupted listing continues
+    std::map<std::string, std::string> metas;  // metadata committed with the stage's states
     CycleReport* report = nullptr;  // the cycle's, which the counts join once committed
     void Add(Message message) {
       bytes += message.value.size();
@@ -190,6 +206,24 @@ class SyncWorker {
   void FilterPrevious(snapshot::Change& change) const;
   void FilterLastState(snapshot::Change& change) const;
   RejectedRecord FilterRejected(const RejectedRecord& rejected) const;
+  // --- job lifecycle (sync_worker_jobs.cpp) ---
+  // Reads the admin API's imports and removals and the backfills owed (start of a cycle).
+  Result<void> LoadSelection();
+  // The user took the job out (dropped from `jobs`, or DELETE through the admin API): a job in
+  // the snapshot leaves the selection. Otherwise a job that entered stays (sticky).
+  bool UserRemoved(const std::string& job) const;
+  // After a complete jobs listing: stored jobs the listing did not return are closed (sources
+  // listing only open jobs) or deleted, stay selected (sticky) or leave the selection.
+  Result<void> ReconcileJobs(const SeenIds& seen, CycleReport& report);
+  // The one place job-changed events are built (a left job's state-topic tombstone joins here).
+  Message JobChangedEvent(const events::Context& ctx, snapshot::Change change, events::JobChange kind);
+  // updated / closed / reopened / archived, from the job's state before and after `change`.
+  static events::JobChange ClassifyJobUpdate(const snapshot::Change& change);
+  // A candidate row of a job not in the jobs listing (Workday requisition without a posting):
+  // imports that job when the rules select it. True when the row's job is now selected.
+  Result<bool> AdmitRowJob(const Record& candidate, CycleReport& report);
+  // Jobs owed a backfill whose backfill the cycle completed: no longer owed (end of a cycle).
+  Result<void> SettleBackfills();
   events::CandidateExtras Extras(const snapshot::Change& change) const;
   // The fields as they were before an update.
   static std::map<std::string, std::string> Before(const snapshot::Change& change);
@@ -207,8 +241,11 @@ class SyncWorker {
   std::set<std::string> states_filter_;  // job_states, as JSON string literals
   TriggerStages triggers_;
   std::unordered_set<std::string> selected_jobs_;  // selected in the current cycle
-  std::vector<std::string> imported_jobs_;         // entered the selection in the current cycle
   std::set<std::string> api_jobs_;                 // imported through the admin API
+  std::set<std::string> removed_jobs_;             // removed through the admin API (DELETE)
+  OwedBackfills backfill_owed_;                    // entered the selection, backfill not acknowledged
+  std::set<std::string> backfill_done_;            // of those, backfilled by the current cycle
+  std::set<std::string> refused_row_jobs_;         // row jobs the rules did not admit (this cycle)
   mutable std::atomic<bool> wake_{false};
   SystemTime cycle_started_{};
   SystemTime listing_newest_{};  // newest updated_at committed in the current listing

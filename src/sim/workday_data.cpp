@@ -595,6 +595,19 @@ std::string WorkdayData::AddPosting() {
   return RequisitionId(rows_->postings_.back().requisition);
 }
 
+bool WorkdayData::SetPosted(uint32_t posting, bool posted) {
+  if (posting >= rows_->postings_.size() || rows_->postings_[posting].posted == posted) return false;
+  Tick();
+  Mutable().postings_[posting].posted = posted;
+  return true;
+}
+
+std::string WorkdayData::AddRequisition() {
+  const std::string requisition = AddPosting();
+  Mutable().postings_.back().posted = false;
+  return requisition;
+}
+
 uint64_t WorkdayData::PickLive() {
   const uint64_t n = rows_->size();
   uint64_t i = mutate_rng_() % n;

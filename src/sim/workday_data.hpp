@@ -48,6 +48,7 @@ struct PostingRecord {
   uint8_t location = 0, site = 0, job_type = 0, time_type = 0;
   int32_t start_day = 0;  // days since 1970-01-01
   int32_t end_day = -1;   // -1: open-ended (endDate null)
+  bool posted = true;     // false: the requisition has no live posting (not in the REST listing)
 };
 
 // One report row: a job application. 32 bytes.
@@ -123,6 +124,10 @@ class WorkdayData {
   bool SetStatus(uint64_t index, int status);
   bool RemoveApplication(uint64_t index);
   std::string AddPosting();  // returns the new requisition id
+  // The posting closes (leaves the REST listing; rows keep their requisition) or is posted
+  // again. False when it already was.
+  bool SetPosted(uint32_t posting, bool posted);
+  std::string AddRequisition();  // a requisition without a posting; returns its id
   std::string MutateRandom();
   // Rows carry protected-characteristic columns (WorkdayTenantOptions::protected_columns).
   void SetProtectedColumns(bool on) { Mutable().protected_columns_ = on; }

@@ -32,6 +32,8 @@
 // values are clamped) and zero-based ?offset; {"total":N,"data":[...]}. A posting carries its
 // requisition twice: "jobReqId":"R-00012" (plain, as report rows carry Job_Requisition_ID) and
 // "jobRequisition":{"id":<WID>,"descriptor":"R-00012 <title>","href":...}.
+// Only live postings are listed: a closed posting (ClosePosting) and a requisition without one
+// (AddRequisitionWithoutPosting) are absent, while report rows keep referencing them.
 //   401 {"error":"invalid_token","error_description":"Invalid access token"}
 //   403 {"error":"The API client does not have access to this resource",
 //        "errors":[{"error":"[S22] permission denied","code":"S22","field":"","path":<path>}]}
@@ -310,7 +312,7 @@ struct WorkdayTenant::Impl {
     const std::string origin = Origin();
     if (parts.size() == at + 3) {
       auto index = data.FindPosting(parts[at + 2]);
-      if (!index) return NotFound(req.path);
+      if (!index || !postings[*index].posted) return NotFound(req.path);
       JsonWriter w;
       data.WritePosting(w, postings[*index], origin);
       return {200, w.Take(), {}};
@@ -326,11 +328,15 @@ struct WorkdayTenant::Impl {
       if (!v) return BadRequest("offset must be a non-negative integer", "offset");
       offset = *v;
     }
-    const auto total = static_cast<int64_t>(postings.size());
+    // Only live postings are listed: a closed one is gone from the collection.
+    std::vector<size_t> live;
+    for (size_t i = 0; i < postings.size(); ++i)
+      if (postings[i].posted) live.push_back(i);
+    const auto total = static_cast<int64_t>(live.size());
     JsonWriter w;
     w.BeginObject().Key("total").Int(total).Key("data").BeginArray();
     for (int64_t i = offset; i < total && i < offset + limit; ++i)
-      data.WritePosting(w, postings[static_cast<size_t>(i)], origin);
+      data.WritePosting(w, postings[live[static_cast<size_t>(i)]], origin);
     w.EndArray().EndObject();
     return {200, w.Take(), {}};
   }
@@ -463,7 +469,8 @@ std::string WorkdayTenant::current_refresh_token() const {
 std::vector<SimPosting> WorkdayTenant::postings() const {
   std::lock_guard lock(impl_->mu);
   std::vector<SimPosting> out;
-  for (const auto& p : impl_->data.rows().postings()) out.push_back(impl_->data.ToSim(p));
+  for (const auto& p : impl_->data.rows().postings())
+    if (p.posted) out.push_back(impl_->data.ToSim(p));
   return out;
 }
 
@@ -504,6 +511,23 @@ bool WorkdayTenant::RemoveApplication(const std::string& application_id) {
 std::string WorkdayTenant::AddPosting() {
   std::lock_guard lock(impl_->mu);
   return impl_->data.AddPosting();
+}
+
+bool WorkdayTenant::ClosePosting(const std::string& requisition_id) {
+  std::lock_guard lock(impl_->mu);
+  auto posting = impl_->data.FindRequisition(requisition_id);
+  return posting && impl_->data.SetPosted(*posting, false);
+}
+
+bool WorkdayTenant::ReopenPosting(const std::string& requisition_id) {
+  std::lock_guard lock(impl_->mu);
+  auto posting = impl_->data.FindRequisition(requisition_id);
+  return posting && impl_->data.SetPosted(*posting, true);
+}
+
+std::string WorkdayTenant::AddRequisitionWithoutPosting() {
+  std::lock_guard lock(impl_->mu);
+  return impl_->data.AddRequisition();
 }
 
 std::vector<std::string> WorkdayTenant::MutateRandom(int n) {

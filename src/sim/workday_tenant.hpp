@@ -100,7 +100,7 @@ class WorkdayTenant {
   // The refresh token currently accepted (changes when rotation is on).
   std::string current_refresh_token() const;
 
-  std::vector<SimPosting> postings() const;
+  std::vector<SimPosting> postings() const;  // live postings only
   std::vector<SimApplication> applications() const;
 
   // Mutations (each bumps last_updated on the tenant's data clock, which starts at
@@ -110,6 +110,13 @@ class WorkdayTenant {
   bool MoveApplication(const std::string& application_id, const std::string& stage);
   bool RemoveApplication(const std::string& application_id);
   std::string AddPosting();
+  // The requisition's posting closes: it leaves the REST listing (and GET by id answers 404)
+  // while report rows keep referencing the requisition. Reopen posts it again. False when the
+  // requisition is unknown or already in that state.
+  bool ClosePosting(const std::string& requisition_id);
+  bool ReopenPosting(const std::string& requisition_id);
+  // A requisition that never had a posting (AddApplication can add rows to it); returns its id.
+  std::string AddRequisitionWithoutPosting();
   std::vector<std::string> MutateRandom(int n);
 
   // One fault at a time; kNone clears it. kServerError and kTruncateReport affect the next

@@ -214,7 +214,7 @@ bool RealKafka() {
 
 namespace {
 const std::vector<std::string> kTopics = {"ats.candidate-changed.v1", "ats.job-imported.v1",
-                                          "ats.dead-letter.v1"};
+                                          "ats.job-changed.v1", "ats.dead-letter.v1"};
 
 std::string ClusterScript() {
   return std::string(ATS_SOURCE_DIR) + "/scripts/kafka-cluster.sh";
@@ -582,6 +582,7 @@ Verdict Compare(const Truth& truth, const std::vector<Event>& events) {
       imported_jobs.insert(e.job_shortcode);
       continue;
     }
+    if (e.topic == "ats.job-changed.v1") continue;  // a job's lifecycle, not a candidate's
     // Events arrive sorted by (topic, partition, offset): one key lives in one partition.
     latest[e.candidate_id] = &e;
     history[e.candidate_id] += " " + e.change + "@" + e.updated_at + "#" + e.ce_id.substr(0, 6);

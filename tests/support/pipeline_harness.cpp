@@ -124,13 +124,15 @@ void PipelineHarness::StartKafka(std::vector<std::string> consumed) {
     for (auto& c : consumed) {
       if (c == defaults.candidate_changed) c = defaults.candidate_changed + "." + suffix;
       if (c == defaults.job_imported) c = defaults.job_imported + "." + suffix;
+      if (c == defaults.job_changed) c = defaults.job_changed + "." + suffix;
       if (c == defaults.dead_letter) c = defaults.dead_letter + "." + suffix;
     }
     topics_.candidate_changed = defaults.candidate_changed + "." + suffix;
     topics_.job_imported = defaults.job_imported + "." + suffix;
+    topics_.job_changed = defaults.job_changed + "." + suffix;
     topics_.dead_letter = defaults.dead_letter + "." + suffix;
     std::vector<kafka::TopicSpec> specs;
-    for (const auto* t : {&topics_.candidate_changed, &topics_.job_imported, &topics_.dead_letter})
+    for (const auto* t : {&topics_.candidate_changed, &topics_.job_imported, &topics_.job_changed, &topics_.dead_letter})
       specs.push_back({*t, 4, 1, {}});
     auto created = kafka::CreateTopics(bootstrap(), specs);
     ASSERT_TRUE(created.ok()) << created.error().message;
@@ -138,10 +140,10 @@ void PipelineHarness::StartKafka(std::vector<std::string> consumed) {
     auto cluster = kafka::EmbeddedCluster::Start(1);
     ASSERT_TRUE(cluster.ok()) << cluster.error().message;
     cluster_ = std::move(cluster).value();
-    for (const auto* t : {&topics_.candidate_changed, &topics_.job_imported, &topics_.dead_letter})
+    for (const auto* t : {&topics_.candidate_changed, &topics_.job_imported, &topics_.job_changed, &topics_.dead_letter})
       ASSERT_TRUE(cluster_->CreateTopic(*t, 4, 1).ok());
   }
-  if (consumed.empty()) consumed = {topics_.candidate_changed, topics_.job_imported, topics_.dead_letter};
+  if (consumed.empty()) consumed = {topics_.candidate_changed, topics_.job_imported, topics_.job_changed, topics_.dead_letter};
   auto consumer = kafka::Consumer::Create(bootstrap(), consumed);
   ASSERT_TRUE(consumer.ok()) << consumer.error().message;
   consumer_ = std::move(consumer).value();

@@ -626,4 +626,30 @@ std::vector<std::string> WorkdaySource::secrets() const {
   return out;
 }
 
+std::optional<Record> WorkdaySource::JobFromCandidate(const Record& candidate) const {
+  if (candidate.parent_id.empty()) return std::nullopt;
+  Record job;
+  job.entity = Entity::kJob;
+  job.id = candidate.parent_id;
+  job.fields["requisition_id"] = JsonString(candidate.parent_id);
+  job.fields["posting_id"] = "null";
+  job.fields["state"] = "\"unposted\"";
+  std::string title;
+  if (auto it = candidate.fields.find("attributes"); it != candidate.fields.end()) {
+    simdjson::dom::parser parser;
+    simdjson::dom::object attributes;
+    if (!parser.parse(simdjson::padded_string(it->second)).get_object().get(attributes)) {
+      for (const char* name : {"Job_Requisition_Title", "Job_Posting_Title", "Job_Title"}) {
+        std::string_view value;
+        if (!attributes[name].get_string().get(value) && !value.empty()) {
+          title = std::string(value);
+          break;
+        }
+      }
+    }
+  }
+  job.fields["title"] = title.empty() ? "null" : JsonString(title);
+  return job;
+}
+
 }  // namespace ats::connectors

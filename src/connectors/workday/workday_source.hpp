@@ -58,6 +58,12 @@ class WorkdaySource final : public Source {
   Result<void> Authorize(http::Request& request, http::Client& client) override;
   bool OnUnauthorized() override;
 
+  // Postings are listed only while posted: a requisition whose posting went away is closed.
+  bool ListsOnlyOpenJobs() const override { return true; }
+  // A requisition referenced by report rows: id and requisition_id from the row's job column,
+  // posting_id null, state "unposted", title from a Job_Requisition_Title / Job_Posting_Title /
+  // Job_Title attribute when the row has one.
+  std::optional<Record> JobFromCandidate(const Record& candidate) const override;
   bool Streamed(Entity entity) const override { return entity == Entity::kCandidate; }
   // Incremental report reads: when a report has a prompt whose value is {window_start} (e.g.
   // From_Date: "{window_start}"), BuildQueryRequest fills it with updated_after; a full read

@@ -59,6 +59,18 @@ Change CreatedJob() {
   return c;
 }
 
+// The job of CreatedJob after it closed.
+Change ClosedJob() {
+  Change c = CreatedJob();
+  c.type = ChangeType::kUpdated;
+  c.fields["state"] = R"("closed")";
+  c.changed_fields = {"state"};
+  c.previous = {{"state", R"("published")"}};
+  c.old_hash = 0x3333;
+  c.new_hash = 0x4444;
+  return c;
+}
+
 std::map<std::string, std::string> HeaderMap(const Message& m) {
   std::map<std::string, std::string> out;
   for (const auto& [k, v] : m.headers) {
@@ -236,6 +248,45 @@ TEST(EventsTest, JobImportedHeadersKeyAndValue) {
   EXPECT_EQ(p.Str("/source_updated_at"), "2026-07-22T14:05:41Z");
 }
 
+TEST(EventsTest, JobChangedHeadersKeyAndValue) {
+  const Change c = ClosedJob();
+  const Message m = JobChanged(Ctx(), c, {JobChange::kClosed, "closed", "published"}, "ats.job-changes");
+  EXPECT_EQ(m.topic, "ats.job-changes");
+  EXPECT_EQ(m.key, "acme-workable/9CD658E13E");
+  const auto h = HeaderMap(m);
+  EXPECT_EQ(h.at("ce_type"), "com.ats-connector.job-changed.v1");
+  EXPECT_EQ(h.at("ce_subject"), "9CD658E13E");
+  EXPECT_EQ(h.at("ce_id"), EventId(Ctx(), c));
+  EXPECT_NE(h.at("ce_id"), EventId(Ctx(), CreatedJob())) << "the import and the change are two events";
+  Parsed p(m.value);
+  EXPECT_EQ(p.Keys(), (std::vector<std::string>{"connection", "source", "change", "job_id", "state", "previous_state",
+                                                "job", "withheld_fields", "changed_fields", "previous",
+                                                "source_updated_at", "detected_at"}));
+  EXPECT_EQ(p.Size("/withheld_fields"), 0u);
+  EXPECT_EQ(p.Str("/change"), "closed");
+  EXPECT_EQ(p.Str("/state"), "closed");
+  EXPECT_EQ(p.Str("/previous_state"), "published");
+  EXPECT_EQ(p.Str("/job/state"), "closed");
+  EXPECT_EQ(p.Size("/changed_fields"), 1u);
+  EXPECT_EQ(p.Str("/previous/state"), "published");
+  // Left the selection: the last known job, nothing changed, no state known -> nulls.
+  Change left = ClosedJob();
+  left.type = ChangeType::kDeleted;
+  left.updated_at.clear();
+  Parsed l(JobChanged(Ctx(), left, {JobChange::kLeftSelection, std::nullopt, std::nullopt}, "t").value);
+  EXPECT_EQ(l.Str("/change"), "left_selection");
+  EXPECT_TRUE(l.IsNull("/state"));
+  EXPECT_TRUE(l.IsNull("/source_updated_at"));
+  EXPECT_EQ(l.Size("/changed_fields"), 0u);
+  EXPECT_EQ(l.Size("/previous"), 0u);
+  EXPECT_EQ(l.Str("/job/title"), "Senior Backend Engineer");
+  // What the field policy withheld from the last state is named.
+  left.withheld = {"attributes.gender"};
+  Parsed w(JobChanged(Ctx(), left, {JobChange::kLeftSelection, std::nullopt, std::nullopt}, "t").value);
+  EXPECT_EQ(w.Size("/withheld_fields"), 1u);
+  EXPECT_EQ(w.Str("/withheld_fields/0"), "attributes.gender");
+}
+
 TEST(EventsTest, DeadLetterHeadersKeyValueAndId) {
   const RejectedRecord rejected{Entity::kCandidate, R"({"name":"No Id"})", "missing required field 'id'"};
   const Message m = DeadLetter(Ctx(), rejected, "ats.dlq");
@@ -358,6 +409,11 @@ TEST(EventsTest, EveryEventTypeValidatesAgainstItsSchema) {
   Change job_without_time = CreatedJob();
   job_without_time.updated_at.clear();
   add(JobImported(Ctx(), job_without_time, "t"));
+  Change closed = ClosedJob();
+  add(JobChanged(Ctx(), closed, {JobChange::kClosed, "closed", "published"}, "t"));
+  closed.type = ChangeType::kDeleted;
+  closed.updated_at.clear();
+  add(JobChanged(Ctx(), closed, {JobChange::kLeftSelection, std::nullopt, std::nullopt}, "t"));
   add(DeadLetter(Ctx(), RejectedRecord{Entity::kCandidate, R"({"name":"x"})", "missing id"}, "t"));
   add(DeadLetter(Ctx(), RejectedRecord{Entity::kJob, std::string(70000, 'z'), "too big"}, "t"));
   EXPECT_EQ(testing::ValidateAgainstSchemas(events), "");
@@ -365,7 +421,7 @@ TEST(EventsTest, EveryEventTypeValidatesAgainstItsSchema) {
 
 TEST(EventsTest, SchemaExamplesAreValid) {
   std::vector<testing::EventForValidation> events;
-  for (const std::string name : {"candidate-changed.v1", "job-imported.v1", "dead-letter.v1"}) {
+  for (const std::string name : {"candidate-changed.v1", "job-imported.v1", "job-changed.v1", "dead-letter.v1"}) {
     const std::string text =
         testing::ReadFile(testing::SourceDir() + "/schemas/examples/" + name + ".example.json");
     ASSERT_FALSE(text.empty()) << name;

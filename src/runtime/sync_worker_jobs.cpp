@@ -1,0 +1,264 @@
+// The job lifecycle of a SyncWorker: which jobs stay selected (sticky selection), what a job
+// missing from its listing means, the job-changed events, jobs admitted from candidate rows
+// (Workday requisitions without a posting) and the backfills owed to jobs that entered.
+#include <simdjson.h>
+
+#include <algorithm>
+
+#include "common/json_writer.hpp"
+#include "common/log.hpp"
+#include "runtime/sync_worker.hpp"
+
+namespace ats::runtime {
+namespace {
+
+// A job's `state` field as text; nullopt when absent, null or not a string.
+std::optional<std::string> JobState(const std::map<std::string, std::string>& fields) {
+  auto it = fields.find("state");
+  if (it == fields.end()) return std::nullopt;
+  std::string out;
+  if (!DecodeJsonString(it->second, out)) return std::nullopt;
+  return out;
+}
+
+// States in which a job takes no applications (Workable: closed, archived; Workday: a
+// requisition whose posting went away, or that never had one).
+bool NotOpen(const std::optional<std::string>& state) {
+  return state && (*state == "closed" || *state == "archived" || *state == "filled" || *state == "unposted");
+}
+
+}  // namespace
+
+std::string EncodeStringArray(const std::set<std::string>& ids) {
+  JsonWriter w;
+  w.BeginArray();
+  for (const auto& id : ids) w.String(id);
+  w.EndArray();
+  return w.Take();
+}
+
+std::string EncodeOwedBackfills(const OwedBackfills& owed) {
+  JsonWriter w;
+  w.BeginObject();
+  for (const auto& [job, imported_at] : owed) w.Key(job).String(FormatRfc3339Millis(imported_at));
+  w.EndObject();
+  return w.Take();
+}
+
+OwedBackfills DecodeOwedBackfills(std::string_view json) {
+  OwedBackfills out;
+  simdjson::dom::parser parser;
+  simdjson::dom::object object;
+  if (parser.parse(simdjson::padded_string(json)).get_object().get(object)) return out;
+  for (auto field : object) {
+    std::string_view text;
+    if (field.value.get_string().get(text)) continue;
+    if (auto at = ParseRfc3339(text)) out.emplace(std::string(field.key), *at);
+  }
+  return out;
+}
+
+std::string SyncWorker::RemovedJobsKey(const std::string& connection) {
+  return "selection/" + connection + "/removed";
+}
+
+std::string SyncWorker::BackfillOwedKey(const std::string& connection) {
+  return "selection/" + connection + "/backfill_owed";
+}
+
+Result<void> SyncWorker::LoadSelection() {
+  backfill_done_.clear();
+  refused_row_jobs_.clear();
+  for (auto [key, slot] : {std::pair{ImportedJobsKey(connection_.id), &api_jobs_},
+                           std::pair{RemovedJobsKey(connection_.id), &removed_jobs_}}) {
+    slot->clear();
+    auto stored = deps_.store.GetMeta(key);
+    if (!stored) {
+      CountError(stored.error());
+      return stored.error();
+    }
+    if (stored->has_value())
+      for (auto& id : DecodeStringArray(**stored)) slot->insert(std::move(id));
+  }
+  auto owed = deps_.store.GetMeta(BackfillOwedKey(connection_.id));
+  if (!owed) {
+    CountError(owed.error());
+    return owed.error();
+  }
+  backfill_owed_ = owed->has_value() ? DecodeOwedBackfills(**owed) : OwedBackfills{};
+  return Ok();
+}
+
+bool SyncWorker::UserRemoved(const std::string& job) const {
+  if (removed_jobs_.count(job) > 0) return true;
+  if (api_jobs_.count(job) > 0) return false;
+  return !connection_.all_jobs && job_filter_.count(job) == 0;  // dropped from (or never in) `jobs`
+}
+
+events::JobChange SyncWorker::ClassifyJobUpdate(const snapshot::Change& change) {
+  const auto after = JobState(change.fields);
+  std::optional<std::string> before = after;
+  if (auto it = change.previous.find("state"); it != change.previous.end())
+    before = JobState({{"state", it->second}});
+  if (before == after) return events::JobChange::kUpdated;
+  if (after == "archived") return events::JobChange::kArchived;
+  if (NotOpen(after)) return events::JobChange::kClosed;
+  if (NotOpen(before) && before != "unposted") return events::JobChange::kReopened;
+  return events::JobChange::kUpdated;  // e.g. draft -> published, or a requisition posted
+}
+
+Message SyncWorker::JobChangedEvent(const events::Context& ctx, snapshot::Change change,
+                                    events::JobChange kind) {
+  // A job's fields may come straight from the snapshot here (closed, deleted, left_selection),
+  // stored before the field policy withheld what it now withholds: they pass it again.
+  FilterLastState(change);
+  FilterPrevious(change);
+  events::JobChangeInfo info;
+  info.change = kind;
+  info.state = JobState(change.fields);
+  info.previous_state = info.state;
+  if (change.type == snapshot::ChangeType::kUpdated)
+    if (auto it = change.previous.find("state"); it != change.previous.end())
+      info.previous_state = JobState({{"state", it->second}});
+  return events::JobChanged(ctx, change, info, deps_.topics.job_changed);
+}
+
+Result<void> SyncWorker::ReconcileJobs(const SeenIds& seen, CycleReport& report) {
+  std::vector<std::pair<std::string, snapshot::StoredRecord>> stored_jobs;  // jobs are few
+  auto visited = deps_.store.ForEach(connection_.id, Entity::kJob,
+                                     [&](std::string_view id, const snapshot::StoredRecord& stored) {
+                                       stored_jobs.emplace_back(id, stored);
+                                       return true;
+                                     });
+  if (!visited) {
+    CountError(visited.error());
+    return visited;
+  }
+  const events::Context ctx{connection_.id, std::string(source_->name()), std::chrono::system_clock::now()};
+  std::vector<Message> messages;
+  snapshot::Batch batch;
+  const size_t owed_before = backfill_owed_.size();
+  std::vector<std::string> trail;
+  for (const auto& [id, stored] : stored_jobs) {
+    const snapshot::Key key{connection_.id, Entity::kJob, id};
+    if (UserRemoved(id)) {
+      // Leaves the selection: its candidates' events stop (no deletes downstream), and it is
+      // forgotten, so coming back is a new import with a backfill.
+      messages.push_back(JobChangedEvent(ctx, snapshot::Deleted(Entity::kJob, id, stored),
+                                         events::JobChange::kLeftSelection));
+      batch.Delete(key);
+      backfill_owed_.erase(id);
+      selected_jobs_.erase(id);
+      trail.push_back("job-changed left_selection " + id);
+      continue;
+    }
+    if (seen.Contains(id)) continue;  // listed: ProcessPage diffed it
+    selected_jobs_.insert(id);        // sticky; a deleted job's candidates get their deletes this cycle
+    if (source_->ListsOnlyOpenJobs()) {
+      // Not listed any more: its posting closed. The job stays, and says so once.
+      std::map<std::string, std::string> fields;
+      if (!snapshot::ParseFields(stored.body, fields) || NotOpen(JobState(fields))) continue;
+      Record closed;
+      closed.entity = Entity::kJob;
+      closed.id = id;
+      closed.parent_id = stored.parent_id;
+      closed.fields = std::move(fields);
+      closed.fields["state"] = "\"closed\"";  // when it closed is unknown: no source timestamp
+      auto change = snapshot::Diff(closed, stored);
+      if (!change) continue;
+      messages.push_back(JobChangedEvent(ctx, *change, events::JobChange::kClosed));
+      batch.Put(key, std::move(change->new_state));
+      trail.push_back("job-changed closed " + id);
+    } else {
+      messages.push_back(
+          JobChangedEvent(ctx, snapshot::Deleted(Entity::kJob, id, stored), events::JobChange::kDeleted));
+      batch.Delete(key);
+      backfill_owed_.erase(id);
+      trail.push_back("job-changed deleted " + id);
+    }
+  }
+  if (backfill_owed_.size() != owed_before) {
+    if (backfill_owed_.empty()) {
+      batch.DeleteMeta(BackfillOwedKey(connection_.id));
+    } else {
+      batch.PutMeta(BackfillOwedKey(connection_.id), EncodeOwedBackfills(backfill_owed_));
+    }
+  }
+  const auto changed = static_cast<long long>(messages.size());
+  if (auto done = PublishAndCommit(messages, batch); !done) return done;
+  report.jobs_changed += changed;
+  if (changed > 0)
+    deps_.metrics.EventsPublished(connection_.id, "job-changed").Increment(static_cast<double>(changed));
+  for (const auto& line : trail) {
+    log::Info(deps_.log_events ? "Event published." : "Job lifecycle change published.",
+              {{"connection", connection_.id}, {"event", line}});
+  }
+  return Ok();
+}
+
+Result<bool> SyncWorker::AdmitRowJob(const Record& candidate, CycleReport& report) {
+  const std::string& job = candidate.parent_id;
+  if (job.empty() || refused_row_jobs_.count(job) > 0) return false;
+  const auto refuse = [&] {
+    refused_row_jobs_.insert(job);
+    return false;
+  };
+  // Selected by name (`jobs`, an admin import), or by `jobs: all` without department or
+  // location rules (a row carries neither). job_states does not apply: the job has no posting.
+  const bool by_rule =
+      connection_.all_jobs && connection_.job_departments.empty() && connection_.job_locations.empty();
+  if (UserRemoved(job) || !(by_rule || api_jobs_.count(job) > 0 || job_filter_.count(job) > 0))
+    return refuse();
+  auto record = source_->JobFromCandidate(candidate);
+  if (!record) return refuse();
+  record->withheld = policy_.Apply(record->fields);  // the field policy, as for listed jobs
+  const snapshot::Key key{connection_.id, Entity::kJob, job};
+  auto stored = deps_.store.Get(key);
+  if (!stored) {
+    CountError(stored.error());
+    return stored.error();
+  }
+  if (!stored->has_value()) {
+    auto change = snapshot::Diff(*record, std::nullopt);
+    if (!change) return refuse();
+    const events::Context ctx{connection_.id, std::string(source_->name()), std::chrono::system_clock::now()};
+    std::vector<Message> messages{events::JobImported(ctx, *change, deps_.topics.job_imported)};
+    snapshot::Batch batch;
+    batch.Put(key, std::move(change->new_state));
+    backfill_owed_.emplace(job, cycle_started_);
+    batch.PutMeta(BackfillOwedKey(connection_.id), EncodeOwedBackfills(backfill_owed_));
+    if (auto done = PublishAndCommit(messages, batch); !done) {
+      backfill_owed_.erase(job);
+      return done.error();
+    }
+    ++report.jobs_imported;
+    deps_.metrics.EventsPublished(connection_.id, "job-imported").Increment();
+    log::Info("Job without a live posting imported from the candidates it is referenced by.",
+              {{"connection", connection_.id}, {"job", job}});
+  }
+  selected_jobs_.insert(job);
+  return true;
+}
+
+Result<void> SyncWorker::SettleBackfills() {
+  const auto entities = source_->entities();
+  // Without a candidates listing there is nothing to backfill.
+  if (std::find(entities.begin(), entities.end(), Entity::kCandidate) == entities.end())
+    for (const auto& [job, imported_at] : backfill_owed_) backfill_done_.insert(job);
+  if (backfill_done_.empty()) return Ok();
+  for (const auto& id : backfill_done_) backfill_owed_.erase(id);
+  backfill_done_.clear();
+  snapshot::Batch batch;
+  if (backfill_owed_.empty()) {
+    batch.DeleteMeta(BackfillOwedKey(connection_.id));
+  } else {
+    batch.PutMeta(BackfillOwedKey(connection_.id), EncodeOwedBackfills(backfill_owed_));
+  }
+  if (auto committed = deps_.store.Commit(batch); !committed) {
+    CountError(committed.error());
+    return committed;
+  }
+  return Ok();
+}
+
+}  // namespace ats::runtime
