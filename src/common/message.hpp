@@ -11,6 +11,8 @@ struct Message {
   std::string topic;
   std::string key;
   std::string value;  // the event data (JSON)
+  // A null value (a tombstone on a compacted topic: the key is deleted); `value` is then unused.
+  bool null_value = false;
   std::vector<std::pair<std::string, std::string>> headers;
 };
 

@@ -66,8 +66,11 @@ Result<void> Service::Start() {
     auto cluster = kafka::EmbeddedCluster::Start(config_.kafka.embedded_brokers);
     if (!cluster) return cluster.error();
     embedded_ = std::move(cluster).value();
+    // (The mock cluster keeps no topic configs: the state topics cannot be compacted in it, and
+    // need not be, the cluster living only as long as the process.)
     for (const auto* topic : {&config_.kafka.topics.candidate_changed, &config_.kafka.topics.job_imported,
-                              &config_.kafka.topics.dead_letter}) {
+                              &config_.kafka.topics.dead_letter, &config_.kafka.topics.candidates_state,
+                              &config_.kafka.topics.jobs_state}) {
       if (auto created = embedded_->CreateTopic(*topic, 4, std::min(3, config_.kafka.embedded_brokers));
           !created)
         return created.error();
@@ -149,7 +152,8 @@ Result<void> Service::Reload(config::Config next) {
   if (k.bootstrap_servers != n.bootstrap_servers || k.client_id != n.client_id || k.rdkafka != n.rdkafka ||
       k.embedded_brokers != n.embedded_brokers || k.delivery_timeout_s != n.delivery_timeout_s ||
       k.topics.candidate_changed != n.topics.candidate_changed ||
-      k.topics.job_imported != n.topics.job_imported || k.topics.dead_letter != n.topics.dead_letter)
+      k.topics.job_imported != n.topics.job_imported || k.topics.dead_letter != n.topics.dead_letter ||
+      k.topics.candidates_state != n.topics.candidates_state || k.topics.jobs_state != n.topics.jobs_state)
     needs_restart = "kafka";
   else if (config_.snapshot.path != next.snapshot.path)
     needs_restart = "snapshot.path";

@@ -152,6 +152,7 @@ class SyncWorker {
     std::vector<Message> messages;
     size_t bytes = 0;
     std::unordered_map<std::string, snapshot::StoredRecord> states;  // by id: the newest
+    std::unordered_set<std::string> revived;  // re-created ids whose tombstone goes with the commit
     CycleReport counts;
     SystemTime newest{};             // newest updated_at listed
     std::vector<std::string> trail;  // sandbox mode: what each event says, logged once committed
@@ -180,6 +181,12 @@ class SyncWorker {
   // written ahead under PendingKey and removed by the commit.
   Result<void> PublishAndCommit(std::vector<Message>& messages, snapshot::Batch& batch);
   static snapshot::Key PendingKey(const snapshot::Key& key);
+  // Where a deleted record leaves its last change sequence (snapshot::Change::sequence), so a
+  // re-creation continues the count and gets a ce_id of its own. Removed when it is re-created.
+  static snapshot::Key TombstoneKey(const snapshot::Key& key);
+  // The last change sequence a deletion of `id` left (0: none); nullopt-free errors as Result.
+  Result<uint64_t> DeletedSequence(Entity entity, const std::string& id);
+  const std::string& StateTopic(Entity entity) const;
   bool JobSelected(const Record& job) const;
   events::CandidateExtras Extras(const snapshot::Change& change) const;
   // The fields as they were before an update.
