@@ -109,7 +109,7 @@ TEST(RocksDbStoreTest, ReadsFormatOneValues) {
     v += std::string("\x02{}", 3);
     v += std::string("\x14") + "2026-01-01T00:00:00Z";
     v += std::string("\x02J1", 3);
-    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), std::string("r\0acme\0candidate\0c1", 20), v).ok());
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), std::string("r\0acme\0candidate\0", 17) + "c1", v).ok());
     ASSERT_TRUE(db->Close().ok());
   }
   auto store = MustOpen(path);
