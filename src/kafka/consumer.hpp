@@ -17,8 +17,8 @@ struct ConsumedMessage {
   int64_t offset = 0;
   std::string key;
   std::string value;
-  bool null_value = false;  // a tombstone (no value at all, not an empty one)
   std::map<std::string, std::string> headers;
+  bool null_value = false;  // a tombstone (no value at all, not an empty one)
 };
 
 class Consumer {

@@ -8,6 +8,7 @@
 #include "common/log.hpp"
 #include "connectors/registry.hpp"
 #include "runtime/source_state.hpp"
+#include "runtime/topic_check.hpp"
 
 namespace ats::runtime {
 namespace {
@@ -91,6 +92,8 @@ Result<void> Service::Start() {
   if (auto started = publisher_->Start(); !started) return started.error();
   if (auto ping = publisher_->Ping(std::chrono::seconds(5)); ping) {
     status_.SetKafkaReachable(true);
+    // A real cluster: the state topics should be compacted (warnings only; see topic_check.hpp).
+    if (!config_.kafka.embedded()) (void)CheckStateTopics(config_.kafka);
   } else {
     status_.SetKafkaReachable(false, ping.error().message);
     log::Warn("Kafka is not reachable yet; events wait until it is.", {{"error", ping.error().message}});

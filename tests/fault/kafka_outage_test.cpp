@@ -211,22 +211,26 @@ class RealKafkaTest : public KafkaFaultTest {
   }
 
   // Runs the connector on `yaml` until its first complete cycle, then stops it (SIGTERM, exit 0).
-  void SyncOnce(const std::string& yaml_path) {
+  // `log`: what it logged.
+  void SyncOnce(const std::string& yaml_path, std::string* log = nullptr) {
     ConnectorProcess c(yaml_path);
     ASSERT_TRUE(c.WaitStarted()) << c.child().err();
     ASSERT_TRUE(c.child().WaitForLine("\"msg\":\"Sync cycle complete.\"", true, 90s)) << c.ErrTail();
     ASSERT_TRUE(c.child().Signal(SIGTERM));
     EXPECT_EQ(c.child().Wait(60s), 0) << c.ErrTail();
+    if (log != nullptr) *log = c.child().err();
   }
 
   // tests/kafka/consumer-check: the Java client reads `prefix`candidate-changed/job-imported/
-  // dead-letter and checks headers, keys and partitions. Returns its exit code; `out` its report.
+  // dead-letter and the state topics `prefix`candidates.state/jobs.state (as tables) and checks
+  // headers, keys and partitions. Returns its exit code; `out` its report.
   int JavaCheck(const std::string& prefix, std::string& out) {
     Child check({"/bin/bash", std::string(ATS_SOURCE_DIR) + "/tests/kafka/consumer-check/run.sh",
                  kafka_->bootstrap(), "fault", "workable", "50",
                  prefix + "candidate-changed.v1=com.ats-connector.candidate-changed.v1",
                  prefix + "job-imported.v1=com.ats-connector.job-imported.v1",
-                 prefix + "dead-letter.v1=com.ats-connector.dead-letter.v1"});
+                 prefix + "dead-letter.v1=com.ats-connector.dead-letter.v1", prefix + "candidates.state.v1=state",
+                 prefix + "jobs.state.v1=state"});
     const auto code = check.Wait(300s);
     check.WaitForEof(10s);
     out = check.out() + check.err();
@@ -286,29 +290,52 @@ TEST_F(RealKafkaTest, AJavaConsumerSeesEveryCloudEventsHeaderAndJavasPartitionFo
   cfg.snapshot_path = dir_.File("snapshot");
   cfg.extra_connection = "    incremental: false\n";  // full listings: deletions show at once
   testing::WriteFile(dir_.File("connector.yaml"), ConnectorYaml(cfg));
-  ASSERT_NO_FATAL_FAILURE(SyncOnce(dir_.File("connector.yaml")));
+  std::string log;
+  ASSERT_NO_FATAL_FAILURE(SyncOnce(dir_.File("connector.yaml"), &log));
+  // The state topics were created compacted (the harness): the start-up check found them so.
+  ASSERT_EQ(kafka::TopicCleanupPolicy(kafka_->bootstrap(), "ats.candidates.state.v1").value(), "compact");
+  EXPECT_EQ(log.find("State topic is not compacted."), std::string::npos) << log;
   // A second sync after changes: updated and deleted events too, not only the first sync's.
   ASSERT_FALSE(tenant_->MutateRandom(30).empty());
   ASSERT_NO_FATAL_FAILURE(SyncOnce(dir_.File("connector.yaml")));
 
   // The control: the same sync into other topics with librdkafka's old default partitioner
-  // (consistent_random, CRC32). The Java check must notice, or it proves nothing.
+  // (consistent_random, CRC32). The Java check must notice, or it proves nothing. Its state
+  // topics are not compacted: the connector must say so, naming the topic and the fix.
   std::vector<kafka::TopicSpec> control;
-  for (const char* t : {"ctl.candidate-changed.v1", "ctl.job-imported.v1", "ctl.dead-letter.v1"})
+  for (const char* t : {"ctl.candidate-changed.v1", "ctl.job-imported.v1", "ctl.dead-letter.v1",
+                        "ctl.candidates.state.v1", "ctl.jobs.state.v1"})
     control.push_back({t, 4, 1, {}});
   ASSERT_TRUE(kafka::CreateTopics(kafka_->bootstrap(), control).ok());
   cfg.snapshot_path = dir_.File("snapshot-control");
   cfg.extra_kafka =
       "  topics: {candidate_changed: ctl.candidate-changed.v1, job_imported: ctl.job-imported.v1,"
-      " dead_letter: ctl.dead-letter.v1}\n"
+      " dead_letter: ctl.dead-letter.v1, candidates_state: ctl.candidates.state.v1,"
+      " jobs_state: ctl.jobs.state.v1}\n"
       "  rdkafka: {partitioner: consistent_random}\n";
   testing::WriteFile(dir_.File("control.yaml"), ConnectorYaml(cfg));
-  ASSERT_NO_FATAL_FAILURE(SyncOnce(dir_.File("control.yaml")));
+  std::string control_log;
+  ASSERT_NO_FATAL_FAILURE(SyncOnce(dir_.File("control.yaml"), &control_log));
+  EXPECT_NE(control_log.find("state topic ctl.candidates.state.v1 has cleanup.policy=delete"), std::string::npos)
+      << control_log;
+  EXPECT_NE(control_log.find("--entity-name ctl.jobs.state.v1 --add-config cleanup.policy=compact"),
+            std::string::npos)
+      << control_log;
 
   std::string report;
   const int code = JavaCheck("ats.", report);
   std::cout << "=== Java consumer on the connector's topics (default producer settings):\n" << report;
   EXPECT_EQ(code, 0) << "the Java consumer check failed";
+  // The state topic read as a table (tombstones remove keys) holds one key per candidate the
+  // events say is alive: the last candidate-changed of the key is not a deletion.
+  std::map<std::string, std::string> last_change;
+  for (const auto& e : ConsumeAll(kafka_->bootstrap()))  // in partition order: per key, in order
+    if (e.topic == "ats.candidate-changed.v1") last_change[e.key] = e.change;
+  size_t live = 0;
+  for (const auto& [key, change] : last_change) live += change != "deleted" ? 1 : 0;
+  ASSERT_GT(live, 0u);
+  EXPECT_NE(report.find("state table ats.candidates.state.v1: " + std::to_string(live) + " keys"), std::string::npos)
+      << "expected " << live << " live candidates in the table";
 
   std::string control_report;
   const int control_code = JavaCheck("ctl.", control_report);
