@@ -372,7 +372,7 @@ Result<void> SyncWorker::PublishAndCommit(std::vector<Message>& messages, snapsh
     // candidate deleted meanwhile gets its deleted event (found by the crash suite).
     snapshot::Batch intent;
     for (const auto& [key, record] : batch.puts())  // (not the tombstones: "~" namespaces)
-      if (key.entity == Entity::kCandidate && !key.connection.starts_with('~')) intent.Put(PendingKey(key), record);
+      if (!key.connection.starts_with('~')) intent.Put(PendingKey(key), record);
     if (!intent.empty()) {
       if (auto written = deps_.store.Commit(intent); !written) {
         CountError(written.error());
@@ -547,8 +547,7 @@ Result<void> SyncWorker::Advance(bool force) {
       snapshot::Key key{connection_.id, in_flight_->entity, id};
       // Its write-ahead copy goes with the commit, unless the next stage writes a newer one
       // (a key both put and deleted in one batch ends deleted).
-      if (in_flight_->entity == Entity::kCandidate && !(publish && open_.states.count(id) > 0))
-        batch.Delete(PendingKey(key));
+      if (!(publish && open_.states.count(id) > 0)) batch.Delete(PendingKey(key));
       batch.Put(std::move(key), std::move(state));
     }
     if (in_flight_->resume_marker) batch.PutMeta(MetaKey(in_flight_->entity, "resume"), *in_flight_->resume_marker);
@@ -561,10 +560,11 @@ Result<void> SyncWorker::Advance(bool force) {
     snapshot::Key key{connection_.id, open_.entity, id};
     if (!publish) {
       batch.Put(std::move(key), std::move(state));  // nothing to publish: committed at once
-    } else if (open_.entity == Entity::kCandidate) {
+    } else {
       // Intent first: if the process dies after Kafka acknowledged the stage but before its
-      // commit, the next full listing still knows downstream heard of these candidates, and a
-      // candidate deleted meanwhile gets its deleted event (found by the crash suite).
+      // commit, the next full listing still knows downstream heard of these records, and a
+      // record deleted meanwhile gets its deleted event (found by the crash suite) and its
+      // state-topic tombstone (jobs too: their state records go out like candidates').
       batch.Put(PendingKey(key), state);
     }
   }

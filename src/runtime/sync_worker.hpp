@@ -177,7 +177,7 @@ class SyncWorker {
   std::optional<snapshot::StoredRecord> StagedState(const std::string& id) const;
   Result<void> ReconcileDeletions(Entity entity, const SeenIds& seen,
                                   CycleReport& report);
-  // Publishes, waits for Kafka, then commits `batch`. Candidate states the batch publishes are
+  // Publishes, waits for Kafka, then commits `batch`. Record states the batch publishes are
   // written ahead under PendingKey and removed by the commit.
   Result<void> PublishAndCommit(std::vector<Message>& messages, snapshot::Batch& batch);
   static snapshot::Key PendingKey(const snapshot::Key& key);
