@@ -153,7 +153,7 @@ Result<std::vector<int>> PartitionLeaders(const std::string& bootstrap_servers, 
 
 Result<std::optional<std::string>> TopicCleanupPolicy(const std::string& bootstrap_servers, const std::string& topic,
                                                       const std::map<std::string, std::string>& rdkafka,
-                                                      milliseconds timeout) {
+                                                      milliseconds timeout, const std::atomic<bool>* cancel) {
   const auto deadline = Clock::now() + timeout;
   auto rk = Connect(bootstrap_servers, rdkafka);
   if (!rk) return rk.error();
@@ -167,8 +167,11 @@ Result<std::optional<std::string>> TopicCleanupPolicy(const std::string& bootstr
                                             errstr.size());
   rd_kafka_ConfigResource_t* raw = resource.get();
   rd_kafka_DescribeConfigs(rk->get(), &raw, 1, options.get(), queue.get());
-  std::unique_ptr<rd_kafka_event_t, EventDeleter> event(
-      rd_kafka_queue_poll(queue.get(), RemainingMs(deadline)));
+  std::unique_ptr<rd_kafka_event_t, EventDeleter> event;
+  while (!event && Clock::now() < deadline) {
+    if (cancel != nullptr && cancel->load()) return AdminError("DescribeConfigs of topic " + topic + " cancelled");
+    event.reset(rd_kafka_queue_poll(queue.get(), std::min(RemainingMs(deadline), 100)));
+  }
   if (!event) return AdminError("DescribeConfigs of topic " + topic + " timed out");
   if (rd_kafka_event_error(event.get()) != RD_KAFKA_RESP_ERR_NO_ERROR)
     return AdminError("DescribeConfigs of topic " + topic + " failed: " + rd_kafka_event_error_string(event.get()));

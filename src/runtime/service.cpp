@@ -93,7 +93,9 @@ Result<void> Service::Start() {
   if (auto ping = publisher_->Ping(std::chrono::seconds(5)); ping) {
     status_.SetKafkaReachable(true);
     // A real cluster: the state topics should be compacted (warnings only; see topic_check.hpp).
-    if (!config_.kafka.embedded()) (void)CheckStateTopics(config_.kafka);
+    // Beside the start, not before it: a cluster may take its timeout to answer.
+    if (!config_.kafka.embedded())
+      topic_check_ = std::thread([this, kafka = config_.kafka] { (void)CheckStateTopics(kafka, &topic_check_cancel_); });
   } else {
     status_.SetKafkaReachable(false, ping.error().message);
     log::Warn("Kafka is not reachable yet; events wait until it is.", {{"error", ping.error().message}});
@@ -332,6 +334,8 @@ void Service::Stop() {
   stop_.Stop();
   StopWorkers();
   if (ticker_.joinable()) ticker_.join();
+  topic_check_cancel_ = true;
+  if (topic_check_.joinable()) topic_check_.join();
   if (admin_) admin_->Stop();
   publisher_.reset();  // flushes the producer
   embedded_.reset();

@@ -39,10 +39,12 @@ std::optional<std::string> StateTopicProblem(const std::string& topic,
          " --add-config cleanup.policy=compact";
 }
 
-std::vector<std::string> CheckStateTopics(const config::KafkaConfig& kafka) {
+std::vector<std::string> CheckStateTopics(const config::KafkaConfig& kafka, const std::atomic<bool>* cancel) {
   std::vector<std::string> warnings;
   for (const auto* topic : {&kafka.topics.candidates_state, &kafka.topics.jobs_state}) {
-    auto policy = kafka::TopicCleanupPolicy(kafka.bootstrap_servers, *topic, kafka.rdkafka);
+    auto policy = kafka::TopicCleanupPolicy(kafka.bootstrap_servers, *topic, kafka.rdkafka,
+                                            std::chrono::seconds(10), cancel);
+    if (cancel != nullptr && cancel->load()) break;
     if (!policy) {
       warnings.push_back("cannot check that state topic " + *topic +
                          " is compacted: " + policy.error().message +
