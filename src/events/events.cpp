@@ -294,6 +294,8 @@ Message StateTombstone(const Context& ctx, std::string_view id, const std::strin
   m.topic = topic;
   m.key = ctx.connection + "/" + std::string(id);
   m.null_value = true;
+  // The same header as every state record, so consumers need no case for tombstones.
+  m.headers = {{"content-type", "application/json"}};
   return m;
 }
 

@@ -473,6 +473,8 @@ TEST(EventsTest, DeletionMakesATombstone) {
     EXPECT_EQ(m.key, "acme-workable/272702e9");
     EXPECT_EQ(m.topic, "s");
     EXPECT_TRUE(m.value.empty());
+    ASSERT_EQ(m.headers.size(), 1u);
+    EXPECT_EQ(m.headers[0].first, "content-type");
   }
 }
 
