@@ -27,7 +27,8 @@ kafka.bootstrap_servers. Everything lives in this process's memory.
 Options:
   --brokers N            brokers in the cluster                            [1]
   --partitions N         partitions per topic                              [4]
-  --topics A,B,...       topics to create   [ats.candidate-changed.v1,ats.job-imported.v1,ats.job-changed.v1,ats.dead-letter.v1]
+  --topics A,B,...       topics to create   [ats.candidate-changed.v1,ats.job-imported.v1,ats.job-changed.v1,
+                                              ats.dead-letter.v1,ats.candidates.state.v1,ats.jobs.state.v1]
   --bootstrap-out FILE   also write the bootstrap address to FILE
 
 Faults, one command per line on standard input; each is answered "ok" or "error: ..." on
@@ -116,7 +117,10 @@ int main(int argc, char** argv) {
   const int brokers = IntArg(argc, argv, "brokers", 1, 1, 16);
   const int partitions = IntArg(argc, argv, "partitions", 4, 1, 1000);
   const auto topics =
-      Split(Arg(argc, argv, "topics", "ats.candidate-changed.v1,ats.job-imported.v1,ats.job-changed.v1,ats.dead-letter.v1"), ',');
+      Split(Arg(argc, argv, "topics",
+                "ats.candidate-changed.v1,ats.job-imported.v1,ats.job-changed.v1,ats.dead-letter.v1,"
+                "ats.candidates.state.v1,ats.jobs.state.v1"),
+            ',');
 
   auto started = ats::kafka::EmbeddedCluster::Start(brokers);
   if (!started) return std::cerr << "ats-kafka: " << started.error().message << "\n", 1;

@@ -12,6 +12,9 @@ struct Message {
   std::string key;
   std::string value;  // the event data (JSON)
   std::vector<std::pair<std::string, std::string>> headers;
+  // A null value (a tombstone on a compacted topic: the key is deleted); `value` is then unused.
+  // (Last, so that aggregate initialisers of the fields above keep working.)
+  bool null_value = false;
 };
 
 }  // namespace ats

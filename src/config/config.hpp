@@ -123,6 +123,9 @@ struct TopicsConfig {
   std::string job_imported = "ats.job-imported.v1";
   std::string job_changed = "ats.job-changed.v1";  // a selected job closed, reopened, left the selection...
   std::string dead_letter = "ats.dead-letter.v1";
+  // Compacted current-state topics: the full record per key, a tombstone when it goes.
+  std::string candidates_state = "ats.candidates.state.v1";
+  std::string jobs_state = "ats.jobs.state.v1";
 };
 
 struct KafkaConfig {

@@ -1551,12 +1551,16 @@ class Loader {
   }
 
   void ReadTopics(const Field& f, TopicsConfig& t) {
-    if (!CheckMap(f, {"candidate_changed", "job_imported", "job_changed", "dead_letter"})) return;
+    if (!CheckMap(f, {"candidate_changed", "job_imported", "job_changed", "dead_letter", "candidates_state",
+                      "jobs_state"}))
+      return;
     const std::vector<std::pair<std::string_view, std::string*>> topics = {
         {"candidate_changed", &t.candidate_changed},
         {"job_imported", &t.job_imported},
         {"job_changed", &t.job_changed},
-        {"dead_letter", &t.dead_letter}};
+        {"dead_letter", &t.dead_letter},
+        {"candidates_state", &t.candidates_state},
+        {"jobs_state", &t.jobs_state}};
     for (const auto& [key, target] : topics) {
       auto topic = Get(f, key);
       if (!topic) continue;
@@ -1575,7 +1579,7 @@ class Loader {
         if (*topics[i].second == *topics[j].second) {
           Add(Join(f.path, topics[i].first),
               "same topic as " + Join(f.path, topics[j].first) + " ('" + *topics[i].second +
-                  "'); candidate_changed, job_imported, job_changed and dead_letter must differ");
+                  "'); every topic under kafka.topics must differ");
           break;
         }
       }

@@ -193,6 +193,9 @@ std::string EventId(const Context& ctx, const snapshot::Change& change) {
   AppendPart(input, ChangeName(change.type));
   AppendPart(input, std::to_string(change.old_hash));
   AppendPart(input, std::to_string(change.new_hash));
+  // Sequence 1 (a first creation, or the first change of a record an earlier build stored
+  // without a sequence) adds nothing, so a replay across the upgrade keeps its earlier id.
+  if (change.sequence != 1) AppendPart(input, std::to_string(change.sequence));
   return ShortSha256(input);
 }
 
@@ -336,6 +339,28 @@ Message JobChanged(const Context& ctx, const snapshot::Change& change, const Job
   m.key = ctx.connection + "/" + change.id;
   m.value = w.Take();
   m.headers = Headers(ctx, EventId(ctx, change), kJobChangedType, change.id);
+  return m;
+}
+
+Message StateRecord(const Context& ctx, const snapshot::Change& change, const std::string& topic) {
+  if (change.type == snapshot::ChangeType::kDeleted) return StateTombstone(ctx, change.id, topic);
+  JsonWriter w;
+  WriteFields(w, change.fields, change.id);
+  Message m;
+  m.topic = topic;
+  m.key = ctx.connection + "/" + change.id;
+  m.value = w.Take();
+  m.headers = {{"content-type", "application/json"}};
+  return m;
+}
+
+Message StateTombstone(const Context& ctx, std::string_view id, const std::string& topic) {
+  Message m;
+  m.topic = topic;
+  m.key = ctx.connection + "/" + std::string(id);
+  m.null_value = true;
+  // The same header as every state record, so consumers need no case for tombstones.
+  m.headers = {{"content-type", "application/json"}};
   return m;
 }
 

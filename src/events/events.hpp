@@ -22,8 +22,10 @@ struct Context {
   SystemTime detected_at;  // when the connector saw the change (ce_time)
 };
 
-// Deterministic: the same change (connection, entity, id, type, old and new content) always
-// gets the same id, so consumers can drop replays. 32 hex chars of SHA-256.
+// One change, one id: the same change (connection, entity, id, type, old and new content and
+// the change's sequence, snapshot::Change::sequence) always gets the same id, so consumers can
+// drop replays; a later change of the record never does, even when its content repeats an
+// earlier one (a candidate deleted and re-created as it was). 32 hex chars of SHA-256.
 std::string EventId(const Context& ctx, const snapshot::Change& change);
 
 // A candidate's stage in the source's words and in the connector's vocabulary
@@ -61,6 +63,16 @@ struct JobChangeInfo {
 // (changed_fields / previous are written) or deleted (the last known fields; nothing changed).
 Message JobChanged(const Context& ctx, const snapshot::Change& change, const JobChangeInfo& info,
                    const std::string& topic);
+
+// The current-state topics (ats.candidates.state.v1, ats.jobs.state.v1; compacted): not events,
+// so no ce_* headers, only content-type. One helper for any change of a record the snapshot
+// tracks, whatever event (if any) it also makes.
+// key "<connection>/<id>"; value = the record exactly as the event's `candidate` / `job` object
+// (schemas/candidate-state.v1.schema.json, job-state.v1.schema.json). A deleted change makes a
+// tombstone (StateTombstone).
+Message StateRecord(const Context& ctx, const snapshot::Change& change, const std::string& topic);
+// key "<connection>/<id>", null value: the record was deleted or left the selection.
+Message StateTombstone(const Context& ctx, std::string_view id, const std::string& topic);
 // key "<connection>/<entity>"; data per schemas/dead-letter.v1.schema.json. The raw record is
 // truncated to 64 KiB (the reason says so) so one huge field cannot block the topic.
 Message DeadLetter(const Context& ctx, const RejectedRecord& rejected, const std::string& topic);

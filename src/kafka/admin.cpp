@@ -32,8 +32,14 @@ Error AdminError(const std::string& what) {
   return Error::Retryable(ErrorCategory::kKafka, "kafka admin: " + what);
 }
 
-Result<internal::HandlePtr> Connect(const std::string& bootstrap_servers) {
+struct ConfigResourceDeleter {
+  void operator()(rd_kafka_ConfigResource_t* r) const { rd_kafka_ConfigResource_destroy(r); }
+};
+
+Result<internal::HandlePtr> Connect(const std::string& bootstrap_servers,
+                                    const std::map<std::string, std::string>& rdkafka = {}) {
   internal::ConfPtr conf(rd_kafka_conf_new());
+  if (auto r = internal::SetConfs(conf.get(), rdkafka, "kafka.rdkafka."); !r) return r.error();
   if (auto r = internal::SetConfs(
           conf.get(), {{"bootstrap.servers", bootstrap_servers}, {"client.id", "ats-admin"}}, "kafka.");
       !r)
@@ -143,6 +149,51 @@ Result<std::vector<int>> PartitionLeaders(const std::string& bootstrap_servers, 
   if (!leaders) return leaders.error();
   if (leaders->empty()) return AdminError("topic " + topic + " is unknown");
   return leaders;
+}
+
+Result<std::optional<std::string>> TopicCleanupPolicy(const std::string& bootstrap_servers, const std::string& topic,
+                                                      const std::map<std::string, std::string>& rdkafka,
+                                                      milliseconds timeout, const std::atomic<bool>* cancel) {
+  const auto deadline = Clock::now() + timeout;
+  auto rk = Connect(bootstrap_servers, rdkafka);
+  if (!rk) return rk.error();
+  std::array<char, 512> errstr{};
+  std::unique_ptr<rd_kafka_ConfigResource_t, ConfigResourceDeleter> resource(
+      rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic.c_str()));
+  std::unique_ptr<rd_kafka_queue_t, QueueDeleter> queue(rd_kafka_queue_new(rk->get()));
+  std::unique_ptr<rd_kafka_AdminOptions_t, AdminOptionsDeleter> options(
+      rd_kafka_AdminOptions_new(rk->get(), RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS));
+  rd_kafka_AdminOptions_set_request_timeout(options.get(), RemainingMs(deadline), errstr.data(),
+                                            errstr.size());
+  rd_kafka_ConfigResource_t* raw = resource.get();
+  rd_kafka_DescribeConfigs(rk->get(), &raw, 1, options.get(), queue.get());
+  std::unique_ptr<rd_kafka_event_t, EventDeleter> event;
+  while (!event && Clock::now() < deadline) {
+    if (cancel != nullptr && cancel->load()) return AdminError("DescribeConfigs of topic " + topic + " cancelled");
+    event.reset(rd_kafka_queue_poll(queue.get(), std::min(RemainingMs(deadline), 100)));
+  }
+  if (!event) return AdminError("DescribeConfigs of topic " + topic + " timed out");
+  if (rd_kafka_event_error(event.get()) != RD_KAFKA_RESP_ERR_NO_ERROR)
+    return AdminError("DescribeConfigs of topic " + topic + " failed: " + rd_kafka_event_error_string(event.get()));
+  const rd_kafka_DescribeConfigs_result_t* result = rd_kafka_event_DescribeConfigs_result(event.get());
+  size_t count = 0;
+  const rd_kafka_ConfigResource_t** resources = rd_kafka_DescribeConfigs_result_resources(result, &count);
+  if (count != 1) return AdminError("DescribeConfigs of topic " + topic + " answered no resource");
+  const rd_kafka_resp_err_t err = rd_kafka_ConfigResource_error(resources[0]);
+  if (err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) return std::optional<std::string>();
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    const char* why = rd_kafka_ConfigResource_error_string(resources[0]);
+    return AdminError("DescribeConfigs of topic " + topic + ": " + (why != nullptr ? why : rd_kafka_err2str(err)));
+  }
+  size_t entries = 0;
+  const rd_kafka_ConfigEntry_t** configs = rd_kafka_ConfigResource_configs(resources[0], &entries);
+  for (size_t i = 0; i < entries; ++i) {
+    const char* name = rd_kafka_ConfigEntry_name(configs[i]);
+    const char* value = rd_kafka_ConfigEntry_value(configs[i]);
+    if (name != nullptr && std::string_view(name) == "cleanup.policy")
+      return std::optional<std::string>(value != nullptr ? value : "");
+  }
+  return AdminError("DescribeConfigs of topic " + topic + " reported no cleanup.policy");
 }
 
 }  // namespace ats::kafka

@@ -1,9 +1,12 @@
 #pragma once
 // Administration of a real cluster, for tests and tools that run against one (the kafka-real
-// tier, scripts/kafka-cluster.sh): creating topics and reading who leads each partition. The
-// connector itself never creates topics.
+// tier, scripts/kafka-cluster.sh): creating topics and reading who leads each partition; and,
+// for the connector's start-up check, reading a topic's cleanup.policy. The connector itself
+// never creates topics.
+#include <atomic>
 #include <chrono>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,5 +29,14 @@ Result<void> CreateTopics(const std::string& bootstrap_servers, const std::vecto
 // The broker id leading each partition of `topic` (index = partition; -1 = no leader now).
 Result<std::vector<int>> PartitionLeaders(const std::string& bootstrap_servers, const std::string& topic,
                                           std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
+// A topic's cleanup.policy as the cluster reports it (DescribeConfigs), e.g. "compact",
+// "compact,delete" or "delete"; nullopt when the topic does not exist. `rdkafka`: the client
+// settings to connect with (security.protocol, sasl.*, ssl.*: kafka.rdkafka). `cancel`, when
+// given, ends the wait early (an error) once it is set.
+Result<std::optional<std::string>> TopicCleanupPolicy(const std::string& bootstrap_servers, const std::string& topic,
+                                                      const std::map<std::string, std::string>& rdkafka = {},
+                                                      std::chrono::milliseconds timeout = std::chrono::seconds(10),
+                                                      const std::atomic<bool>* cancel = nullptr);
 
 }  // namespace ats::kafka

@@ -153,6 +153,7 @@ Result<std::vector<ConsumedMessage>> RdKafkaConsumer::Drain(milliseconds idle, m
     m.offset = msg->offset;
     if (msg->key != nullptr) m.key.assign(static_cast<const char*>(msg->key), msg->key_len);
     if (msg->payload != nullptr) m.value.assign(static_cast<const char*>(msg->payload), msg->len);
+    m.null_value = msg->payload == nullptr;
     rd_kafka_headers_t* headers = nullptr;  // owned by the message
     if (rd_kafka_message_headers(msg.get(), &headers) == RD_KAFKA_RESP_ERR_NO_ERROR) {
       const char* name = nullptr;

@@ -18,6 +18,7 @@ struct ConsumedMessage {
   std::string key;
   std::string value;
   std::map<std::string, std::string> headers;
+  bool null_value = false;  // a tombstone (no value at all, not an empty one)
 };
 
 class Consumer {

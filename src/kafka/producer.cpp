@@ -210,7 +210,8 @@ rd_kafka_resp_err_t RdKafkaProducer::Enqueue(const Message& message,
   const rd_kafka_resp_err_t err = rd_kafka_producev(
       rk_.get(), RD_KAFKA_V_TOPIC(message.topic.c_str()),
       RD_KAFKA_V_KEY(message.key.data(), message.key.size()),
-      RD_KAFKA_V_VALUE(const_cast<char*>(message.value.data()), message.value.size()),
+      RD_KAFKA_V_VALUE(message.null_value ? nullptr : const_cast<char*>(message.value.data()),
+                       message.null_value ? 0 : message.value.size()),
       RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(headers.get()),
       RD_KAFKA_V_OPAQUE(owner), RD_KAFKA_V_END);
 #pragma GCC diagnostic pop

@@ -9,6 +9,7 @@
 #include "common/log.hpp"
 #include "connectors/registry.hpp"
 #include "runtime/source_state.hpp"
+#include "runtime/topic_check.hpp"
 
 namespace ats::runtime {
 namespace {
@@ -67,8 +68,11 @@ Result<void> Service::Start() {
     auto cluster = kafka::EmbeddedCluster::Start(config_.kafka.embedded_brokers);
     if (!cluster) return cluster.error();
     embedded_ = std::move(cluster).value();
+    // (The mock cluster keeps no topic configs: the state topics cannot be compacted in it, and
+    // need not be, the cluster living only as long as the process.)
     for (const auto* topic : {&config_.kafka.topics.candidate_changed, &config_.kafka.topics.job_imported,
-                              &config_.kafka.topics.job_changed, &config_.kafka.topics.dead_letter}) {
+                              &config_.kafka.topics.job_changed, &config_.kafka.topics.dead_letter,
+                              &config_.kafka.topics.candidates_state, &config_.kafka.topics.jobs_state}) {
       if (auto created = embedded_->CreateTopic(*topic, 4, std::min(3, config_.kafka.embedded_brokers));
           !created)
         return created.error();
@@ -89,6 +93,10 @@ Result<void> Service::Start() {
   if (auto started = publisher_->Start(); !started) return started.error();
   if (auto ping = publisher_->Ping(std::chrono::seconds(5)); ping) {
     status_.SetKafkaReachable(true);
+    // A real cluster: the state topics should be compacted (warnings only; see topic_check.hpp).
+    // Beside the start, not before it: a cluster may take its timeout to answer.
+    if (!config_.kafka.embedded())
+      topic_check_ = std::thread([this, kafka = config_.kafka] { (void)CheckStateTopics(kafka, &topic_check_cancel_); });
   } else {
     status_.SetKafkaReachable(false, ping.error().message);
     log::Warn("Kafka is not reachable yet; events wait until it is.", {{"error", ping.error().message}});
@@ -155,7 +163,8 @@ Result<void> Service::Reload(config::Config next) {
       k.embedded_brokers != n.embedded_brokers || k.delivery_timeout_s != n.delivery_timeout_s ||
       k.topics.candidate_changed != n.topics.candidate_changed ||
       k.topics.job_imported != n.topics.job_imported || k.topics.job_changed != n.topics.job_changed ||
-      k.topics.dead_letter != n.topics.dead_letter)
+      k.topics.dead_letter != n.topics.dead_letter || k.topics.candidates_state != n.topics.candidates_state ||
+      k.topics.jobs_state != n.topics.jobs_state)
     needs_restart = "kafka";
   else if (config_.snapshot.path != next.snapshot.path)
     needs_restart = "snapshot.path";
@@ -372,6 +381,8 @@ void Service::Stop() {
   stop_.Stop();
   StopWorkers();
   if (ticker_.joinable()) ticker_.join();
+  topic_check_cancel_ = true;
+  if (topic_check_.joinable()) topic_check_.join();
   if (admin_) admin_->Stop();
   publisher_.reset();  // flushes the producer
   embedded_.reset();

@@ -1,6 +1,7 @@
 #pragma once
 // Wires one process together from a Config: snapshot store, Kafka (external or embedded),
 // publisher, metrics, the admin HTTP server and one worker thread per connection.
+#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -79,6 +80,8 @@ class Service {
   std::vector<std::unique_ptr<SyncWorker>> workers_;
   std::vector<std::thread> threads_;
   std::thread ticker_;
+  std::thread topic_check_;                  // the state topics' start-up check (CheckStateTopics)
+  std::atomic<bool> topic_check_cancel_{false};
   bool stopped_ = false;
   bool snapshot_writable_ = true;  // as last reported (CheckSnapshot logs the changes)
 };

@@ -352,14 +352,32 @@ snapshot::Key SyncWorker::PendingKey(const snapshot::Key& key) {
   return {"~pending/" + key.connection, key.entity, key.id};
 }
 
+// A deleted record's tombstone: its last change sequence, nothing else (see TombstoneKey).
+snapshot::Key SyncWorker::TombstoneKey(const snapshot::Key& key) {
+  return {"~gone/" + key.connection, key.entity, key.id};
+}
+
+Result<uint64_t> SyncWorker::DeletedSequence(Entity entity, const std::string& id) {
+  auto got = deps_.store.Get(TombstoneKey({connection_.id, entity, id}));
+  if (!got) {
+    CountError(got.error());
+    return got.error();
+  }
+  return got->has_value() ? (*got)->sequence : 0;
+}
+
+const std::string& SyncWorker::StateTopic(Entity entity) const {
+  return entity == Entity::kJob ? deps_.topics.jobs_state : deps_.topics.candidates_state;
+}
+
 Result<void> SyncWorker::PublishAndCommit(std::vector<Message>& messages, snapshot::Batch& batch) {
   if (!messages.empty()) {
     // Intent first: if the process dies after Kafka acknowledged the batch but before the
     // commit, the next full listing still knows downstream heard of these candidates, and a
     // candidate deleted meanwhile gets its deleted event (found by the crash suite).
     snapshot::Batch intent;
-    for (const auto& [key, record] : batch.puts())
-      if (key.entity == Entity::kCandidate) intent.Put(PendingKey(key), record);
+    for (const auto& [key, record] : batch.puts())  // (not the tombstones: "~" namespaces)
+      if (!key.connection.starts_with('~')) intent.Put(PendingKey(key), record);
     if (!intent.empty()) {
       if (auto written = deps_.store.Commit(intent); !written) {
         CountError(written.error());
@@ -490,10 +508,25 @@ Result<void> SyncWorker::ProcessPage(Entity entity, const connectors::Page& page
     }
     // One candidate id under two jobs: the losing copy is not a change (snapshot/identity.hpp).
     if (entity == Entity::kCandidate && stored && snapshot::LosesToStored(filtered, *stored)) continue;
-    auto change = snapshot::Diff(filtered, stored);
+    // A record deleted before continues its count of changes from its tombstone.
+    uint64_t deleted_sequence = 0;
+    if (!stored) {
+      auto sequence = DeletedSequence(entity, record.id);
+      if (!sequence) return sequence.error();
+      deleted_sequence = *sequence;
+    }
+    auto change = snapshot::Diff(filtered, stored, deleted_sequence);
     if (!change) {
       // Same content, other fields withheld (e.g. the source added one): no event, but the state
       // remembers the names, so a later deleted event says what was withheld from it.
+      if (stored && entity == Entity::kCandidate && backfill_owed_.count(record.parent_id) > 0) {
+        // Its job re-entered the selection: the state record its leaving removed (a tombstone)
+        // comes back, unchanged (ReconcileJobs, TombstoneCandidatesOf).
+        auto same = snapshot::Deleted(entity, record.id, *stored);
+        same.type = snapshot::ChangeType::kUpdated;
+        FilterLastState(same);
+        stage.Add(events::StateRecord(ctx, same, StateTopic(entity)));
+      }
       if (stored && stored->withheld != filtered.withheld) {
         stored->withheld = filtered.withheld;
         stage.states.insert_or_assign(record.id, std::move(*stored));
@@ -501,6 +534,9 @@ Result<void> SyncWorker::ProcessPage(Entity entity, const connectors::Page& page
       continue;
     }
     FilterPrevious(*change);
+    if (deleted_sequence > 0) stage.revived.insert(record.id);
+    // The current-state topic hears of every change, whatever event (if any) it makes.
+    stage.Add(events::StateRecord(ctx, *change, StateTopic(entity)));
     if (entity == Entity::kJob) {
       if (change->type == snapshot::ChangeType::kCreated) {
         stage.Add(events::JobImported(ctx, *change, deps_.topics.job_imported));
@@ -590,14 +626,16 @@ Result<void> SyncWorker::Advance(bool force) {
       snapshot::Key key{connection_.id, in_flight_->entity, id};
       // Its write-ahead copy goes with the commit, unless the next stage writes a newer one
       // (a key both put and deleted in one batch ends deleted).
-      if (in_flight_->entity == Entity::kCandidate && !(publish && open_.states.count(id) > 0))
-        batch.Delete(PendingKey(key));
+      if (!(publish && open_.states.count(id) > 0)) batch.Delete(PendingKey(key));
       batch.Put(std::move(key), std::move(state));
     }
     if (in_flight_->resume_marker) batch.PutMeta(MetaKey(in_flight_->entity, "resume"), *in_flight_->resume_marker);
     for (const auto& [key, value] : in_flight_->metas)
       if (!(publish && open_.metas.count(key) > 0)) batch.PutMeta(key, value);  // unless a newer one follows
+    for (const auto& id : in_flight_->revived) batch.Delete(TombstoneKey({connection_.id, in_flight_->entity, id}));
   }
+  if (!publish)
+    for (const auto& id : open_.revived) batch.Delete(TombstoneKey({connection_.id, open_.entity, id}));
   if (!publish && open_.resume_marker) batch.PutMeta(MetaKey(open_.entity, "resume"), *open_.resume_marker);
   if (!publish)
     for (const auto& [key, value] : open_.metas) batch.PutMeta(key, value);
@@ -605,10 +643,11 @@ Result<void> SyncWorker::Advance(bool force) {
     snapshot::Key key{connection_.id, open_.entity, id};
     if (!publish) {
       batch.Put(std::move(key), std::move(state));  // nothing to publish: committed at once
-    } else if (open_.entity == Entity::kCandidate) {
+    } else {
       // Intent first: if the process dies after Kafka acknowledged the stage but before its
-      // commit, the next full listing still knows downstream heard of these candidates, and a
-      // candidate deleted meanwhile gets its deleted event (found by the crash suite).
+      // commit, the next full listing still knows downstream heard of these records, and a
+      // record deleted meanwhile gets its deleted event (found by the crash suite) and its
+      // state-topic tombstone (jobs too: their state records go out like candidates').
       batch.Put(PendingKey(key), state);
     }
   }
@@ -721,9 +760,12 @@ Result<void> SyncWorker::ReconcileDeletions(Entity entity, const SeenIds& seen, 
   for (size_t i = 0; i < gone.size(); ++i) {
     const auto& [id, stored] = gone[i];
     // A candidate whose job is no longer selected leaves quietly: selection changes stop a
-    // job's events, they do not delete anything downstream. (Jobs: ReconcileJobs.)
+    // job's events, they do not delete anything downstream. (Jobs: ReconcileJobs.) Either way the
+    // record leaves the current-state topic (a tombstone) and its snapshot, and leaves its change
+    // sequence behind for a re-creation.
+    auto change = snapshot::Deleted(entity, id, stored);
+    messages.push_back(events::StateTombstone(ctx, id, StateTopic(entity)));
     if (entity == Entity::kCandidate && selected_jobs_.count(stored.parent_id) > 0 && !triggers_only_) {
-      auto change = snapshot::Deleted(entity, id, stored);
       FilterLastState(change);
       messages.push_back(
           events::CandidateChanged(ctx, change, Extras(change), deps_.topics.candidate_changed));
@@ -732,6 +774,9 @@ Result<void> SyncWorker::ReconcileDeletions(Entity entity, const SeenIds& seen, 
         log::Info("Event published.",
                   {{"connection", connection_.id}, {"event", "candidate-changed deleted " + id}});
     }
+    snapshot::StoredRecord tombstone;
+    tombstone.sequence = change.sequence;
+    batch.Put(TombstoneKey({connection_.id, entity, id}), std::move(tombstone));
     batch.Delete({connection_.id, entity, id});
     batch.Delete(PendingKey({connection_.id, entity, id}));
     if (batch.deletes().size() >= 2 * kDeleteBatch || i + 1 == gone.size()) {

@@ -172,6 +172,7 @@ class SyncWorker {
     std::vector<Message> messages;
     size_t bytes = 0;
     std::unordered_map<std::string, snapshot::StoredRecord> states;  // by id: the newest
+    std::unordered_set<std::string> revived;  // re-created ids whose tombstone goes with the commit
     CycleReport counts;
     SystemTime newest{};             // newest updated_at listed
     std::vector<std::string> trail;  // sandbox mode: what each event says, logged once committed
@@ -197,10 +198,16 @@ class SyncWorker {
   std::optional<snapshot::StoredRecord> StagedState(const std::string& id) const;
   Result<void> ReconcileDeletions(Entity entity, const SeenIds& seen,
                                   CycleReport& report);
-  // Publishes, waits for Kafka, then commits `batch`. Candidate states the batch publishes are
+  // Publishes, waits for Kafka, then commits `batch`. Record states the batch publishes are
   // written ahead under PendingKey and removed by the commit.
   Result<void> PublishAndCommit(std::vector<Message>& messages, snapshot::Batch& batch);
   static snapshot::Key PendingKey(const snapshot::Key& key);
+  // Where a deleted record leaves its last change sequence (snapshot::Change::sequence), so a
+  // re-creation continues the count and gets a ce_id of its own. Removed when it is re-created.
+  static snapshot::Key TombstoneKey(const snapshot::Key& key);
+  // The last change sequence a deletion of `id` left (0: none); nullopt-free errors as Result.
+  Result<uint64_t> DeletedSequence(Entity entity, const std::string& id);
+  const std::string& StateTopic(Entity entity) const;
   bool JobSelected(const Record& job) const;
   // The field policy on what comes from the snapshot or a dead letter (see the .cpp).
   void FilterPrevious(snapshot::Change& change) const;
@@ -215,6 +222,9 @@ class SyncWorker {
   // After a complete jobs listing: stored jobs the listing did not return are closed (sources
   // listing only open jobs) or deleted, stay selected (sticky) or leave the selection.
   Result<void> ReconcileJobs(const SeenIds& seen, CycleReport& report);
+  // State-topic tombstones for the candidates of a job that left the selection.
+  Result<void> TombstoneCandidatesOf(const events::Context& ctx, const std::string& job,
+                                     std::vector<Message>& messages);
   // The one place job-changed events are built (a left job's state-topic tombstone joins here).
   Message JobChangedEvent(const events::Context& ctx, snapshot::Change change, events::JobChange kind);
   // updated / closed / reopened / archived, from the job's state before and after `change`.

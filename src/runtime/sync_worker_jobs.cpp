@@ -134,6 +134,25 @@ Result<void> SyncWorker::ReconcileJobs(const SeenIds& seen, CycleReport& report)
     CountError(visited.error());
     return visited;
   }
+  // Published but not committed (the process died in between): what downstream last heard of a
+  // job, when the snapshot does not say it (as ReconcileDeletions does for candidates).
+  std::map<std::string, snapshot::StoredRecord> pending;
+  auto pending_visited = deps_.store.ForEach(PendingKey({connection_.id, Entity::kJob, ""}).connection, Entity::kJob,
+                                             [&](std::string_view id, const snapshot::StoredRecord& stored) {
+                                               pending.emplace(id, stored);
+                                               return true;
+                                             });
+  if (!pending_visited) {
+    CountError(pending_visited.error());
+    return pending_visited;
+  }
+  for (auto& [id, stored] : stored_jobs)
+    if (auto newer = pending.find(id); newer != pending.end()) {
+      stored = std::move(newer->second);
+      pending.erase(newer);
+    }
+  for (auto& [id, stored] : pending)
+    if (!seen.Contains(id)) stored_jobs.emplace_back(id, std::move(stored));  // listed: ProcessPage has it
   const events::Context ctx{connection_.id, std::string(source_->name()), std::chrono::system_clock::now()};
   std::vector<Message> messages;
   snapshot::Batch batch;
@@ -141,12 +160,23 @@ Result<void> SyncWorker::ReconcileJobs(const SeenIds& seen, CycleReport& report)
   std::vector<std::string> trail;
   for (const auto& [id, stored] : stored_jobs) {
     const snapshot::Key key{connection_.id, Entity::kJob, id};
-    if (UserRemoved(id)) {
-      // Leaves the selection: its candidates' events stop (no deletes downstream), and it is
-      // forgotten, so coming back is a new import with a backfill.
-      messages.push_back(JobChangedEvent(ctx, snapshot::Deleted(Entity::kJob, id, stored),
-                                         events::JobChange::kLeftSelection));
+    // A job that goes (left the selection, deleted) leaves the current-state topic and the
+    // snapshot, and its change sequence behind, so coming back is a new import with its own ce_id.
+    const auto forget = [&](const snapshot::Change& gone) {
+      messages.push_back(events::StateTombstone(ctx, id, StateTopic(Entity::kJob)));
+      snapshot::StoredRecord tombstone;
+      tombstone.sequence = gone.sequence;
+      batch.Put(TombstoneKey(key), std::move(tombstone));
       batch.Delete(key);
+      batch.Delete(PendingKey(key));
+    };
+    if (UserRemoved(id)) {
+      // Leaves the selection: its candidates' events stop (no deletes downstream; they leave the
+      // current-state topic), and it is forgotten, so coming back is a new import with a backfill.
+      const auto left = snapshot::Deleted(Entity::kJob, id, stored);
+      messages.push_back(JobChangedEvent(ctx, left, events::JobChange::kLeftSelection));
+      forget(left);
+      if (auto dropped = TombstoneCandidatesOf(ctx, id, messages); !dropped) return dropped;
       backfill_owed_.erase(id);
       selected_jobs_.erase(id);
       trail.push_back("job-changed left_selection " + id);
@@ -167,12 +197,13 @@ Result<void> SyncWorker::ReconcileJobs(const SeenIds& seen, CycleReport& report)
       auto change = snapshot::Diff(closed, stored);
       if (!change) continue;
       messages.push_back(JobChangedEvent(ctx, *change, events::JobChange::kClosed));
+      messages.push_back(events::StateRecord(ctx, *change, StateTopic(Entity::kJob)));
       batch.Put(key, std::move(change->new_state));
       trail.push_back("job-changed closed " + id);
     } else {
-      messages.push_back(
-          JobChangedEvent(ctx, snapshot::Deleted(Entity::kJob, id, stored), events::JobChange::kDeleted));
-      batch.Delete(key);
+      const auto deleted = snapshot::Deleted(Entity::kJob, id, stored);
+      messages.push_back(JobChangedEvent(ctx, deleted, events::JobChange::kDeleted));
+      forget(deleted);
       backfill_owed_.erase(id);
       trail.push_back("job-changed deleted " + id);
     }
@@ -184,7 +215,7 @@ Result<void> SyncWorker::ReconcileJobs(const SeenIds& seen, CycleReport& report)
       batch.PutMeta(BackfillOwedKey(connection_.id), EncodeOwedBackfills(backfill_owed_));
     }
   }
-  const auto changed = static_cast<long long>(messages.size());
+  const auto changed = static_cast<long long>(trail.size());
   if (auto done = PublishAndCommit(messages, batch); !done) return done;
   report.jobs_changed += changed;
   if (changed > 0)
@@ -194,6 +225,23 @@ Result<void> SyncWorker::ReconcileJobs(const SeenIds& seen, CycleReport& report)
               {{"connection", connection_.id}, {"event", line}});
   }
   return Ok();
+}
+
+// A job left the selection: its candidates leave the current-state topic too (tombstones; no
+// candidate-changed event). They stay in the snapshot, so a return of the job diffs them (created
+// for new ones, updated for changed ones) and ProcessPage restores the state records of the
+// unchanged ones (backfill_owed_).
+Result<void> SyncWorker::TombstoneCandidatesOf(const events::Context& ctx, const std::string& job,
+                                               std::vector<Message>& messages) {
+  auto visited = deps_.store.ForEach(connection_.id, Entity::kCandidate,
+                                     [&](std::string_view id, const snapshot::StoredRecord& stored) {
+                                       if (stored.parent_id == job)
+                                         messages.push_back(
+                                             events::StateTombstone(ctx, id, StateTopic(Entity::kCandidate)));
+                                       return true;
+                                     });
+  if (!visited) CountError(visited.error());
+  return visited;
 }
 
 Result<bool> SyncWorker::AdmitRowJob(const Record& candidate, CycleReport& report) {
@@ -219,12 +267,16 @@ Result<bool> SyncWorker::AdmitRowJob(const Record& candidate, CycleReport& repor
     return stored.error();
   }
   if (!stored->has_value()) {
-    auto change = snapshot::Diff(*record, std::nullopt);
+    auto deleted_sequence = DeletedSequence(Entity::kJob, job);  // imported before, then left
+    if (!deleted_sequence) return deleted_sequence.error();
+    auto change = snapshot::Diff(*record, std::nullopt, *deleted_sequence);
     if (!change) return refuse();
     const events::Context ctx{connection_.id, std::string(source_->name()), std::chrono::system_clock::now()};
-    std::vector<Message> messages{events::JobImported(ctx, *change, deps_.topics.job_imported)};
+    std::vector<Message> messages{events::JobImported(ctx, *change, deps_.topics.job_imported),
+                                  events::StateRecord(ctx, *change, StateTopic(Entity::kJob))};
     snapshot::Batch batch;
     batch.Put(key, std::move(change->new_state));
+    if (*deleted_sequence > 0) batch.Delete(TombstoneKey(key));
     backfill_owed_.emplace(job, cycle_started_);
     batch.PutMeta(BackfillOwedKey(connection_.id), EncodeOwedBackfills(backfill_owed_));
     if (auto done = PublishAndCommit(messages, batch); !done) {

@@ -425,6 +425,14 @@ bool TenantData::DeleteCandidate(size_t index) {
   return true;
 }
 
+bool TenantData::RestoreCandidate(std::string_view id) {
+  auto it = candidate_by_id_.find(std::string(id));
+  if (it == candidate_by_id_.end() || !candidates_[it->second].deleted) return false;
+  candidates_[it->second].deleted = false;
+  ++live_candidates_;
+  return true;
+}
+
 std::string TenantData::AddJob(int state) {
   if (state < 0 || state >= kJobStateCount) return "";
   const int64_t t = Tick();

@@ -95,6 +95,9 @@ class TenantData {
   bool MoveCandidate(size_t index, int stage);
   bool Disqualify(size_t index, const std::string& reason);
   bool DeleteCandidate(size_t index);
+  // Brings a deleted candidate back exactly as it was (same id, fields and updated_at), as a
+  // tenant restoring a record from its trash does. False when `id` is not a deleted candidate.
+  bool RestoreCandidate(std::string_view id);
   std::string AddJob(int state);
   bool SetJobState(size_t job_index, int state);
   // One random mutation, described in a line for logs.

@@ -663,6 +663,11 @@ bool WorkableTenant::DeleteCandidate(const std::string& candidate_id) {
   return index && impl_->data.DeleteCandidate(*index);
 }
 
+bool WorkableTenant::RestoreCandidate(const std::string& candidate_id) {
+  std::lock_guard lock(impl_->mu);
+  return impl_->data.RestoreCandidate(candidate_id);
+}
+
 std::string WorkableTenant::AddJob(const std::string& state) {
   std::lock_guard lock(impl_->mu);
   const int s = detail::JobStateIndex(state);

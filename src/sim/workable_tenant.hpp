@@ -116,6 +116,8 @@ class WorkableTenant {
   bool MoveCandidate(const std::string& candidate_id, const std::string& stage_kind);
   bool Disqualify(const std::string& candidate_id, const std::string& reason);
   bool DeleteCandidate(const std::string& candidate_id);
+  // A deleted candidate back with identical content (its old updated_at: no clock tick).
+  bool RestoreCandidate(const std::string& candidate_id);
   // Returns the new job's shortcode.
   std::string AddJob(const std::string& state = "published");
   bool SetJobState(const std::string& shortcode, const std::string& state);

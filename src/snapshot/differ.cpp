@@ -186,7 +186,8 @@ bool ParseFields(std::string_view body, std::map<std::string, std::string>& out)
   return true;
 }
 
-std::optional<Change> Diff(const Record& fetched, const std::optional<StoredRecord>& stored) {
+std::optional<Change> Diff(const Record& fetched, const std::optional<StoredRecord>& stored,
+                           uint64_t deleted_sequence) {
   std::string body = SerializeFields(fetched.fields);
   const uint64_t hash = ContentHash(body);
   if (stored && stored->hash == hash && stored->body == body) return std::nullopt;
@@ -201,6 +202,7 @@ std::optional<Change> Diff(const Record& fetched, const std::optional<StoredReco
   change.withheld = fetched.withheld;
   change.old_hash = stored ? stored->hash : 0;
   change.new_hash = hash;
+  change.sequence = (stored ? stored->sequence : deleted_sequence) + 1;
 
   if (stored) {
     std::map<std::string, std::string> old_fields;
@@ -239,6 +241,7 @@ std::optional<Change> Diff(const Record& fetched, const std::optional<StoredReco
   change.new_state.updated_at = fetched.updated_at;
   change.new_state.parent_id = fetched.parent_id;
   change.new_state.withheld = fetched.withheld;
+  change.new_state.sequence = change.sequence;
   return change;
 }
 
@@ -256,6 +259,7 @@ Change Deleted(Entity entity, std::string_view id, const StoredRecord& stored) {
   change.withheld = stored.withheld;
   change.old_hash = stored.hash;
   change.new_hash = 0;
+  change.sequence = stored.sequence + 1;
   return change;
 }
 

@@ -30,11 +30,17 @@ struct Change {
   std::vector<std::string> withheld = {};
   uint64_t old_hash = 0;  // 0 for created
   uint64_t new_hash = 0;  // 0 for deleted
+  // Which change of this record this is: the stored record's sequence + 1 (created: the
+  // tombstone's + 1, or 1 for a record never seen). Part of the ce_id, so a later change never
+  // shares a replay's id even when its content repeats an earlier one.
+  uint64_t sequence = 1;
   StoredRecord new_state;  // what to store once published (unused for deleted)
 };
 
-// nullopt when nothing changed. `stored` is the snapshot's state or nullopt.
-std::optional<Change> Diff(const Record& fetched, const std::optional<StoredRecord>& stored);
+// nullopt when nothing changed. `stored` is the snapshot's state or nullopt; without one,
+// `deleted_sequence` is the sequence a tombstone kept from the record's last deletion (0: none).
+std::optional<Change> Diff(const Record& fetched, const std::optional<StoredRecord>& stored,
+                           uint64_t deleted_sequence = 0);
 // A deleted change from the stored state.
 Change Deleted(Entity entity, std::string_view id, const StoredRecord& stored);
 // Parses a stored body back into fields. Returns false on a corrupt body.

@@ -254,6 +254,12 @@ KafkaProcess::KafkaProcess(int brokers) : real_(RealKafka()) {
     if (brokers >= 3) spec.configs["min.insync.replicas"] = "2";
     topics.push_back(spec);
   }
+  // The current-state topics, compacted as the connector's start-up check expects.
+  for (const char* t : {"ats.candidates.state.v1", "ats.jobs.state.v1"}) {
+    kafka::TopicSpec spec{t, 4, brokers >= 3 ? 3 : 1, {{"cleanup.policy", "compact"}}};
+    if (brokers >= 3) spec.configs["min.insync.replicas"] = "2";
+    topics.push_back(spec);
+  }
   auto created = kafka::CreateTopics(bootstrap, topics, 60s);
   if (!created) {
     std::cerr << "creating the topics failed: " << created.error().message << "\n";

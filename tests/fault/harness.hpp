@@ -79,9 +79,9 @@ bool RealKafka();
 // The Kafka of a test, with `brokers` brokers; bootstrap() once it is ready. Two kinds:
 // - mock (default): ats-kafka, librdkafka's mock cluster as a process, driven through stdin.
 // - real (RealKafka()): a KRaft cluster of Apache Kafka started by scripts/kafka-cluster.sh in
-//   a directory of its own, with the connector's three topics created (4 partitions; with 3
-//   brokers replication factor 3 and min.insync.replicas=2). Stopped by the destructor, and by
-//   the script's watchdog if this process dies first.
+//   a directory of its own, with the connector's five topics created (4 partitions, the state
+//   topics compacted; with 3 brokers replication factor 3 and min.insync.replicas=2). Stopped
+//   by the destructor, and by the script's watchdog if this process dies first.
 class KafkaProcess {
  public:
   explicit KafkaProcess(int brokers = 1);

@@ -213,22 +213,27 @@ class RealKafkaTest : public KafkaFaultTest {
   }
 
   // Runs the connector on `yaml` until its first complete cycle, then stops it (SIGTERM, exit 0).
-  void SyncOnce(const std::string& yaml_path) {
+  // `log`: what it logged.
+  void SyncOnce(const std::string& yaml_path, std::string* log = nullptr) {
     ConnectorProcess c(yaml_path);
     ASSERT_TRUE(c.WaitStarted()) << c.child().err();
     ASSERT_TRUE(c.child().WaitForLine("\"msg\":\"Sync cycle complete.\"", true, 90s)) << c.ErrTail();
     ASSERT_TRUE(c.child().Signal(SIGTERM));
     EXPECT_EQ(c.child().Wait(60s), 0) << c.ErrTail();
+    if (log != nullptr) *log = c.child().err();
   }
 
   // tests/kafka/consumer-check: the Java client reads `prefix`candidate-changed/job-imported/
-  // dead-letter and checks headers, keys and partitions. Returns its exit code; `out` its report.
+  // dead-letter and the state topics `prefix`candidates.state/jobs.state (as tables) and checks
+  // headers, keys and partitions. Returns its exit code; `out` its report.
   int JavaCheck(const std::string& prefix, std::string& out) {
     Child check({"/bin/bash", std::string(ATS_SOURCE_DIR) + "/tests/kafka/consumer-check/run.sh",
                  kafka_->bootstrap(), "fault", "workable", "50",
                  prefix + "candidate-changed.v1=com.ats-connector.candidate-changed.v1",
                  prefix + "job-imported.v1=com.ats-connector.job-imported.v1",
-                 prefix + "dead-letter.v1=com.ats-connector.dead-letter.v1"});
+                 prefix + "job-changed.v1=com.ats-connector.job-changed.v1",
+                 prefix + "dead-letter.v1=com.ats-connector.dead-letter.v1", prefix + "candidates.state.v1=state",
+                 prefix + "jobs.state.v1=state"});
     const auto code = check.Wait(300s);
     check.WaitForEof(10s);
     out = check.out() + check.err();
@@ -288,21 +293,33 @@ TEST_F(RealKafkaTest, AJavaConsumerSeesEveryCloudEventsHeaderAndJavasPartitionFo
   cfg.snapshot_path = dir_.File("snapshot");
   cfg.extra_connection = "    incremental: false\n";  // full listings: deletions show at once
   testing::WriteFile(dir_.File("connector.yaml"), ConnectorYaml(cfg));
-  ASSERT_NO_FATAL_FAILURE(SyncOnce(dir_.File("connector.yaml")));
-  // A second sync after changes: updated and deleted events too, not only the first sync's.
+  std::string log;
+  ASSERT_NO_FATAL_FAILURE(SyncOnce(dir_.File("connector.yaml"), &log));
+  // The state topics were created compacted (the harness): the start-up check found them so.
+  ASSERT_EQ(kafka::TopicCleanupPolicy(kafka_->bootstrap(), "ats.candidates.state.v1").value(), "compact");
+  EXPECT_EQ(log.find("State topic is not compacted."), std::string::npos) << log;
+  // A second sync after changes: updated and deleted events too, not only the first sync's, and
+  // a job closing (job-changed).
   ASSERT_FALSE(tenant_->MutateRandom(30).empty());
+  std::string closing;
+  for (const auto& job : tenant_->jobs())
+    if (job.state == "published") closing = job.shortcode;
+  ASSERT_FALSE(closing.empty());
+  ASSERT_TRUE(tenant_->SetJobState(closing, "closed"));
   ASSERT_NO_FATAL_FAILURE(SyncOnce(dir_.File("connector.yaml")));
 
   // The control: the same events in other topics, placed by librdkafka's old default
   // partitioner (consistent_random, CRC32). The Java check must notice, or it proves nothing.
   // The connector's config refuses that partitioner (kafka.rdkafka), so the control copies the
-  // connector's events with a producer of its own.
+  // connector's events and state records with a producer of its own.
   std::vector<kafka::TopicSpec> control;
-  for (const char* t : {"ctl.candidate-changed.v1", "ctl.job-imported.v1", "ctl.dead-letter.v1"})
+  for (const char* t : {"ctl.candidate-changed.v1", "ctl.job-imported.v1", "ctl.job-changed.v1", "ctl.dead-letter.v1",
+                        "ctl.candidates.state.v1", "ctl.jobs.state.v1"})
     control.push_back({t, 4, 1, {}});
   ASSERT_TRUE(kafka::CreateTopics(kafka_->bootstrap(), control).ok());
   auto consumer = kafka::Consumer::Create(
-      kafka_->bootstrap(), {"ats.candidate-changed.v1", "ats.job-imported.v1", "ats.dead-letter.v1"});
+      kafka_->bootstrap(), {"ats.candidate-changed.v1", "ats.job-imported.v1", "ats.job-changed.v1", "ats.dead-letter.v1",
+                            "ats.candidates.state.v1", "ats.jobs.state.v1"});
   ASSERT_TRUE(consumer.ok()) << consumer.error().message;
   auto published = (*consumer)->Drain(3s, 60s);
   ASSERT_TRUE(published.ok()) << published.error().message;
@@ -312,14 +329,44 @@ TEST_F(RealKafkaTest, AJavaConsumerSeesEveryCloudEventsHeaderAndJavasPartitionFo
   ASSERT_TRUE(crc32.ok()) << crc32.error().message;
   for (const auto& m : *published) {
     Message copy{"ctl." + m.topic.substr(4), m.key, m.value, {m.headers.begin(), m.headers.end()}};
+    copy.null_value = m.null_value;  // tombstones stay tombstones
     ASSERT_TRUE((*crc32)->Produce(copy, 10s).ok());
   }
   ASSERT_TRUE((*crc32)->AwaitDeliveries(60s).ok());
+
+  // State topics that are not compacted: the connector says so at start-up, naming the topic
+  // and the fix (a run of its own, into topics of its own).
+  std::vector<kafka::TopicSpec> plain;
+  for (const char* t : {"warn.candidates.state.v1", "warn.jobs.state.v1"}) plain.push_back({t, 4, 1, {}});
+  ASSERT_TRUE(kafka::CreateTopics(kafka_->bootstrap(), plain).ok());
+  cfg.snapshot_path = dir_.File("snapshot-warn");
+  cfg.extra_kafka =
+      "  topics: {candidate_changed: warn.candidate-changed.v1, job_imported: warn.job-imported.v1,"
+      " job_changed: warn.job-changed.v1, dead_letter: warn.dead-letter.v1,"
+      " candidates_state: warn.candidates.state.v1, jobs_state: warn.jobs.state.v1}\n";
+  testing::WriteFile(dir_.File("warn.yaml"), ConnectorYaml(cfg));
+  std::string warn_log;
+  ASSERT_NO_FATAL_FAILURE(SyncOnce(dir_.File("warn.yaml"), &warn_log));
+  EXPECT_NE(warn_log.find("state topic warn.candidates.state.v1 has cleanup.policy=delete"), std::string::npos)
+      << warn_log;
+  EXPECT_NE(warn_log.find("--entity-name warn.jobs.state.v1 --add-config cleanup.policy=compact"),
+            std::string::npos)
+      << warn_log;
 
   std::string report;
   const int code = JavaCheck("ats.", report);
   std::cout << "=== Java consumer on the connector's topics (default producer settings):\n" << report;
   EXPECT_EQ(code, 0) << "the Java consumer check failed";
+  // The state topic read as a table (tombstones remove keys) holds one key per candidate the
+  // events say is alive: the last candidate-changed of the key is not a deletion.
+  std::map<std::string, std::string> last_change;
+  for (const auto& e : ConsumeAll(kafka_->bootstrap()))  // in partition order: per key, in order
+    if (e.topic == "ats.candidate-changed.v1") last_change[e.key] = e.change;
+  size_t live = 0;
+  for (const auto& [key, change] : last_change) live += change != "deleted" ? 1 : 0;
+  ASSERT_GT(live, 0u);
+  EXPECT_NE(report.find("state table ats.candidates.state.v1: " + std::to_string(live) + " keys"), std::string::npos)
+      << "expected " << live << " live candidates in the table";
 
   std::string control_report;
   const int control_code = JavaCheck("ctl.", control_report);

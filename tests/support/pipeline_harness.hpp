@@ -36,6 +36,7 @@ struct Event {
   std::string topic, key, ce_type, ce_id, change, candidate_id, job_id;
   std::map<std::string, std::string> headers;
   std::string value;
+  bool null_value = false;  // a tombstone (state topics)
 };
 
 // Minimal field extraction for assertions (a string is decoded; any other value is returned
@@ -54,8 +55,9 @@ class PipelineHarness : public ::testing::Test {
   void TearDown() override;
 
   // Mock: starts a one-broker embedded cluster. Real: names `topics_` uniquely for this test.
-  // Then creates the three topics of `topics_` with 4 partitions each, and a consumer of
-  // `consumed` (the three topics when empty). Call as ASSERT_NO_FATAL_FAILURE(StartKafka(...)).
+  // Then creates the five topics of `topics_` with 4 partitions each (the state topics
+  // compacted on a real cluster), and a consumer of `consumed` (the three event topics when
+  // empty; a test that reads the state topics names them). Call as ASSERT_NO_FATAL_FAILURE(StartKafka(...)).
   void StartKafka(std::vector<std::string> consumed = {});
 
   // True when the tests run against a real cluster (ATS_TEST_KAFKA_DIR or _BOOTSTRAP set).
@@ -79,8 +81,9 @@ class PipelineHarness : public ::testing::Test {
   std::vector<Event> Consume(std::chrono::milliseconds idle = std::chrono::milliseconds(1500),
                              std::chrono::milliseconds max_wait = std::chrono::seconds(30));
 
-  // Every event is valid against the schema its ce_type names.
-  static void ExpectValid(const std::vector<Event>& events);
+  // Every event is valid against the schema its ce_type names; state records (topics_'s state
+  // topics) against candidate-state / job-state.
+  void ExpectValid(const std::vector<Event>& events) const;
 
   testing::TempDir dir_;
   std::unique_ptr<kafka::EmbeddedCluster> cluster_;  // mock only

@@ -158,6 +158,10 @@ const BadCase kBadCases[] = {
      "kafka.topics.dead_letter", "same topic as kafka.topics.candidate_changed ('ats.events')"},
     {"DuplicateTopicWithDefault", kValid + "kafka:\n  topics: {job_imported: ats.candidate-changed.v1}\n",
      "kafka.topics.job_imported", "same topic as kafka.topics.candidate_changed"},
+    {"StateTopicSameAsAnother", kValid + "kafka:\n  topics: {jobs_state: ats.candidates.state.v1}\n",
+     "kafka.topics.jobs_state", "same topic as kafka.topics.candidates_state"},
+    {"StateTopicInvalid", kValid + "kafka:\n  topics: {candidates_state: 'a b'}\n", "kafka.topics.candidates_state",
+     "invalid topic name 'a b'"},
     {"NegativeInterval", kValid + "    poll_interval_s: -5\n", "connections[0].poll_interval_s",
      "must be > 0 (seconds), got -5"},
     {"ZeroInterval", kValid + "    request_timeout_s: 0\n", "connections[0].request_timeout_s",
@@ -342,6 +346,8 @@ TEST(ConfigLoaderTest, MinimalConfigGetsTheDefaults) {
   EXPECT_EQ(cfg.kafka.topics.candidate_changed, "ats.candidate-changed.v1");
   EXPECT_EQ(cfg.kafka.topics.job_imported, "ats.job-imported.v1");
   EXPECT_EQ(cfg.kafka.topics.dead_letter, "ats.dead-letter.v1");
+  EXPECT_EQ(cfg.kafka.topics.candidates_state, "ats.candidates.state.v1");
+  EXPECT_EQ(cfg.kafka.topics.jobs_state, "ats.jobs.state.v1");
   EXPECT_TRUE(cfg.kafka.rdkafka.empty());
   EXPECT_EQ(cfg.snapshot.path, "./data/snapshot");
   EXPECT_EQ(cfg.http.listen, "0.0.0.0:8080");

@@ -1,11 +1,13 @@
 #include "events/events.hpp"
 
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
 #include <simdjson.h>
 
 #include <map>
 #include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "support/test_support.hpp"
@@ -464,6 +466,128 @@ TEST(EventsTest, ValidatorRejectsBrokenEvents) {
   std::string bad_time = good.value;
   bad_time.replace(bad_time.find("2026-07-23T19:00:02.417Z"), 24, "23/07/2026 19:00");
   EXPECT_NE(testing::ValidateAgainstSchemas({{type, bad_time}}), "");
+}
+
+// ce_id: one change, one id. A replay (the same change derived again) keeps it; any other
+// change of the record gets another, even with the same content and type.
+TEST(EventsTest, EventIdCoversTheChangeSequence) {
+  Change first = UpdatedCandidate();
+  first.type = ChangeType::kCreated;
+  first.old_hash = 0;
+  first.sequence = 1;
+  Change replay = first;
+  EXPECT_EQ(EventId(Ctx(), first), EventId(Ctx(), replay));
+  Change recreated = first;  // deleted (sequence 2), then back with identical content
+  recreated.sequence = 3;
+  EXPECT_NE(EventId(Ctx(), first), EventId(Ctx(), recreated));
+  Change recreated_again = first;
+  recreated_again.sequence = 5;
+  EXPECT_NE(EventId(Ctx(), recreated), EventId(Ctx(), recreated_again));
+  // Deleted twice (after a re-creation) with the same last content: two ids.
+  Change deleted = first;
+  deleted.type = ChangeType::kDeleted;
+  deleted.old_hash = first.new_hash;
+  deleted.new_hash = 0;
+  deleted.sequence = 2;
+  Change deleted_again = deleted;
+  deleted_again.sequence = 4;
+  EXPECT_NE(EventId(Ctx(), deleted), EventId(Ctx(), deleted_again));
+  // The header is the id.
+  EXPECT_EQ(HeaderMap(CandidateChanged(Ctx(), recreated, false, "t")).at("ce_id"), EventId(Ctx(), recreated));
+}
+
+std::string Sha256Hex(const std::string& input) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(input.data(), input.size(), digest, &len, EVP_sha256(), nullptr);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned int i = 0; i < len; ++i) {
+    out.push_back(kHex[digest[i] >> 4]);
+    out.push_back(kHex[digest[i] & 0xF]);
+  }
+  return out;
+}
+
+// Sequence 1 hashes exactly what earlier builds hashed (no sequence part): a change replayed
+// across the upgrade (a record stored without a sequence) keeps its id. The expected value is
+// SHA-256 over the length-prefixed parts of the documented formula (schemas/README.md).
+TEST(EventsTest, FirstChangeKeepsTheIdEarlierBuildsGave) {
+  Change c = UpdatedCandidate();
+  c.sequence = 1;
+  const std::string legacy_input = "13:acme-workable;9:candidate;8:272702e9;7:updated;4:4369;4:8738;";
+  EXPECT_EQ(EventId(Ctx(), c), Sha256Hex(legacy_input).substr(0, 32));
+  c.sequence = 2;
+  EXPECT_EQ(EventId(Ctx(), c), Sha256Hex(legacy_input + "1:2;").substr(0, 32));
+}
+
+TEST(EventsTest, StateRecordIsTheEventsRecordObjectWithOnlyContentType) {
+  const Change c = UpdatedCandidate();
+  const Message event = CandidateChanged(Ctx(), c, false, "events");
+  const Message state = StateRecord(Ctx(), c, "ats.candidates.state.v1");
+  EXPECT_EQ(state.topic, "ats.candidates.state.v1");
+  EXPECT_EQ(state.key, event.key);
+  EXPECT_FALSE(state.null_value);
+  // Exactly the event's `candidate` object.
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  ASSERT_EQ(parser.parse(event.value).get(doc), simdjson::SUCCESS);
+  EXPECT_EQ(simdjson::minify(doc["candidate"]), state.value);
+  ASSERT_EQ(state.headers.size(), 1u);
+  EXPECT_EQ(state.headers[0], (std::pair<std::string, std::string>{"content-type", "application/json"}));
+
+  // A job, whose fields keep the numeric id apart from the shortcode key.
+  const Message job_state = StateRecord(Ctx(), CreatedJob(), "ats.jobs.state.v1");
+  EXPECT_EQ(job_state.key, "acme-workable/9CD658E13E");
+  const Message imported = JobImported(Ctx(), CreatedJob(), "t");
+  ASSERT_EQ(parser.parse(imported.value).get(doc), simdjson::SUCCESS);
+  EXPECT_EQ(simdjson::minify(doc["job"]), job_state.value);
+
+  // A source that keeps the id outside the fields still gets `id`, as in the event.
+  Change bare = c;
+  bare.fields = {{"name", R"("Only Name")"}};
+  EXPECT_EQ(StateRecord(Ctx(), bare, "s").value, R"({"id":"272702e9","name":"Only Name"})");
+
+  EXPECT_EQ(testing::ValidateAgainstSchemas({{"com.ats-connector.candidate-state.v1", state.value},
+                                             {"com.ats-connector.candidate-state.v1", StateRecord(Ctx(), bare, "s").value},
+                                             {"com.ats-connector.job-state.v1", job_state.value}}),
+            "");
+  // Not valid: the id is required.
+  EXPECT_NE(testing::ValidateAgainstSchemas({{"com.ats-connector.candidate-state.v1", R"({"name":"x"})"}}), "");
+}
+
+TEST(EventsTest, DeletionMakesATombstone) {
+  Change d = UpdatedCandidate();
+  d.type = ChangeType::kDeleted;
+  for (const Message& m : {StateRecord(Ctx(), d, "s"), StateTombstone(Ctx(), "272702e9", "s")}) {
+    EXPECT_TRUE(m.null_value);
+    EXPECT_EQ(m.key, "acme-workable/272702e9");
+    EXPECT_EQ(m.topic, "s");
+    EXPECT_TRUE(m.value.empty());
+    ASSERT_EQ(m.headers.size(), 1u);
+    EXPECT_EQ(m.headers[0].first, "content-type");
+  }
+}
+
+// The state schemas describe exactly the record objects of the event schemas (one copy each,
+// kept in step by this test), and their examples are the events' examples' objects.
+TEST(EventsTest, StateSchemasMatchTheEventSchemasRecordObjects) {
+  simdjson::dom::parser p1, p2;
+  for (const auto& [state, event, def] : {std::tuple{"candidate-state.v1", "candidate-changed.v1", "candidate"},
+                                          std::tuple{"job-state.v1", "job-imported.v1", "job"}}) {
+    const std::string dir = testing::SourceDir() + "/schemas/";
+    simdjson::dom::element s, e;
+    ASSERT_EQ(p1.parse(testing::ReadFile(dir + state + ".schema.json")).get(s), simdjson::SUCCESS) << state;
+    ASSERT_EQ(p2.parse(testing::ReadFile(dir + event + ".schema.json")).get(e), simdjson::SUCCESS) << event;
+    for (const char* key : {"properties", "required", "additionalProperties", "type"})
+      EXPECT_EQ(simdjson::minify(s[key]), simdjson::minify(e["$defs"][def][key])) << state << " " << key;
+    const std::string state_example = testing::ReadFile(dir + "examples/" + state + ".example.json");
+    const std::string event_example = testing::ReadFile(dir + "examples/" + event + ".example.json");
+    ASSERT_EQ(p1.parse(state_example).get(s), simdjson::SUCCESS);
+    ASSERT_EQ(p2.parse(event_example).get(e), simdjson::SUCCESS);
+    EXPECT_EQ(simdjson::minify(s), simdjson::minify(e[def])) << state;
+    EXPECT_EQ(testing::ValidateAgainstSchemas({{std::string("com.ats-connector.") + state, Compact(state_example)}}), "");
+  }
 }
 
 }  // namespace

@@ -214,6 +214,27 @@ TEST(ProducerTest, EmptyValueAndBinaryBytesSurvive) {
   EXPECT_EQ(got[1].headers.at("h"), binary);
 }
 
+// A tombstone (null value) for compacted topics is a null value on the wire, not an empty one.
+TEST(ProducerTest, NullValueIsATombstoneAndAnEmptyValueIsNot) {
+  auto cluster = StartCluster({{"state", 1}});
+  ASSERT_NE(cluster, nullptr);
+  auto producer = MakeProducer(cluster->bootstrap_servers());
+  ASSERT_NE(producer, nullptr);
+  Message tombstone = Msg("state", "acme/1", "ignored", {{"content-type", "application/json"}});
+  tombstone.null_value = true;
+  ASSERT_TRUE(Succeeded(producer->Produce(tombstone, kLong)));
+  ASSERT_TRUE(Succeeded(producer->Produce(Msg("state", "acme/2", ""), kLong)));
+  ASSERT_TRUE(Succeeded(producer->AwaitDeliveries(kLong)));
+  const auto got = ReadBack(cluster->bootstrap_servers(), {"state"}, 2);
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].key, "acme/1");
+  EXPECT_TRUE(got[0].null_value);
+  EXPECT_EQ(got[0].value, "");
+  EXPECT_EQ(got[0].headers.at("content-type"), "application/json");
+  EXPECT_EQ(got[1].key, "acme/2");
+  EXPECT_FALSE(got[1].null_value);
+}
+
 TEST(ProducerTest, UnknownPassthroughKeyIsAPermanentConfigErrorNamingTheKey) {
   ProducerOptions options;
   options.bootstrap_servers = "127.0.0.1:1";

@@ -231,5 +231,61 @@ TEST(ParseFieldsTest, RejectsAnythingButAValidObject) {
   }
 }
 
+// The change sequence (ce_id input): counts a record's changes across updates, deletion and
+// re-creation, so a change whose content repeats an earlier one is still a change of its own.
+TEST(DifferTest, SequenceCountsChangesAcrossDeletionAndRecreation) {
+  const Record first = Candidate(kBase);
+  auto created = Diff(first, std::nullopt);
+  ASSERT_TRUE(created.has_value());
+  EXPECT_EQ(created->sequence, 1u);
+  EXPECT_EQ(created->new_state.sequence, 1u);
+
+  StoredRecord stored = created->new_state;
+  auto moved = kBase;
+  moved["stage"] = "\"Interview\"";
+  auto updated = Diff(Candidate(moved), stored);
+  ASSERT_TRUE(updated.has_value());
+  EXPECT_EQ(updated->sequence, 2u);
+  EXPECT_EQ(updated->new_state.sequence, 2u);
+
+  stored = updated->new_state;
+  const Change deleted = Deleted(Entity::kCandidate, "c1", stored);
+  EXPECT_EQ(deleted.sequence, 3u);
+
+  // Re-created exactly as first seen: the content (and so the hashes) repeat the creation, the
+  // sequence does not — it continues from the tombstone's.
+  auto recreated = Diff(first, std::nullopt, deleted.sequence);
+  ASSERT_TRUE(recreated.has_value());
+  EXPECT_EQ(recreated->type, ChangeType::kCreated);
+  EXPECT_EQ(recreated->new_hash, created->new_hash);
+  EXPECT_EQ(recreated->sequence, 4u);
+  EXPECT_EQ(recreated->new_state.sequence, 4u);
+
+  // A record an earlier build stored (no sequence: 0) counts on from there.
+  StoredRecord legacy = StateOf(first);
+  legacy.sequence = 0;
+  auto legacy_update = Diff(Candidate(moved), legacy);
+  ASSERT_TRUE(legacy_update.has_value());
+  EXPECT_EQ(legacy_update->sequence, 1u);
+  // The tombstone is ignored when a live record is stored.
+  auto with_both = Diff(first, stored, 99);
+  ASSERT_TRUE(with_both.has_value());
+  EXPECT_EQ(with_both->sequence, 3u);
+}
+
+// A deleted change carries the last stored state: fields, parent and source time.
+TEST(DifferTest, DeletedCarriesTheLastStoredState) {
+  const Record r = Candidate(kBase);
+  StoredRecord stored = StateOf(r);
+  stored.sequence = 5;
+  const Change d = Deleted(Entity::kCandidate, "c1", stored);
+  EXPECT_EQ(d.type, ChangeType::kDeleted);
+  EXPECT_EQ(d.fields, kBase);
+  EXPECT_EQ(d.parent_id, "JOB1");
+  EXPECT_EQ(d.updated_at, r.updated_at);
+  EXPECT_EQ(d.old_hash, stored.hash);
+  EXPECT_EQ(d.sequence, 6u);
+}
+
 }  // namespace
 }  // namespace ats::snapshot

@@ -39,6 +39,11 @@ import org.apache.kafka.common.utils.Utils;
  *       of the same keys, or a join on them, agrees with us.
  * </ul>
  *
+ * <p>A topic given as TOPIC=state is a current-state topic (compacted, not CloudEvents): its
+ * records carry only content-type, a null value is a tombstone, and the topic is read as a table
+ * (the last value per key; a tombstone removes the key), whose size is printed as
+ * "state table TOPIC: N keys".
+ *
  * <p>Usage: ConsumerCheck BOOTSTRAP CONNECTION SOURCE MIN_RECORDS TOPIC[=TYPE] ... Exit 0 when
  * every check passed on at least MIN_RECORDS records, 1 otherwise; prints what it checked.
  */
@@ -50,6 +55,7 @@ public final class ConsumerCheck {
   private final Map<String, Integer> failuresByCheck = new TreeMap<>();
   private final Map<String, Integer> passedByCheck = new TreeMap<>();
   private final List<String> examples = new ArrayList<>();
+  private final Map<String, Map<String, String>> tables = new TreeMap<>();
 
   private void check(String name, boolean ok, String what) {
     if (ok) {
@@ -160,6 +166,8 @@ public final class ConsumerCheck {
       if (!passedByCheck.containsKey(e.getKey()))
         System.out.println("  FAIL " + e.getKey() + ": 0 passed, " + e.getValue() + " failed");
     }
+    for (Map.Entry<String, Map<String, String>> t : tables.entrySet())
+      System.out.println("state table " + t.getKey() + ": " + t.getValue().size() + " keys");
     for (String ex : examples) System.out.println("  failure: " + ex);
     int failures = failuresByCheck.values().stream().mapToInt(Integer::intValue).sum();
     System.out.println(failures == 0 ? "Java consumer check: all checks passed" : "Java consumer check: " + failures + " failures");
@@ -169,6 +177,10 @@ public final class ConsumerCheck {
   private void checkRecord(ConsumerRecord<byte[], byte[]> r, String expectedType, int partitions,
       String expectedSource, String connection) {
     final String where = r.topic() + "-" + r.partition() + "@" + r.offset();
+    if ("state".equals(expectedType)) {
+      checkStateRecord(r, partitions, connection, where);
+      return;
+    }
     Map<String, String> headers = new HashMap<>();
     Map<String, Integer> seen = new HashMap<>();
     boolean utf8 = true;
@@ -220,6 +232,38 @@ public final class ConsumerCheck {
     String value = r.value() == null ? null : strictUtf8(r.value());
     check("value is UTF-8 JSON text", value != null && value.startsWith("{") && value.endsWith("}"), where);
 
+    int expected = Utils.toPositive(Utils.murmur2(keyBytes)) % partitions;
+    check("partition is murmur2(key) % partitions (Java's default partitioner)", r.partition() == expected,
+        where + ": key " + key + " is in partition " + r.partition() + ", Java puts it in " + expected);
+  }
+
+  /** A current-state record: content-type only, a JSON object or a tombstone, Java's partition. */
+  private void checkStateRecord(ConsumerRecord<byte[], byte[]> r, int partitions, String connection, String where) {
+    Map<String, Integer> seen = new HashMap<>();
+    String contentType = null;
+    for (Header h : r.headers()) {
+      seen.merge(h.key(), 1, Integer::sum);
+      if (h.key().equals("content-type") && h.value() != null) contentType = strictUtf8(h.value());
+    }
+    check("state record has no ce_* headers", seen.keySet().stream().noneMatch(k -> k.startsWith("ce_")),
+        where + ": " + seen.keySet());
+    check("state record content-type is application/json once",
+        seen.getOrDefault("content-type", 0) == 1 && "application/json".equals(contentType), where);
+    byte[] keyBytes = r.key();
+    String key = keyBytes == null ? null : strictUtf8(keyBytes);
+    check("key is a UTF-8 string", key != null, where + " key is null or not UTF-8");
+    if (key == null) return;
+    check("key is <connection>/<id>", key.startsWith(connection + "/") && key.length() > connection.length() + 1,
+        where + ": " + key);
+    Map<String, String> table = tables.computeIfAbsent(r.topic(), t -> new TreeMap<>());
+    if (r.value() == null) {
+      table.remove(key);
+    } else {
+      String value = strictUtf8(r.value());
+      check("state value is a UTF-8 JSON object with an id", value != null && value.startsWith("{")
+          && value.endsWith("}") && value.contains("\"id\":"), where);
+      if (value != null) table.put(key, value);
+    }
     int expected = Utils.toPositive(Utils.murmur2(keyBytes)) % partitions;
     check("partition is murmur2(key) % partitions (Java's default partitioner)", r.partition() == expected,
         where + ": key " + key + " is in partition " + r.partition() + ", Java puts it in " + expected);
