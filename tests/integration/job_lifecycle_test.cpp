@@ -212,7 +212,9 @@ class WorkableLifecycleTest : public testing::PipelineHarness {
     options.rate_limit_requests = 0;
     tenant_ = std::make_unique<sim::WorkableTenant>(options);
     ASSERT_TRUE(tenant_->Start());
-    ASSERT_NO_FATAL_FAILURE(StartKafka());
+    // The events and the current-state topics (a job's leaving and return show on both).
+    ASSERT_NO_FATAL_FAILURE(StartKafka({topics_.candidate_changed, topics_.job_imported, topics_.job_changed,
+                                        topics_.dead_letter, topics_.candidates_state, topics_.jobs_state}));
     connection_ = testing::WorkableConnection("acme", tenant_->base_url(), options.token);
     connection_.incremental = false;  // every cycle a full listing
     OpenWorker();
@@ -281,7 +283,14 @@ TEST_F(WorkableLifecycleTest, RemovedFromTheJobsListThenBackIsLeftSelectionThenA
   connection_.jobs = {job};
   CloseWorker();
   OpenWorker();
-  ASSERT_EQ(Imported(Cycle()), std::set<std::string>{job});
+  const auto first = Cycle();
+  ASSERT_EQ(Imported(first), std::set<std::string>{job});
+  const Event* first_import = nullptr;
+  for (const auto& e : first)
+    if (e.ce_type == "com.ats-connector.job-imported.v1") first_import = &e;
+  ASSERT_NE(first_import, nullptr);
+  const std::string first_import_id = first_import->ce_id;
+  const std::set<std::string> before = CandidatesOf(job);
 
   const std::string other = tenant_->AddJob("published");
   connection_.jobs = {other};
@@ -292,6 +301,15 @@ TEST_F(WorkableLifecycleTest, RemovedFromTheJobsListThenBackIsLeftSelectionThenA
             (std::map<std::string, std::vector<std::string>>{{job, {"left_selection"}}}));
   EXPECT_EQ(Imported(swapped), std::set<std::string>{other});
   for (const auto& [id, change] : CandidateChanges(swapped)) EXPECT_NE(change, "deleted") << id;
+  // It leaves the current-state topics: the job and each of its candidates get a tombstone.
+  std::set<std::string> tombstoned;
+  bool job_tombstoned = false;
+  for (const auto& e : swapped) {
+    if (e.topic == topics_.candidates_state && e.null_value) tombstoned.insert(e.key.substr(connection_.id.size() + 1));
+    if (e.topic == topics_.jobs_state && e.null_value && e.key == connection_.id + "/" + job) job_tombstoned = true;
+  }
+  EXPECT_TRUE(job_tombstoned);
+  EXPECT_EQ(tombstoned, before);
   const std::string candidate = *CandidatesOf(job).begin();
   ASSERT_TRUE(tenant_->MoveCandidate(candidate, "interview"));
   const std::string added = tenant_->AddCandidate(job);
@@ -307,6 +325,16 @@ TEST_F(WorkableLifecycleTest, RemovedFromTheJobsListThenBackIsLeftSelectionThenA
   EXPECT_EQ(Imported(back), std::set<std::string>{job});
   EXPECT_EQ(CandidateChanges(back),
             (std::map<std::string, std::string>{{candidate, "updated"}, {added, "created"}}));
+  // A new import, not a replay of the first one (same content, later change): its own ce_id.
+  for (const auto& e : back)
+    if (e.ce_type == "com.ats-connector.job-imported.v1") {
+      EXPECT_NE(e.ce_id, first_import_id);
+    }
+  // Every candidate of the job is back on the current-state topic, the unchanged ones too.
+  std::set<std::string> restored;
+  for (const auto& e : back)
+    if (e.topic == topics_.candidates_state && !e.null_value) restored.insert(e.key.substr(connection_.id.size() + 1));
+  EXPECT_EQ(restored, CandidatesOf(job));
 }
 
 // The admin API says "imported" only once the job's candidates were backfilled and Kafka
