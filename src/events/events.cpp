@@ -183,6 +183,24 @@ void WriteCommon(JsonWriter& w, const Context& ctx) {
   w.Key("source").String(ctx.source);
 }
 
+// What candidate-changed and job-changed end with: the withheld names, what changed (updates
+// only) and the two times.
+void WriteChangeTail(JsonWriter& w, const Context& ctx, const snapshot::Change& change) {
+  const bool updated = change.type == snapshot::ChangeType::kUpdated;
+  WriteWithheld(w, change.withheld);
+  w.Key("changed_fields").BeginArray();
+  if (updated)
+    for (const auto& name : change.changed_fields) w.String(name);
+  w.EndArray();
+  w.Key("previous").BeginObject();
+  if (updated)
+    for (const auto& [name, value] : change.previous) w.Key(name).Raw(value);
+  w.EndObject();
+  w.Key("source_updated_at");
+  WriteSourceTime(w, change.updated_at);
+  w.Key("detected_at").String(FormatRfc3339Millis(ctx.detected_at));
+}
+
 }  // namespace
 
 std::string EventId(const Context& ctx, const snapshot::Change& change) {
@@ -219,7 +237,6 @@ static void WriteStage(JsonWriter& w, const StageInfo& stage) {
 
 Message CandidateChanged(const Context& ctx, const snapshot::Change& change, const CandidateExtras& extras,
                          const std::string& topic) {
-  const bool updated = change.type == snapshot::ChangeType::kUpdated;
   JsonWriter w;
   w.BeginObject();
   WriteCommon(w, ctx);
@@ -244,18 +261,7 @@ Message CandidateChanged(const Context& ctx, const snapshot::Change& change, con
   }
   w.Key("candidate");
   WriteFields(w, change.fields, change.id);
-  WriteWithheld(w, change.withheld);
-  w.Key("changed_fields").BeginArray();
-  if (updated)
-    for (const auto& name : change.changed_fields) w.String(name);
-  w.EndArray();
-  w.Key("previous").BeginObject();
-  if (updated)
-    for (const auto& [name, value] : change.previous) w.Key(name).Raw(value);
-  w.EndObject();
-  w.Key("source_updated_at");
-  WriteSourceTime(w, change.updated_at);
-  w.Key("detected_at").String(FormatRfc3339Millis(ctx.detected_at));
+  WriteChangeTail(w, ctx, change);
   w.EndObject();
 
   Message m;
@@ -301,7 +307,6 @@ std::string_view ToString(JobChange change) {
 
 Message JobChanged(const Context& ctx, const snapshot::Change& change, const JobChangeInfo& info,
                    const std::string& topic) {
-  const bool updated = change.type == snapshot::ChangeType::kUpdated;
   JsonWriter w;
   const auto write_state = [&w](const std::optional<std::string>& value) {
     if (value) {
@@ -320,18 +325,7 @@ Message JobChanged(const Context& ctx, const snapshot::Change& change, const Job
   write_state(info.previous_state);
   w.Key("job");
   WriteFields(w, change.fields, change.id);
-  WriteWithheld(w, change.withheld);
-  w.Key("changed_fields").BeginArray();
-  if (updated)
-    for (const auto& name : change.changed_fields) w.String(name);
-  w.EndArray();
-  w.Key("previous").BeginObject();
-  if (updated)
-    for (const auto& [name, value] : change.previous) w.Key(name).Raw(value);
-  w.EndObject();
-  w.Key("source_updated_at");
-  WriteSourceTime(w, change.updated_at);
-  w.Key("detected_at").String(FormatRfc3339Millis(ctx.detected_at));
+  WriteChangeTail(w, ctx, change);
   w.EndObject();
 
   Message m;

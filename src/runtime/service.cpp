@@ -261,6 +261,18 @@ telemetry::AdminReply Service::JobsApi(const telemetry::AdminRequest& request) {
       if (w->id() == connection->id) w->Wake();
   };
 
+  // The imported list (in import order) and the removed set, in one commit.
+  const auto save = [&]() -> Result<void> {
+    JsonWriter list;
+    list.BeginArray();
+    for (const auto& id : imported) list.String(id);
+    list.EndArray();
+    snapshot::Batch batch;
+    batch.PutMeta(key, list.Take());
+    batch.PutMeta(removed_key, EncodeStringArray(removed));
+    return store_->Commit(batch);
+  };
+
   if (request.method == "POST") {
     auto ids = ParseJobIds(request.body);
     if (!ids) return reply(400, ids.error().message);
@@ -269,14 +281,7 @@ telemetry::AdminReply Service::JobsApi(const telemetry::AdminRequest& request) {
       if (std::find(imported.begin(), imported.end(), id) == imported.end())
         imported.push_back(std::move(id));
     }
-    JsonWriter list;
-    list.BeginArray();
-    for (const auto& id : imported) list.String(id);
-    list.EndArray();
-    snapshot::Batch batch;
-    batch.PutMeta(key, list.Take());
-    batch.PutMeta(removed_key, EncodeStringArray(removed));
-    if (auto committed = store_->Commit(batch); !committed) return reply(503, committed.error().message);
+    if (auto saved = save(); !saved) return reply(503, saved.error().message);
     wake();
     log::Info("Jobs imported through the admin API.",
               {{"connection", connection->id}, {"jobs", ids->size()}});
@@ -291,14 +296,7 @@ telemetry::AdminReply Service::JobsApi(const telemetry::AdminRequest& request) {
     if (!in_snapshot->has_value() && !named) return reply(404, "job " + job + " is not in the selection");
     imported.erase(std::remove(imported.begin(), imported.end(), job), imported.end());
     removed.insert(job);
-    JsonWriter list;
-    list.BeginArray();
-    for (const auto& id : imported) list.String(id);
-    list.EndArray();
-    snapshot::Batch batch;
-    batch.PutMeta(key, list.Take());
-    batch.PutMeta(removed_key, EncodeStringArray(removed));
-    if (auto committed = store_->Commit(batch); !committed) return reply(503, committed.error().message);
+    if (auto saved = save(); !saved) return reply(503, saved.error().message);
     wake();
     log::Info("Job removed from the selection through the admin API.",
               {{"connection", connection->id}, {"job", job}});

@@ -96,7 +96,9 @@ std::string PrefixUpperBound(std::string prefix) {
 
 // ----- values -----
 
-void PutVarint32(std::string& out, uint32_t v) {
+// LEB128 varints of 32 or 64 bits; a value longer than T is refused.
+template <typename T>
+void PutVarint(std::string& out, T v) {
   while (v >= 0x80) {
     out.push_back(static_cast<char>((v & 0x7F) | 0x80));
     v >>= 7;
@@ -104,39 +106,26 @@ void PutVarint32(std::string& out, uint32_t v) {
   out.push_back(static_cast<char>(v));
 }
 
-bool GetVarint32(std::string_view& in, uint32_t& v) {
+template <typename T>
+bool GetVarint(std::string_view& in, T& v) {
+  constexpr int kBits = sizeof(T) * 8;
+  constexpr int kLastShift = (kBits - 1) / 7 * 7;  // 28 for 32 bits, 63 for 64
   v = 0;
-  for (int shift = 0; shift <= 28; shift += 7) {
+  for (int shift = 0; shift <= kLastShift; shift += 7) {
     if (in.empty()) return false;
     const auto byte = static_cast<unsigned char>(in.front());
     in.remove_prefix(1);
-    if (shift == 28 && byte > 0x0F) return false;  // more than 32 bits
-    v |= static_cast<uint32_t>(byte & 0x7F) << shift;
+    if (shift == kLastShift && (byte >> (kBits - kLastShift)) != 0) return false;  // more than kBits
+    v |= static_cast<T>(byte & 0x7F) << shift;
     if ((byte & 0x80) == 0) return true;
   }
   return false;
 }
 
-void PutVarint64(std::string& out, uint64_t v) {
-  while (v >= 0x80) {
-    out.push_back(static_cast<char>((v & 0x7F) | 0x80));
-    v >>= 7;
-  }
-  out.push_back(static_cast<char>(v));
-}
-
-bool GetVarint64(std::string_view& in, uint64_t& v) {
-  v = 0;
-  for (int shift = 0; shift <= 63; shift += 7) {
-    if (in.empty()) return false;
-    const auto byte = static_cast<unsigned char>(in.front());
-    in.remove_prefix(1);
-    if (shift == 63 && byte > 0x01) return false;  // more than 64 bits
-    v |= static_cast<uint64_t>(byte & 0x7F) << shift;
-    if ((byte & 0x80) == 0) return true;
-  }
-  return false;
-}
+void PutVarint32(std::string& out, uint32_t v) { PutVarint(out, v); }
+bool GetVarint32(std::string_view& in, uint32_t& v) { return GetVarint(in, v); }
+void PutVarint64(std::string& out, uint64_t v) { PutVarint(out, v); }
+bool GetVarint64(std::string_view& in, uint64_t& v) { return GetVarint(in, v); }
 
 void PutString(std::string& out, std::string_view s) {
   PutVarint32(out, static_cast<uint32_t>(s.size()));
