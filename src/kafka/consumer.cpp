@@ -114,17 +114,25 @@ Result<std::vector<ConsumedMessage>> RdKafkaConsumer::Drain(milliseconds idle, m
 
   // High watermarks now: whatever was acknowledged before this call is returned (within
   // max_wait) however slow the first fetch is; only after that does `idle` end the wait.
+  // One ListOffsets round trip for every partition (per broker), not one per partition: the
+  // end offset is the offset "at" timestamp -1 (latest).
   std::map<std::pair<std::string, int32_t>, int64_t> targets;
-  for (const auto& [tp, next] : next_offset_) {
+  if (!next_offset_.empty()) {
+    internal::PartitionListPtr ends(rd_kafka_topic_partition_list_new(static_cast<int>(next_offset_.size())));
+    for (const auto& [tp, next] : next_offset_)
+      rd_kafka_topic_partition_list_add(ends.get(), tp.first.c_str(), tp.second)->offset = RD_KAFKA_OFFSET_END;
     const auto left = std::chrono::duration_cast<milliseconds>(hard_deadline - Clock::now());
-    if (left <= milliseconds::zero()) break;
-    int64_t low = 0, high = 0;
-    if (rd_kafka_query_watermark_offsets(rk_.get(), tp.first.c_str(), tp.second, &low, &high,
-                                         static_cast<int>(std::min(left, kWatermarkTimeout).count())) !=
-        RD_KAFKA_RESP_ERR_NO_ERROR) {
-      continue;  // unknown: fall back to the idle rule for this partition
+    if (left > milliseconds::zero() &&
+        rd_kafka_offsets_for_times(rk_.get(), ends.get(), static_cast<int>(std::min(left, kWatermarkTimeout).count())) ==
+            RD_KAFKA_RESP_ERR_NO_ERROR) {
+      for (int i = 0; i < ends->cnt; ++i) {
+        const rd_kafka_topic_partition_t& end = ends->elems[i];
+        if (end.err != RD_KAFKA_RESP_ERR_NO_ERROR || end.offset < 0) continue;  // unknown: the idle rule
+        const std::pair<std::string, int32_t> tp{end.topic, end.partition};
+        const int64_t next = next_offset_[tp];
+        if ((next >= 0 ? next : 0) < end.offset) targets.emplace(tp, end.offset);
+      }
     }
-    if ((next >= 0 ? next : low) < high) targets.emplace(tp, high);
   }
 
   auto idle_deadline = start + idle;

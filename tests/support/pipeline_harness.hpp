@@ -78,7 +78,7 @@ class PipelineHarness : public ::testing::Test {
   void CloseWorker();
 
   // The events published since the last call, waiting until none arrived for `idle`.
-  std::vector<Event> Consume(std::chrono::milliseconds idle = std::chrono::milliseconds(1500),
+  std::vector<Event> Consume(std::chrono::milliseconds idle = std::chrono::milliseconds(500),
                              std::chrono::milliseconds max_wait = std::chrono::seconds(30));
 
   // Every event is valid against the schema its ce_type names; state records (topics_'s state
