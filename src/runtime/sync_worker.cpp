@@ -517,8 +517,6 @@ Result<void> SyncWorker::ProcessPage(Entity entity, const connectors::Page& page
     }
     auto change = snapshot::Diff(filtered, stored, deleted_sequence);
     if (!change) {
-      // Same content, other fields withheld (e.g. the source added one): no event, but the state
-      // remembers the names, so a later deleted event says what was withheld from it.
       if (stored && entity == Entity::kCandidate && backfill_owed_.count(record.parent_id) > 0) {
         // Its job re-entered the selection: the state record its leaving removed (a tombstone)
         // comes back, unchanged (ReconcileJobs, TombstoneCandidatesOf).
@@ -527,6 +525,8 @@ Result<void> SyncWorker::ProcessPage(Entity entity, const connectors::Page& page
         FilterLastState(same);
         stage.Add(events::StateRecord(ctx, same, StateTopic(entity)));
       }
+      // Same content, other fields withheld (e.g. the source added one): no event, but the state
+      // remembers the names, so a later deleted event says what was withheld from it.
       if (stored && stored->withheld != filtered.withheld) {
         stored->withheld = filtered.withheld;
         stage.states.insert_or_assign(record.id, std::move(*stored));
