@@ -183,6 +183,14 @@ void WriteCommon(JsonWriter& w, const Context& ctx) {
   w.Key("source").String(ctx.source);
 }
 
+// A record's events and its state share the key "<connection>/<id>" (one partition, in order).
+Message Keyed(const Context& ctx, std::string_view id, const std::string& topic) {
+  Message m;
+  m.topic = topic;
+  m.key = ctx.connection + "/" + std::string(id);
+  return m;
+}
+
 // What candidate-changed and job-changed end with: the withheld names, what changed (updates
 // only) and the two times.
 void WriteChangeTail(JsonWriter& w, const Context& ctx, const snapshot::Change& change) {
@@ -264,9 +272,7 @@ Message CandidateChanged(const Context& ctx, const snapshot::Change& change, con
   WriteChangeTail(w, ctx, change);
   w.EndObject();
 
-  Message m;
-  m.topic = topic;
-  m.key = ctx.connection + "/" + change.id;
+  Message m = Keyed(ctx, change.id, topic);
   m.value = w.Take();
   m.headers = Headers(ctx, EventId(ctx, change), kCandidateChangedType, change.id);
   return m;
@@ -285,9 +291,7 @@ Message JobImported(const Context& ctx, const snapshot::Change& change, const st
   w.Key("detected_at").String(FormatRfc3339Millis(ctx.detected_at));
   w.EndObject();
 
-  Message m;
-  m.topic = topic;
-  m.key = ctx.connection + "/" + change.id;
+  Message m = Keyed(ctx, change.id, topic);
   m.value = w.Take();
   m.headers = Headers(ctx, EventId(ctx, change), kJobImportedType, change.id);
   return m;
@@ -328,9 +332,7 @@ Message JobChanged(const Context& ctx, const snapshot::Change& change, const Job
   WriteChangeTail(w, ctx, change);
   w.EndObject();
 
-  Message m;
-  m.topic = topic;
-  m.key = ctx.connection + "/" + change.id;
+  Message m = Keyed(ctx, change.id, topic);
   m.value = w.Take();
   m.headers = Headers(ctx, EventId(ctx, change), kJobChangedType, change.id);
   return m;
@@ -340,18 +342,14 @@ Message StateRecord(const Context& ctx, const snapshot::Change& change, const st
   if (change.type == snapshot::ChangeType::kDeleted) return StateTombstone(ctx, change.id, topic);
   JsonWriter w;
   WriteFields(w, change.fields, change.id);
-  Message m;
-  m.topic = topic;
-  m.key = ctx.connection + "/" + change.id;
+  Message m = Keyed(ctx, change.id, topic);
   m.value = w.Take();
   m.headers = {{"content-type", "application/json"}};
   return m;
 }
 
 Message StateTombstone(const Context& ctx, std::string_view id, const std::string& topic) {
-  Message m;
-  m.topic = topic;
-  m.key = ctx.connection + "/" + std::string(id);
+  Message m = Keyed(ctx, id, topic);
   m.null_value = true;
   // The same header as every state record, so consumers need no case for tombstones.
   m.headers = {{"content-type", "application/json"}};

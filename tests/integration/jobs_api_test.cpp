@@ -12,21 +12,14 @@
 #include "runtime/service.hpp"
 #include "sim/workable_tenant.hpp"
 #include "support/pipeline_harness.hpp"
+#include "support/test_support.hpp"
 
 namespace ats {
 namespace {
 
 using namespace std::chrono_literals;
 
-template <typename Fn>
-bool Eventually(Fn fn, std::chrono::milliseconds limit = 30s) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (fn()) return true;
-    std::this_thread::sleep_for(100ms);
-  }
-  return fn();
-}
+using testing::Eventually;
 
 class JobsApiTest : public testing::PipelineHarness {
  protected:

@@ -24,15 +24,7 @@ config::ConnectionConfig Connection(const std::string& id, const sim::WorkableTe
 }
 
 // Polls `fn` every 100 ms until it returns true or `limit` passes.
-template <typename Fn>
-bool Eventually(Fn fn, std::chrono::milliseconds limit = 20s) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (fn()) return true;
-    std::this_thread::sleep_for(100ms);
-  }
-  return fn();
-}
+using testing::Eventually;
 
 TEST(ServiceTest, AdminEndpointsTellTheTruthAboutEachConnection) {
   sim::WorkableTenantOptions options;

@@ -20,15 +20,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-template <typename Fn>
-bool Eventually(Fn fn, std::chrono::milliseconds limit = 30s) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (fn()) return true;
-    std::this_thread::sleep_for(100ms);
-  }
-  return fn();
-}
+using testing::Eventually;
 
 // The harness's Kafka and directory only: the service under test builds its own workers.
 class SyncOptionsTest : public testing::PipelineHarness {

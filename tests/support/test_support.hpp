@@ -1,10 +1,23 @@
 #pragma once
 // Helpers shared by the tests: temporary directories, running commands, and validating
 // consumed events against schemas/ with an independent validator (python3-jsonschema).
+#include <chrono>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace ats::testing {
+
+// Polls `fn` every 100 ms until it holds or `limit` passes; its last answer.
+template <typename Fn>
+bool Eventually(Fn fn, std::chrono::milliseconds limit = std::chrono::seconds(30)) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (fn()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return fn();
+}
 
 // A fresh directory under /tmp, removed (recursively) on destruction.
 class TempDir {
