@@ -155,6 +155,17 @@ struct HttpConfig {
   int max_header_bytes = 32768;         // request line + headers (431 past it)
   // Bearer token of the admin API (/v1/...), from admin_token_file or ${ENV}; empty = API off.
   std::string admin_token;
+  // Read-only bearer token of the admin API (GET only), from read_token_file or ${ENV}; empty =
+  // none. Never equal to admin_token.
+  std::string read_token;
+};
+
+// Secrets at rest (docs/guarantees.md "Secrets at rest").
+struct SecretsConfig {
+  // The keyring (`ats-connector keygen --out FILE`) that seals secrets the connector stores: a
+  // rotated Workday refresh token in the snapshot. Empty = none (they are stored unencrypted).
+  // Only the path is kept: whoever seals loads it with connections::Keyring::Load.
+  std::string keyring_file;
 };
 
 struct Config {
@@ -162,6 +173,7 @@ struct Config {
   KafkaConfig kafka;
   SnapshotConfig snapshot;
   HttpConfig http;
+  SecretsConfig secrets;
   std::string log_level = "info";
   int shutdown_grace_s = 25;
 };

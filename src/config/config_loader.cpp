@@ -28,6 +28,7 @@
 #include "common/stages.hpp"
 #include "config/config.hpp"
 #include "config/problem_text.hpp"
+#include "connections/keyring.hpp"
 #include "config/rdkafka_guard.hpp"
 #include "config/secret_file.hpp"
 #include "config/shared_accounts.hpp"
@@ -480,7 +481,7 @@ class Loader {
                   Describe(root.node) + "; see examples/connector.yaml");
       return;
     }
-    CheckKeys(root, {"log_level", "shutdown_grace_s", "connections", "kafka", "snapshot", "http"});
+    CheckKeys(root, {"log_level", "shutdown_grace_s", "connections", "kafka", "snapshot", "http", "secrets"});
 
     if (auto f = Get(root, "log_level")) {
       std::string level;
@@ -499,9 +500,11 @@ class Loader {
     if (auto f = Get(root, "snapshot")) {
       if (CheckMap(*f, {"path"})) ReadString(*f, "path", cfg.snapshot.path, /*allow_empty=*/false);
     }
+    if (auto f = Get(root, "secrets")) ReadSecrets(*f, cfg.secrets);
     if (auto f = Get(root, "http")) {
-      if (CheckMap(*f, {"listen", "health_listen", "admin_token_file", "admin_token", "max_connections",
-                        "max_connections_per_client", "idle_timeout_s", "max_header_bytes"})) {
+      if (CheckMap(*f, {"listen", "health_listen", "admin_token_file", "admin_token", "read_token_file",
+                        "read_token", "max_connections", "max_connections_per_client", "idle_timeout_s",
+                        "max_header_bytes"})) {
         ReadInt(*f, "max_connections", cfg.http.max_connections, {1, 100000, false});
         ReadInt(*f, "max_connections_per_client", cfg.http.max_connections_per_client, {1, 100000, false});
         ReadInt(*f, "idle_timeout_s", cfg.http.idle_timeout_s, {1, 3600, true});
@@ -520,6 +523,7 @@ class Loader {
                   "admin-token");
           cfg.http.admin_token.clear();
         }
+        ReadReadToken(*f, cfg.http);
         for (auto [key, out] :
              {std::pair{"listen", &cfg.http.listen}, {"health_listen", &cfg.http.health_listen}}) {
           auto listen = Get(*f, key);
@@ -536,6 +540,46 @@ class Loader {
         }
       }
     }
+  }
+
+  // The read-only token of the admin API: as long as the admin token, and not the same one (a
+  // read-only token that also writes would be no distinction at all).
+  void ReadReadToken(const Field& f, HttpConfig& http) {
+    const auto file = Get(f, "read_token_file");
+    const std::string path = file ? file->path : Join(f.path, "read_token");
+    if (!ReadSecret(f,
+                    {"read_token_file", "read_token", "token", "the read-only admin API bearer token",
+                     "${ATS_READ_TOKEN}"},
+                    /*required=*/false, http.read_token))
+      return;
+    if (http.read_token.size() < kMinAdminTokenChars) {
+      Add(path, "the read-only token has " + std::to_string(http.read_token.size()) +
+                    " characters; it needs at least " + std::to_string(kMinAdminTokenChars) +
+                    " characters: write a random one, e.g. openssl rand -hex 32 > read-token; chmod 600 "
+                    "read-token");
+      http.read_token.clear();
+    } else if (http.read_token == http.admin_token) {
+      Add(path, "the read-only token is the admin token; give it a token of its own (openssl rand -hex 32)");
+      http.read_token.clear();
+    } else if (http.admin_token.empty() && !Get(f, "admin_token_file") && !Get(f, "admin_token")) {
+      Add(path, "a read-only token without an admin token: the admin API is off; set admin_token_file too");
+      http.read_token.clear();
+    }
+  }
+
+  // secrets.keyring_file: only the path is kept; the keyring is loaded here to report a missing
+  // or malformed one at start-up rather than at the first rotated token.
+  void ReadSecrets(const Field& f, SecretsConfig& secrets) {
+    if (!CheckMap(f, {"keyring_file"})) return;
+    auto file = Get(f, "keyring_file");
+    if (!file) return;
+    std::string path;
+    if (!ReadString(*file, path, /*allow_empty=*/false)) return;
+    if (auto ring = connections::Keyring::Load(path); !ring) {
+      Add(file->path, ring.error().message);
+      return;
+    }
+    secrets.keyring_file = path;
   }
 
   // --- structure -----------------------------------------------------------------------------
