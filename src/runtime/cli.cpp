@@ -22,6 +22,7 @@
 #include "config/config.hpp"
 #include "config/shared_accounts.hpp"
 #include "runtime/check.hpp"
+#include "runtime/keygen.hpp"
 #include "runtime/service.hpp"
 #include "runtime/source_state.hpp"
 #include "sim/workable_tenant.hpp"
@@ -42,6 +43,9 @@ Usage:
   ats-connector check --config FILE [--connection ID]
                                          try each connection (endpoint, token exchange, one
                                          read of each API) and say Active or Failed, and why
+  ats-connector keygen --out FILE [--add]
+                                         write a keyring for secrets at rest (secrets.keyring_file),
+                                         or add a key to one (rotation)
   ats-connector <command> --help         options of a command
   ats-connector --version
 
@@ -304,6 +308,16 @@ int Check(const Args& args) {
       store_error = opened.error().message;
     }
   }
+  // A token saved sealed opens only with the keyring (validated by the loader already).
+  std::optional<connections::Keyring> keyring;
+  if (needs_state && !config->secrets.keyring_file.empty()) {
+    auto loaded = connections::Keyring::Load(config->secrets.keyring_file);
+    if (!loaded) {
+      std::cerr << "ats-connector: secrets.keyring_file: " << loaded.error().message << "\n";
+      return 2;
+    }
+    keyring = std::move(loaded).value();
+  }
   bool all_active = true;
   for (const auto& c : selected) {
     CheckResult result;
@@ -317,13 +331,24 @@ int Check(const Args& args) {
           "fix snapshot.path.";
     } else {
       std::unique_ptr<SnapshotStateStore> state;
-      if (store) state = std::make_unique<SnapshotStateStore>(*store, c.id);
+      if (store) state = std::make_unique<SnapshotStateStore>(*store, c.id, keyring ? &*keyring : nullptr);
       result = CheckConnection(c, state.get());
     }
     all_active = all_active && result.active;
     std::cout << FormatCheckResult(result) << std::flush;
   }
   return all_active ? 0 : 1;
+}
+
+int KeygenCommand(const Args& args) {
+  if (args.help) return std::cout << kKeygenHelp, 0;
+  if (auto bad = RejectUnknown(args, {"out", "add"}, kKeygenHelp)) return *bad;
+  const auto add = args.options.find("add");
+  if (add != args.options.end() && !add->second.empty())
+    return Usage("--add takes no value; write keygen --add --out FILE", kKeygenHelp);
+  const auto out = args.options.find("out");
+  if (out == args.options.end() || out->second.empty()) return Usage("keygen needs --out FILE", kKeygenHelp);
+  return Keygen(out->second, add != args.options.end());
 }
 
 int RunService(config::Config config, ServiceOptions options, const sigset_t& signals,
@@ -494,7 +519,7 @@ int Sandbox(const Args& args) {
 
 int RunCli(int argc, char** argv) {
   Args args = Parse(argc, argv,
-                    {"config", "dir", "http-listen", "poll-interval-s", "mutate-every-s", "mutations", "jobs",
+                    {"config", "out", "dir", "http-listen", "poll-interval-s", "mutate-every-s", "mutations", "jobs",
                      "candidates-per-job", "seed", "exit-after-s"});
   if (args.options.count("version")) return std::cout << "ats-connector " << kVersion << "\n", 0;
   if (args.command.empty()) {
@@ -506,6 +531,7 @@ int RunCli(int argc, char** argv) {
   if (args.command == "sandbox") return Sandbox(args);
   if (args.command == "validate") return Validate(args);
   if (args.command == "check") return Check(args);
+  if (args.command == "keygen") return KeygenCommand(args);
   return Usage("unknown command '" + args.command + "'", kMainHelp);
 }
 

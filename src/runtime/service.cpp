@@ -59,6 +59,18 @@ Result<void> Service::Start() {
   if (log::ParseLevel(config_.log_level, level)) log::SetLevel(level);
   status_.SetConfigLoaded(true);
 
+  if (!config_.secrets.keyring_file.empty()) {
+    auto keyring = connections::Keyring::Load(config_.secrets.keyring_file);
+    if (!keyring) return keyring.error();
+    keyring_ = std::move(keyring).value();
+  }
+  for (const auto& connection : config_.connections)
+    if (connection.source == "workday" && !keyring_)
+      log::Warn(
+          "Workday refresh tokens this connection rotates are stored unencrypted in the snapshot; set "
+          "secrets.keyring_file (create one with `ats-connector keygen --out FILE`) to seal them.",
+          {{"connection", connection.id}});
+
   auto store = snapshot::OpenRocksDbStore(config_.snapshot.path);
   if (!store) return store.error();
   store_ = std::move(store).value();
@@ -127,7 +139,8 @@ Result<void> Service::StartWorkers(const std::vector<config::ConnectionConfig>& 
   workers_stop_ = std::make_unique<StopSignal>();
   std::vector<std::unique_ptr<SyncWorker>> workers;
   for (const auto& connection : connections) {
-    source_states_.push_back(std::make_unique<SnapshotStateStore>(*store_, connection.id));
+    source_states_.push_back(std::make_unique<SnapshotStateStore>(*store_, connection.id,
+                                                                keyring_ ? &*keyring_ : nullptr));
     auto source = connectors::CreateSource(connection, {source_states_.back().get()});
     if (!source) return source.error();
     WorkerDeps deps{*store_,        *publisher_,          metrics_,           status_,
@@ -170,6 +183,8 @@ Result<void> Service::Reload(config::Config next) {
     needs_restart = "snapshot.path";
   else if (config_.http.listen != next.http.listen)
     needs_restart = "http.listen";
+  else if (config_.secrets.keyring_file != next.secrets.keyring_file)
+    needs_restart = "secrets.keyring_file";
   if (!needs_restart.empty())
     return Error::Permanent(
         ErrorCategory::kConfig,

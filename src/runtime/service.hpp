@@ -13,6 +13,7 @@
 #include "common/result.hpp"
 #include "common/stop.hpp"
 #include "config/config.hpp"
+#include "connections/keyring.hpp"
 #include "kafka/embedded_cluster.hpp"
 #include "runtime/publisher.hpp"
 #include "runtime/rate_limiters.hpp"
@@ -64,6 +65,7 @@ class Service {
   StopSignal stop_;
   telemetry::Metrics metrics_;
   telemetry::StatusBoard status_;
+  std::optional<connections::Keyring> keyring_;  // secrets.keyring_file, loaded by Start()
   std::unique_ptr<snapshot::SnapshotStore> store_;
   std::unique_ptr<kafka::EmbeddedCluster> embedded_;
   std::string bootstrap_;
