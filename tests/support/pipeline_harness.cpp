@@ -168,7 +168,8 @@ void PipelineHarness::OpenWorker(int delivery_timeout_ms) {
   auto store = snapshot::OpenRocksDbStore(dir_.File("snapshot"));
   ASSERT_TRUE(store.ok()) << store.error().message;
   store_ = std::move(store).value();
-  if (with_source_state_) state_ = std::make_unique<runtime::SnapshotStateStore>(*store_, connection_.id);
+  if (with_source_state_)
+    state_ = std::make_unique<runtime::SnapshotStateStore>(*store_, connection_.id, state_keyring_);
   kafka::ProducerOptions producer;
   producer.bootstrap_servers = bootstrap();
   producer.delivery_timeout_ms = delivery_timeout_ms;

@@ -95,6 +95,7 @@ class PipelineHarness : public ::testing::Test {
   telemetry::StatusBoard status_;
   StopSignal stop_;
   bool with_source_state_ = false;  // sources that persist state (Workday's rotated token)
+  const connections::Keyring* state_keyring_ = nullptr;  // seals state_'s values when set
   std::unique_ptr<snapshot::SnapshotStore> store_;
   std::unique_ptr<runtime::SnapshotStateStore> state_;  // only with_source_state_
   std::unique_ptr<runtime::Publisher> publisher_;
