@@ -6,10 +6,13 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <mutex>
 #include <string>
 #include <vector>
 
+#include "common/log.hpp"
 #include "connections/keyring.hpp"
+#include "runtime/service.hpp"
 #include "runtime/source_state.hpp"
 #include "sim/workday_tenant.hpp"
 #include "support/pipeline_harness.hpp"
@@ -173,6 +176,91 @@ TEST_F(SealedStateTest, ASealedTokenOpensOnlyWithItsKeyAndUnderItsOwnKey) {
   EXPECT_EQ(resealed->value().rfind("v1:k2:", 0), 0u) << "sealed under the new primary";
   EXPECT_FALSE(runtime::SnapshotStateStore(*store_, "acme-wd", &keyring).Get(kStateKey).ok())
       << "the old keyring does not hold k2";
+}
+
+// The assembled Service: it loads secrets.keyring_file at start-up and seals with it; without
+// one, each Workday connection is warned about once.
+class SealedServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    log::SetSinkForTest([this](std::string_view line) {
+      std::lock_guard lock(mu_);
+      lines_.emplace_back(line);
+    });
+    options_.job_postings = 2;
+    options_.applications = 10;
+    options_.rotate_refresh_token = true;
+    tenant_ = std::make_unique<sim::WorkdayTenant>(options_);
+    ASSERT_TRUE(tenant_->Start());
+    config::ConnectionConfig c;
+    c.id = "acme-wd";
+    c.source = "workday";
+    c.poll_interval_s = 1;
+    c.workday.rest_endpoint = tenant_->rest_endpoint();
+    c.workday.client_id = options_.client_id;
+    c.workday.client_secret = options_.client_secret;
+    c.workday.refresh_token = options_.refresh_token;
+    c.workday.allow_insecure_http = true;
+    c.workday.rate_limit = {1000, 1};
+    config::WorkdayReportConfig report;
+    report.url = tenant_->report_url();
+    c.workday.reports.push_back(report);
+    config_.connections.push_back(c);
+    config_.snapshot.path = dir_.File("snapshot");
+    config_.http.listen = "127.0.0.1:0";
+  }
+  void TearDown() override { log::SetSinkForTest(nullptr); }
+
+  int LinesWith(const std::string& text) {
+    std::lock_guard lock(mu_);
+    int n = 0;
+    for (const auto& l : lines_) n += l.find(text) != std::string::npos ? 1 : 0;
+    return n;
+  }
+
+  testing::TempDir dir_;
+  sim::WorkdayTenantOptions options_;
+  std::unique_ptr<sim::WorkdayTenant> tenant_;
+  config::Config config_;
+  std::mutex mu_;
+  std::vector<std::string> lines_;
+};
+
+TEST_F(SealedServiceTest, WithAKeyringTheServiceSealsTheRotatedToken) {
+  config_.secrets.keyring_file = dir_.File("keyring.yaml");
+  testing::WriteFile(config_.secrets.keyring_file, connections::Keyring::Generate());
+  std::string rotated;
+  {
+    runtime::Service service(config_);
+    auto started = service.Start();
+    ASSERT_TRUE(started.ok()) << started.error().message;
+    // The report is read with an access token issued after the rotated token was saved.
+    ASSERT_TRUE(testing::Eventually([&] { return tenant_->stats().report_requests >= 1; }));
+    service.Stop();
+    rotated = tenant_->current_refresh_token();
+  }
+  ASSERT_NE(rotated, options_.refresh_token);
+  EXPECT_EQ(LinesWith("stored unencrypted"), 0);
+  EXPECT_EQ(Join(FilesContaining(config_.snapshot.path, rotated)), "");
+  EXPECT_EQ(LinesWith(rotated), 0) << "the token reached a log line";
+}
+
+TEST_F(SealedServiceTest, WithoutAKeyringEachWorkdayConnectionIsWarnedAboutOnce) {
+  runtime::Service service(config_);
+  auto started = service.Start();
+  ASSERT_TRUE(started.ok()) << started.error().message;
+  service.Stop();
+  EXPECT_EQ(LinesWith("stored unencrypted"), 1);
+  EXPECT_EQ(LinesWith("secrets.keyring_file"), 1);
+}
+
+TEST_F(SealedServiceTest, AKeyringThatCannotBeLoadedStopsStartUp) {
+  config_.secrets.keyring_file = dir_.File("missing.yaml");
+  runtime::Service service(config_);
+  auto started = service.Start();
+  ASSERT_FALSE(started.ok());
+  EXPECT_EQ(started.error().category, ErrorCategory::kConfig);
+  EXPECT_NE(started.error().message.find("keygen --out"), std::string::npos) << started.error().message;
 }
 
 }  // namespace
