@@ -263,5 +263,19 @@ TEST_F(SealedServiceTest, AKeyringThatCannotBeLoadedStopsStartUp) {
   EXPECT_NE(started.error().message.find("keygen --out"), std::string::npos) << started.error().message;
 }
 
+TEST_F(SealedServiceTest, AReloadThatChangesTheKeyringIsRefused) {
+  runtime::Service service(config_);
+  auto started = service.Start();
+  ASSERT_TRUE(started.ok()) << started.error().message;
+  config::Config next = config_;
+  next.secrets.keyring_file = dir_.File("keyring.yaml");
+  testing::WriteFile(next.secrets.keyring_file, connections::Keyring::Generate());
+  auto reloaded = service.Reload(next);
+  service.Stop();
+  ASSERT_FALSE(reloaded.ok()) << "the workers would keep the keyring they were given";
+  EXPECT_NE(reloaded.error().message.find("secrets.keyring_file"), std::string::npos)
+      << reloaded.error().message;
+}
+
 }  // namespace
 }  // namespace ats
