@@ -55,6 +55,7 @@ a path naming no tenant gets 404. Fleet options:
   --sim-threads N              HTTP worker threads of the fleet's server              [64]
   --poll-interval-s N          poll_interval_s of each connection in the config       [60]
   --config-tenants N           how many tenants (the first N) the config lists        [all]
+  --mutate-tenants N           changes go only to the first N tenants (0 = any)       [0]
 The config lists one connection per tenant (id tenant-00001..., incremental: true). Changes
 (--mutate-every-ms, --mutations, SIGUSR2) go to random tenants: a candidate of a published job
 moves to another stage, or a new candidate joins a published job; the mutation log line is
@@ -161,6 +162,7 @@ int main(int argc, char** argv) {
     o.seed = static_cast<uint64_t>(Arg(argc, argv, "workable-seed", 42L));
     o.port = static_cast<int>(Arg(argc, argv, "workable-port", 0L));
     o.threads = static_cast<int>(Arg(argc, argv, "sim-threads", 64L));
+    o.mutate_tenants = static_cast<int>(Arg(argc, argv, "mutate-tenants", 0L));
     fleet = std::make_unique<ats::sim::WorkableFleet>(o);
     if (!fleet->Start()) return std::cerr << "ats-sim: cannot start the Workable fleet\n", 1;
     std::cout << "Workable fleet: " << fleet->size() << " tenants at http://127.0.0.1:" << fleet->port()

@@ -116,7 +116,10 @@ std::optional<FleetChange> WorkableFleet::MutateRandom() {
   constexpr int kAttempts = 16;  // tenants without a published job are passed over
   for (int attempt = 0; attempt < kAttempts && !tenants_.empty(); ++attempt) {
     FleetChange change;
-    change.tenant = static_cast<size_t>(rng_() % tenants_.size());
+    const size_t pool = options_.mutate_tenants > 0
+                            ? std::min(tenants_.size(), static_cast<size_t>(options_.mutate_tenants))
+                            : tenants_.size();
+    change.tenant = static_cast<size_t>(rng_() % pool);
     change.subdomain = Subdomain(change.tenant);
     WorkableTenant& tenant = *tenants_[change.tenant];
     std::vector<std::string> published;

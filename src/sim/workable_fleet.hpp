@@ -29,6 +29,9 @@ struct WorkableFleetOptions {
   int port = 0;      // 0 = any free port
   int threads = 64;  // httplib worker pool of the shared server
   int keep_alive_s = 5;
+  // MutateRandom() changes only the first `mutate_tenants` tenants (0 = any): e.g. those a
+  // benchmark's connector is configured for.
+  int mutate_tenants = 0;
 };
 
 // One change made by WorkableFleet::MutateRandom.

@@ -207,6 +207,21 @@ TEST(WorkableFleet, EachChangeLandsInTheTenantItNames) {
   for (size_t i = 0; i < fleet.size(); ++i) EXPECT_EQ(fleet.tenant(i).clock(), clocks[i]);
 }
 
+TEST(WorkableFleet, ChangesStayInTheFirstMutateTenants) {
+  WorkableFleetOptions o = SmallFleet(6);
+  o.mutate_tenants = 2;
+  WorkableFleet fleet(o);
+  ASSERT_TRUE(fleet.Start());
+  std::set<size_t> touched;
+  for (int n = 0; n < 30; ++n) {
+    const auto change = fleet.MutateRandom();
+    ASSERT_TRUE(change.has_value());
+    touched.insert(change->tenant);
+  }
+  EXPECT_EQ(touched, (std::set<size_t>{0, 1}));
+  for (size_t i = 2; i < fleet.size(); ++i) EXPECT_EQ(fleet.tenant(i).clock(), "2026-01-01T00:00:00Z") << i;
+}
+
 TEST(WorkableFleet, ManyTenantsOnePortUnderConcurrentClients) {
   WorkableFleet fleet(SmallFleet(200));
   ASSERT_TRUE(fleet.Start());
