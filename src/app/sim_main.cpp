@@ -53,6 +53,7 @@ with its own data (--workable-jobs x --workable-candidates, seed + i), rate limi
 a path naming no tenant gets 404. Fleet options:
   --workable-port N            the fleet's port (0 = any free port)                   [0]
   --sim-threads N              HTTP worker threads of the fleet's server              [64]
+  --sim-keep-alive-s N         how long an idle kept-alive connection holds a worker  [2]
   --poll-interval-s N          poll_interval_s of each connection in the config       [60]
   --config-tenants N           how many tenants (the first N) the config lists        [all]
   --mutate-tenants N           changes go only to the first N tenants (0 = any)       [0]
@@ -162,6 +163,7 @@ int main(int argc, char** argv) {
     o.seed = static_cast<uint64_t>(Arg(argc, argv, "workable-seed", 42L));
     o.port = static_cast<int>(Arg(argc, argv, "workable-port", 0L));
     o.threads = static_cast<int>(Arg(argc, argv, "sim-threads", 64L));
+    o.keep_alive_s = static_cast<int>(Arg(argc, argv, "sim-keep-alive-s", 2L));
     o.mutate_tenants = static_cast<int>(Arg(argc, argv, "mutate-tenants", 0L));
     fleet = std::make_unique<ats::sim::WorkableFleet>(o);
     if (!fleet->Start()) return std::cerr << "ats-sim: cannot start the Workable fleet\n", 1;

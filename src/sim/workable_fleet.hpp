@@ -28,7 +28,7 @@ struct WorkableFleetOptions {
   std::string listen_host = "127.0.0.1";
   int port = 0;      // 0 = any free port
   int threads = 64;  // httplib worker pool of the shared server
-  int keep_alive_s = 5;
+  int keep_alive_s = 2;  // an idle kept-alive connection holds a worker this long
   // MutateRandom() changes only the first `mutate_tenants` tenants (0 = any): e.g. those a
   // benchmark's connector is configured for.
   int mutate_tenants = 0;
