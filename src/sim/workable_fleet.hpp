@@ -26,8 +26,8 @@ struct WorkableFleetOptions {
   int rate_limit_window_s = 10;
   uint64_t seed = 42;  // tenant i's data set is generated from seed + i
   std::string listen_host = "127.0.0.1";
-  int port = 0;      // 0 = any free port
-  int threads = 64;  // httplib worker pool of the shared server
+  int port = 0;          // 0 = any free port
+  int threads = 64;      // httplib worker pool of the shared server
   int keep_alive_s = 2;  // an idle kept-alive connection holds a worker this long
   // MutateRandom() changes only the first `mutate_tenants` tenants (0 = any): e.g. those a
   // benchmark's connector is configured for.
