@@ -14,6 +14,7 @@
 #include <string>
 
 #include "common/json_writer.hpp"
+#include "sim/workable_fleet.hpp"
 #include "sim/workable_tenant.hpp"
 #include "sim/workday_tenant.hpp"
 
@@ -27,6 +28,7 @@ that points at them (embedded Kafka), for end-to-end runs:
   ats-connector run --config /tmp/sim.yaml
 
 Options:
+  --workable-tenants N         serve N Workable tenants on one port instead of one (a fleet; see below) [0]
   --workable-jobs N            jobs of the Workable tenant (0 = no Workable tenant)  [5]
   --workable-candidates N      candidates per Workable job                            [20]
   --workable-rate-limit N      requests per 10 s (0 = off)                            [10]
@@ -44,6 +46,22 @@ Options:
   --snapshot PATH              snapshot.path written into the config        [./ats-sim-snapshot]
   --http-listen HOST:PORT      http.listen written into the config          [127.0.0.1:8080]
   --config-out FILE            where to write the config                    [./ats-sim.yaml]
+
+A fleet (--workable-tenants N) serves tenant i (1-based) at
+http://127.0.0.1:PORT/t/tenant-<i, 5 digits>/spi/v3 with token "token-<i, 5 digits>-<seed>", each
+with its own data (--workable-jobs x --workable-candidates, seed + i), rate limit and counters;
+a path naming no tenant gets 404. Fleet options:
+  --workable-port N            the fleet's port (0 = any free port)                   [0]
+  --sim-threads N              HTTP worker threads of the fleet's server              [64]
+  --sim-keep-alive-s N         how long an idle kept-alive connection holds a worker  [2]
+  --poll-interval-s N          poll_interval_s of each connection in the config       [60]
+  --config-tenants N           how many tenants (the first N) the config lists        [all]
+  --mutate-tenants N           changes go only to the first N tenants (0 = any)       [0]
+The config lists one connection per tenant (id tenant-00001..., incremental: true). Changes
+(--mutate-every-ms, --mutations, SIGUSR2) go to random tenants: a candidate of a published job
+moves to another stage, or a new candidate joins a published job; the mutation log line is
+"<wall ms> <tenant updated_at> <tenant subdomain> <what>". --truth-out and --workable-huge-page
+are single-tenant only.
 
 Ground truth (--truth-out), for checking what reached Kafka against the tenant:
   {"jobs":[{"shortcode","state","updated_at"}...],
@@ -106,6 +124,17 @@ bool WriteTruth(const ats::sim::WorkableTenant& tenant, const std::string& path)
   return std::rename(tmp.c_str(), path.c_str()) == 0;
 }
 
+// One connection per fleet tenant (the first `count`), as YAML list items.
+std::string FleetConnections(const ats::sim::WorkableFleet& fleet, size_t count, long poll_interval_s) {
+  std::string out;
+  for (size_t i = 0; i < std::min(count, fleet.size()); ++i)
+    out += "  - id: " + ats::sim::WorkableFleet::Subdomain(i) + "\n    source: workable\n    poll_interval_s: " +
+           std::to_string(poll_interval_s) + "\n    incremental: true\n    workable:\n      subdomain: " +
+           ats::sim::WorkableFleet::Subdomain(i) + "\n      api_token: " + fleet.token(i) +
+           "\n      base_url: " + fleet.base_url(i) + "\n      allow_insecure_http: true\n";
+  return out;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -123,8 +152,26 @@ int main(int argc, char** argv) {
 
   std::string config = "log_level: info\nconnections:\n";
   std::unique_ptr<ats::sim::WorkableTenant> workable;
+  std::unique_ptr<ats::sim::WorkableFleet> fleet;
   std::unique_ptr<ats::sim::WorkdayTenant> workday;
-  if (const long jobs = Arg(argc, argv, "workable-jobs", 5L); jobs > 0) {
+  if (const long tenants = Arg(argc, argv, "workable-tenants", 0L); tenants > 0) {
+    ats::sim::WorkableFleetOptions o;
+    o.tenants = static_cast<int>(tenants);
+    o.jobs = static_cast<int>(Arg(argc, argv, "workable-jobs", 2L));
+    o.candidates_per_job = static_cast<int>(Arg(argc, argv, "workable-candidates", 10L));
+    o.rate_limit_requests = static_cast<int>(Arg(argc, argv, "workable-rate-limit", 10L));
+    o.seed = static_cast<uint64_t>(Arg(argc, argv, "workable-seed", 42L));
+    o.port = static_cast<int>(Arg(argc, argv, "workable-port", 0L));
+    o.threads = static_cast<int>(Arg(argc, argv, "sim-threads", 64L));
+    o.keep_alive_s = static_cast<int>(Arg(argc, argv, "sim-keep-alive-s", 2L));
+    o.mutate_tenants = static_cast<int>(Arg(argc, argv, "mutate-tenants", 0L));
+    fleet = std::make_unique<ats::sim::WorkableFleet>(o);
+    if (!fleet->Start()) return std::cerr << "ats-sim: cannot start the Workable fleet\n", 1;
+    std::cout << "Workable fleet: " << fleet->size() << " tenants at http://127.0.0.1:" << fleet->port()
+              << "/t/<subdomain>/spi/v3 (tenant-00001..., token-<n>-" << o.seed << ")\n";
+    config += FleetConnections(*fleet, static_cast<size_t>(Arg(argc, argv, "config-tenants", tenants)),
+                               Arg(argc, argv, "poll-interval-s", 60L));
+  } else if (const long jobs = Arg(argc, argv, "workable-jobs", 5L); jobs > 0) {
     ats::sim::WorkableTenantOptions o;
     o.jobs = static_cast<int>(jobs);
     o.candidates_per_job = static_cast<int>(Arg(argc, argv, "workable-candidates", 20L));
@@ -173,7 +220,18 @@ int main(int argc, char** argv) {
   }
   // Applies `n` changes one at a time, so that each gets its own line in the mutation log.
   auto mutate = [&](int n) {
-    for (int i = 0; i < n; ++i) {
+    for (int i = 0; fleet && i < n; ++i) {
+      const auto change = fleet->MutateRandom();
+      if (!change) continue;
+      ++applied;
+      if (mutation_log.is_open()) {
+        const auto wall_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                 std::chrono::system_clock::now().time_since_epoch())
+                                 .count();
+        mutation_log << wall_ms << ' ' << change->clock << ' ' << change->subdomain << ' ' << change->what << '\n';
+      }
+    }
+    for (int i = 0; workable && i < n; ++i) {
       const auto lines = workable->MutateRandom(1);
       applied += static_cast<long long>(lines.size());
       if (mutation_log.is_open() && !lines.empty()) {
@@ -186,6 +244,11 @@ int main(int argc, char** argv) {
     if (mutation_log.is_open()) mutation_log.flush();
   };
   auto print_counters = [&] {
+    if (fleet) {
+      std::cout << "Workable requests: " << fleet->requests() << ", 429s: " << fleet->rate_limited()
+                << ", changes: " << applied << ", unknown tenant: " << fleet->unknown_tenant() << "\n" << std::flush;
+      return;
+    }
     const auto stats = workable->stats();
     std::cout << "Workable requests: " << stats.requests << ", 429s: " << stats.rate_limited << ", changes: " << applied
               << "\n" << std::flush;
@@ -193,7 +256,7 @@ int main(int argc, char** argv) {
   auto next_mutation = std::chrono::steady_clock::now() + std::chrono::milliseconds(mutate_every_ms);
   while (true) {
     int sig = 0;
-    if (workable && mutate_every_ms > 0 && !frozen) {
+    if ((workable || fleet) && mutate_every_ms > 0 && !frozen) {
       const auto now = std::chrono::steady_clock::now();
       if (now >= next_mutation) {
         mutate(mutations);
@@ -207,14 +270,14 @@ int main(int argc, char** argv) {
       sigwait(&set, &sig);
     }
     if (sig == SIGUSR2) {
-      if (workable && !frozen) {
+      if ((workable || fleet) && !frozen) {
         mutate(mutations);
         std::cout << "Applied " << mutations << " changes (SIGUSR2).\n" << std::flush;
       }
       continue;
     }
     if (sig == SIGHUP) {
-      if (workable) print_counters();
+      if (workable || fleet) print_counters();
       continue;
     }
     if (sig == SIGUSR1) {
@@ -227,7 +290,7 @@ int main(int argc, char** argv) {
     }
     break;  // SIGINT / SIGTERM
   }
-  if (workable) print_counters();  // the tenant's side of the count, for the rate-limited benchmark
+  if (workable || fleet) print_counters();  // the tenant's side of the count, for the rate-limited benchmark
   if (workable && !truth_out.empty() && !WriteTruth(*workable, truth_out))
     return std::cerr << "ats-sim: cannot write " << truth_out << "\n", 1;
   return 0;

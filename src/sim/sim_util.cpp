@@ -13,12 +13,14 @@
 
 namespace ats::sim::detail {
 
-bool LoopbackServer::Start(const std::string& host, int port, HttpHandler handler) {
+bool LoopbackServer::Start(const std::string& host, int port, HttpHandler handler, int threads, int keep_alive_s) {
   std::lock_guard lock(mu_);
   if (server_) return true;
   auto server = std::make_unique<httplib::Server>();
+  if (threads > 0)
+    server->new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
   // Short keep-alive so Stop() does not wait long for idle client connections to time out.
-  server->set_keep_alive_timeout(1);
+  server->set_keep_alive_timeout(keep_alive_s);
   server->set_keep_alive_max_count(1000);
   // httplib's default sets SO_REUSEPORT, which would let a second tenant share a port that is in
   // use; SO_REUSEADDR alone still allows a quick rebind after Stop().

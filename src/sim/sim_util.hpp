@@ -31,7 +31,9 @@ class LoopbackServer {
   LoopbackServer& operator=(const LoopbackServer&) = delete;
 
   // Binds `host`:`port` (0 = any free port). True if already running; false if it cannot bind.
-  bool Start(const std::string& host, int port, HttpHandler handler);
+  // `threads` sizes httplib's worker pool (0 = httplib's default, max(8, cores - 1)); a kept-alive
+  // connection holds a worker while it waits for its next request (up to `keep_alive_s`).
+  bool Start(const std::string& host, int port, HttpHandler handler, int threads = 0, int keep_alive_s = 1);
   void Stop();
   // The bound port; kept after Stop() (a test can check the port is closed).
   int port() const { return port_.load(); }

@@ -179,7 +179,12 @@ struct WorkableTenant::Impl {
 
   detail::LoopbackServer server;
 
+  // Set when the tenant is mounted on a shared server (WorkableTenant::Mount): no own port.
+  std::optional<WorkableTenant::Mount> mount;
+
+  // Where the tenant's URLs start: "http://127.0.0.1:<port>", or the mount's origin + prefix.
   std::string Origin() const {
+    if (mount) return mount->origin + mount->path_prefix;
     return "http://" + detail::UrlHost(options.listen_host) + ":" + std::to_string(server.port());
   }
 
@@ -227,7 +232,8 @@ struct WorkableTenant::Impl {
     return v;
   }
 
-  void Handle(const httplib::Request& req, httplib::Response& res) {
+  // `path` is the request's path below the tenant's mount point (req.path itself on its own port).
+  void Handle(const httplib::Request& req, std::string_view path, httplib::Response& res) {
     RateView rate;
     Outcome out;
     Delivery delivery = Delivery::kNormal;
@@ -236,7 +242,7 @@ struct WorkableTenant::Impl {
     {
       std::unique_lock lock(mu);
       ++stats.requests;
-      ++stats.by_path[req.path];
+      ++stats.by_path[std::string(path)];
       if (armed_after == 0) {
         fault = armed;
         fault_left = IsCounted(armed) ? std::max(armed_count, 1) : 0;
@@ -256,7 +262,7 @@ struct WorkableTenant::Impl {
         }
       }
       delay = fault_delay;
-      if (delivery != Delivery::kReset) out = Process(req, rate);
+      if (delivery != Delivery::kReset) out = Process(req, path, rate);
       headers = rate_limit_headers;
       if (delivery == Delivery::kDelayed) {
         // The answer is ready; the client gives up first. Stop() ends the wait.
@@ -301,7 +307,7 @@ struct WorkableTenant::Impl {
     }
   }
 
-  Outcome Process(const httplib::Request& req, RateView& rate) {
+  Outcome Process(const httplib::Request& req, std::string_view path, RateView& rate) {
     const std::string auth = req.get_header_value("Authorization");
     switch (fault) {
       case Fault::kUnauthorized: rate = Peek(auth); return Error(401, "Not authorized");
@@ -333,7 +339,7 @@ struct WorkableTenant::Impl {
       rate = View(w);
     }
     if (auth != "Bearer " + options.token) return Error(401, "Not authorized");
-    Outcome out = Route(req);
+    Outcome out = Route(req, path);
     if (out.status == 200 && fault == Fault::kInvalidJson && TakeFault())
       out.body.resize(out.body.size() / 2);
     if (out.status == 200 && IsRecordFault(fault) && fault_left > 0 && DamageFirstCandidate(fault, out.body))
@@ -345,8 +351,7 @@ struct WorkableTenant::Impl {
     return std::find(options.scopes.begin(), options.scopes.end(), scope) != options.scopes.end();
   }
 
-  Outcome Route(const httplib::Request& req) {
-    const std::string_view path = req.path;
+  Outcome Route(const httplib::Request& req, std::string_view path) {
     if ((req.method != "GET" && req.method != "HEAD") || !path.starts_with(kApiPrefix)) return NotFound();
     const auto parts = SplitPath(path.substr(kApiPrefix.size()));
     const size_t n = parts.size();
@@ -364,11 +369,11 @@ struct WorkableTenant::Impl {
     }
     if (head == "jobs" && n == 1) {
       if (!HasScope("r_jobs")) return Error(403, "Forbidden");
-      return ListJobs(req);
+      return ListJobs(req, path);
     }
     if (head == "jobs" && n == 3 && parts[2] == "candidates") {  // legacy per-job listing
       if (!HasScope("r_candidates")) return Error(403, "Forbidden");
-      return ListCandidates(req, std::string(parts[1]));
+      return ListCandidates(req, path, std::string(parts[1]));
     }
     if (head == "jobs" && (n == 2 || (n == 3 && parts[2] == "stages"))) {
       if (!HasScope("r_jobs")) return Error(403, "Forbidden");
@@ -384,7 +389,7 @@ struct WorkableTenant::Impl {
     }
     if (head == "candidates" && n == 1) {
       if (!HasScope("r_candidates")) return Error(403, "Forbidden");
-      return ListCandidates(req, std::nullopt);
+      return ListCandidates(req, path, std::nullopt);
     }
     if (head == "candidates" && n == 2) {
       if (!HasScope("r_candidates")) return Error(403, "Forbidden");
@@ -421,12 +426,12 @@ struct WorkableTenant::Impl {
     url.append(PercentEncode(value));
   }
 
-  std::string NextUrl(const httplib::Request& req, std::string_view resource, int limit,
+  std::string NextUrl(const httplib::Request& req, std::string_view path, std::string_view resource, int limit,
                       std::string_view since_id,
                       const std::vector<std::pair<std::string_view, std::string>>& carried) {
     // A page reached through paging.next (it has a since_id) names itself as the next page.
     if (fault == Fault::kRepeatPage && req.has_param("since_id") && TakeFault()) {
-      std::string self = Origin() + req.path + "?";
+      std::string self = Origin() + std::string(path) + "?";
       bool first = true;
       for (const auto& [name, value] : req.params) {
         if (!first) self.push_back('&');
@@ -443,7 +448,7 @@ struct WorkableTenant::Impl {
     return url;
   }
 
-  Outcome ListJobs(const httplib::Request& req) {
+  Outcome ListJobs(const httplib::Request& req, std::string_view path) {
     Outcome error;
     std::optional<TimeFilter> created_after, updated_after;
     if (!ReadTimeFilter(req, "created_after", created_after, error) ||
@@ -488,7 +493,7 @@ struct WorkableTenant::Impl {
       w.Key("paging")
           .BeginObject()
           .Key("next")
-          .String(NextUrl(req, "jobs", limit, jobs[next].id, carried))
+          .String(NextUrl(req, path, "jobs", limit, jobs[next].id, carried))
           .EndObject();
     }
     w.EndObject();
@@ -521,7 +526,8 @@ struct WorkableTenant::Impl {
 
   // GET /candidates, or the legacy GET /jobs/:shortcode/candidates when `path_shortcode` is set.
   // Like Workable, a listing filtered by job pages on through the legacy per-job URL.
-  Outcome ListCandidates(const httplib::Request& req, const std::optional<std::string>& path_shortcode) {
+  Outcome ListCandidates(const httplib::Request& req, std::string_view path,
+                         const std::optional<std::string>& path_shortcode) {
     if (options.huge_page_candidates > 0) return HugePage();
     Outcome error;
     std::optional<TimeFilter> created_after, updated_after;
@@ -578,7 +584,7 @@ struct WorkableTenant::Impl {
       const std::string resource =
           job ? "jobs/" + PercentEncode(data.jobs()[*job].shortcode) + "/candidates" : "candidates";
       w.Key("paging").BeginObject();
-      w.Key("next").String(NextUrl(req, resource, limit, candidates[next].id, carried));
+      w.Key("next").String(NextUrl(req, path, resource, limit, candidates[next].id, carried));
       w.EndObject();
     }
     w.EndObject();
@@ -589,19 +595,29 @@ struct WorkableTenant::Impl {
 WorkableTenant::WorkableTenant(WorkableTenantOptions options)
     : impl_(std::make_unique<Impl>(std::move(options))) {}
 
+WorkableTenant::WorkableTenant(WorkableTenantOptions options, Mount mount)
+    : impl_(std::make_unique<Impl>(std::move(options))) {
+  impl_->mount = std::move(mount);
+}
+
+void WorkableTenant::Serve(const httplib::Request& req, std::string_view path, httplib::Response& res) {
+  impl_->Handle(req, path, res);
+}
+
 WorkableTenant::~WorkableTenant() {
   Stop();
 }
 
 bool WorkableTenant::Start() {
   Impl* impl = impl_.get();
+  if (impl->mount) return false;  // served by the shared server it is mounted on
   {
     std::lock_guard lock(impl->mu);
     impl->stopping = false;
   }
   return impl->server.Start(
       impl->options.listen_host, impl->options.port,
-      [impl](const httplib::Request& req, httplib::Response& res) { impl->Handle(req, res); });
+      [impl](const httplib::Request& req, httplib::Response& res) { impl->Handle(req, req.path, res); });
 }
 
 void WorkableTenant::Stop() {

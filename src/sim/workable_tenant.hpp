@@ -10,9 +10,15 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "sim/protected_marker.hpp"
+
+namespace httplib {
+struct Request;
+struct Response;
+}  // namespace httplib
 
 namespace ats::sim {
 
@@ -95,6 +101,15 @@ struct Stats {
 class WorkableTenant {
  public:
   explicit WorkableTenant(WorkableTenantOptions options);
+  // A tenant mounted on a shared server (sim/workable_fleet.hpp) instead of a port of its own:
+  // the server hands it, through Serve(), the requests under `path_prefix` ("/t/tenant-00001"),
+  // and its URLs (base_url(), paging.next) start with `origin` + `path_prefix`. Start() then
+  // refuses (returns false); options.listen_host and options.port are unused.
+  struct Mount {
+    std::string origin;  // "http://127.0.0.1:<port>" of the shared server
+    std::string path_prefix;
+  };
+  WorkableTenant(WorkableTenantOptions options, Mount mount);
   ~WorkableTenant();
   WorkableTenant(const WorkableTenant&) = delete;
   WorkableTenant& operator=(const WorkableTenant&) = delete;
@@ -103,8 +118,12 @@ class WorkableTenant {
   bool Start();
   void Stop();
   int port() const;
-  // "http://127.0.0.1:<port>/spi/v3", the base_url a connection points at.
+  // "http://127.0.0.1:<port>/spi/v3", the base_url a connection points at (mounted: the
+  // mount's origin + prefix + "/spi/v3").
   std::string base_url() const;
+  // Answers one request of a mounted tenant; `path` is req.path below the mount's prefix
+  // ("/spi/v3/jobs"). Thread-safe, like everything here.
+  void Serve(const httplib::Request& req, std::string_view path, httplib::Response& res);
 
   // --- ground truth ---
   std::vector<SimJob> jobs() const;
