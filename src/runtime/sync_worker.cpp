@@ -6,6 +6,7 @@
 #include <cctype>
 #include <future>
 #include <utility>
+#include <variant>
 
 #include "common/json_writer.hpp"
 #include "common/log.hpp"
@@ -58,47 +59,6 @@ std::vector<std::string> DecodeStringArray(std::string_view json) {
   return out;
 }
 
-std::string EncodeResumeMarker(const ResumeMarker& marker) {
-  JsonWriter w;
-  w.BeginObject();
-  w.Key("next").String(marker.next);
-  w.Key("mode").String(marker.full ? "full" : "incremental");
-  if (marker.updated_after) w.Key("updated_after").String(FormatRfc3339Millis(*marker.updated_after));
-  w.Key("started").String(FormatRfc3339Millis(marker.started));
-  if (marker.newest) w.Key("newest").String(FormatRfc3339Millis(*marker.newest));
-  w.EndObject();
-  return w.Take();
-}
-
-std::optional<ResumeMarker> DecodeResumeMarker(std::string_view json) {
-  simdjson::dom::parser parser;
-  simdjson::dom::element doc;
-  if (parser.parse(simdjson::padded_string(json)).get(doc)) return std::nullopt;
-  simdjson::dom::object object;
-  if (doc.get_object().get(object)) return std::nullopt;
-  ResumeMarker marker;
-  std::string_view next, mode, started;
-  if (object["next"].get_string().get(next) || next.empty()) return std::nullopt;
-  if (object["mode"].get_string().get(mode) || (mode != "full" && mode != "incremental")) return std::nullopt;
-  if (object["started"].get_string().get(started)) return std::nullopt;
-  const auto started_at = ParseRfc3339(started);
-  if (!started_at) return std::nullopt;
-  marker.next = std::string(next);
-  marker.full = mode == "full";
-  marker.started = *started_at;
-  // Optional times: present but unreadable makes the whole marker unreadable.
-  for (auto [key, slot] : {std::pair{"updated_after", &marker.updated_after}, std::pair{"newest", &marker.newest}}) {
-    std::string_view text;
-    const auto error = object[key].get_string().get(text);
-    if (error == simdjson::NO_SUCH_FIELD) continue;
-    if (error) return std::nullopt;
-    *slot = ParseRfc3339(text);
-    if (!*slot) return std::nullopt;
-  }
-  if (!marker.full && !marker.updated_after) return std::nullopt;
-  return marker;
-}
-
 namespace {
 
 std::string FieldString(const std::map<std::string, std::string>& fields, const std::string& name) {
@@ -124,10 +84,9 @@ SyncWorker::SyncWorker(config::ConnectionConfig connection, connectors::SourcePt
                                                              seconds(source_->rate_limit().per_s))),
       request_backoff_(milliseconds(1000), milliseconds(30000)),
       cycle_backoff_(milliseconds(2000), milliseconds(300000)),
-      triggers_(connection_.trigger_stages),
-      vocabulary_(std::string(source_->name()), connection_.stage_map),
-      triggers_only_(connection_.publish == "triggers_only"),
       policy_(connection_.fields),
+      builder_(connection_, source_->name(), deps_.topics, policy_),
+      listing_state_(deps_.store, connection_),
       started_at_(std::chrono::system_clock::now()) {
   if (!connection_.all_jobs) job_filter_.insert(connection_.jobs.begin(), connection_.jobs.end());
   for (const auto& s : connection_.job_states) states_filter_.insert(JsonString(s));
@@ -187,33 +146,6 @@ bool SyncWorker::JobSelected(const Record& job) const {
   // listed only while it is posted, and carries no state to filter on.
   auto it = job.fields.find("state");
   return it == job.fields.end() || states_filter_.count(it->second) > 0;
-}
-
-std::map<std::string, std::string> SyncWorker::Before(const snapshot::Change& change) {
-  std::map<std::string, std::string> before = change.fields;
-  for (const auto& [name, value] : change.previous) before[name] = value;
-  for (const auto& name : change.changed_fields)
-    if (change.previous.count(name) == 0) before.erase(name);
-  return before;
-}
-
-events::CandidateExtras SyncWorker::Extras(const snapshot::Change& change) const {
-  // The fields before an update, rebuilt once for both the trigger check and previous_stage.
-  std::optional<std::map<std::string, std::string>> before;
-  if (change.type == snapshot::ChangeType::kUpdated) before = Before(change);
-  // Follow-up is asked for when the candidate enters a trigger stage (common/stages.hpp).
-  const bool follow_up = change.entity == Entity::kCandidate && change.type != snapshot::ChangeType::kDeleted &&
-                         EntersTrigger(vocabulary_, triggers_, before ? &*before : nullptr, change.fields);
-  events::CandidateExtras extras(follow_up);
-  auto to_info = [](const StageView& v) { return events::StageInfo{v.source, v.source_kind, v.canonical}; };
-  extras.stage = to_info(vocabulary_.View(change.fields));
-  if (before) {
-    auto previous = to_info(vocabulary_.View(*before));
-    if (previous.source != extras.stage->source || previous.source_kind != extras.stage->source_kind ||
-        previous.canonical != extras.stage->canonical)
-      extras.previous_stage = std::move(previous);
-  }
-  return extras;
 }
 
 Result<http::Response> SyncWorker::Execute(const http::Request& request, CycleReport& report,
@@ -366,10 +298,6 @@ Result<uint64_t> SyncWorker::DeletedSequence(Entity entity, const std::string& i
   return got->has_value() ? (*got)->sequence : 0;
 }
 
-const std::string& SyncWorker::StateTopic(Entity entity) const {
-  return entity == Entity::kJob ? deps_.topics.jobs_state : deps_.topics.candidates_state;
-}
-
 Result<void> SyncWorker::PublishAndCommit(std::vector<Message>& messages, snapshot::Batch& batch) {
   if (!messages.empty()) {
     // Intent first: if the process dies after Kafka acknowledged the batch but before the
@@ -406,34 +334,6 @@ std::optional<snapshot::StoredRecord> SyncWorker::StagedState(const std::string&
   if (in_flight_)
     if (auto it = in_flight_->states.find(id); it != in_flight_->states.end()) return it->second;
   return std::nullopt;
-}
-
-// An update's previous values come from the snapshot, which may hold a state stored before the
-// policy withheld what it now withholds: they pass the policy too. A field whose previous value
-// is withheld stays in changed_fields (a name) and is absent from previous.
-void SyncWorker::FilterPrevious(snapshot::Change& change) const {
-  if (change.type == snapshot::ChangeType::kUpdated) policy_.Apply(change.previous);
-}
-
-// A deleted event's last state, likewise (a state stored before the policy changed).
-void SyncWorker::FilterLastState(snapshot::Change& change) const {
-  std::vector<std::string> names = policy_.Apply(change.fields);
-  names.insert(names.end(), change.withheld.begin(), change.withheld.end());
-  std::sort(names.begin(), names.end());
-  names.erase(std::unique(names.begin(), names.end()), names.end());
-  change.withheld = std::move(names);
-}
-
-// A dead letter's raw record passes the policy as well (an oversized record's raw text is its
-// filtered fields already; the policy leaves what it wrote unchanged).
-RejectedRecord SyncWorker::FilterRejected(const RejectedRecord& rejected) const {
-  RejectedRecord out{rejected.entity, "", rejected.reason, {}, rejected.raw};
-  pipeline::FieldPolicy::Raw raw = policy_.ApplyRaw(rejected.raw);
-  if (raw.raw) out.raw = std::move(*raw.raw);
-  std::set<std::string> names(rejected.withheld.begin(), rejected.withheld.end());
-  names.insert(raw.withheld.begin(), raw.withheld.end());
-  out.withheld.assign(names.begin(), names.end());
-  return out;
 }
 
 Result<void> SyncWorker::ProcessPage(Entity entity, const connectors::Page& page, SeenIds& seen,
@@ -522,8 +422,8 @@ Result<void> SyncWorker::ProcessPage(Entity entity, const connectors::Page& page
         // comes back, unchanged (ReconcileJobs, TombstoneCandidatesOf).
         auto same = snapshot::Deleted(entity, record.id, *stored);
         same.type = snapshot::ChangeType::kUpdated;
-        FilterLastState(same);
-        stage.Add(events::StateRecord(ctx, same, StateTopic(entity)));
+        builder_.FilterLastState(same);
+        stage.Add(builder_.StateRecord(ctx, entity, same));
       }
       // Same content, other fields withheld (e.g. the source added one): no event, but the state
       // remembers the names, so a later deleted event says what was withheld from it.
@@ -533,13 +433,13 @@ Result<void> SyncWorker::ProcessPage(Entity entity, const connectors::Page& page
       }
       continue;
     }
-    FilterPrevious(*change);
+    builder_.FilterPrevious(*change);
     if (deleted_sequence > 0) stage.revived.insert(record.id);
     // The current-state topic hears of every change, whatever event (if any) it makes.
-    stage.Add(events::StateRecord(ctx, *change, StateTopic(entity)));
+    stage.Add(builder_.StateRecord(ctx, entity, *change));
     if (entity == Entity::kJob) {
       if (change->type == snapshot::ChangeType::kCreated) {
-        stage.Add(events::JobImported(ctx, *change, deps_.topics.job_imported));
+        stage.Add(builder_.JobImported(ctx, *change));
         ++stage.counts.jobs_imported;
         // Its candidates are new to downstream: a backfill is owed until acknowledged.
         backfill_owed_.emplace(record.id, cycle_started_);
@@ -547,19 +447,19 @@ Result<void> SyncWorker::ProcessPage(Entity entity, const connectors::Page& page
         if (deps_.log_events)
           stage.trail.push_back("job-imported " + record.id + " \"" + FieldString(record.fields, "title") + "\"");
       } else if (change->type == snapshot::ChangeType::kUpdated) {
-        const auto kind = ClassifyJobUpdate(*change);
-        stage.Add(JobChangedEvent(ctx, *change, kind));
+        const auto kind = pipeline::EventBuilder::ClassifyJobUpdate(*change);
+        stage.Add(builder_.JobChanged(ctx, *change, kind));
         ++stage.counts.jobs_changed;
         if (deps_.log_events)
           stage.trail.push_back("job-changed " + std::string(events::ToString(kind)) + " " + record.id);
       }
     } else {
-      const auto extras = Extras(*change);
+      const auto extras = builder_.Extras(*change);
       const bool follow_up = extras.follow_up;
       // publish: triggers_only keeps the snapshot current but tells downstream only about
       // candidates that now need follow-up.
-      if (follow_up || !triggers_only_) {
-        stage.Add(events::CandidateChanged(ctx, *change, extras, deps_.topics.candidate_changed));
+      if (follow_up || !builder_.triggers_only()) {
+        stage.Add(builder_.CandidateChanged(ctx, *change, extras));
         ++(change->type == snapshot::ChangeType::kCreated ? stage.counts.created : stage.counts.updated);
       }
       if (deps_.log_events) {
@@ -579,7 +479,7 @@ Result<void> SyncWorker::ProcessPage(Entity entity, const connectors::Page& page
   for (const std::vector<RejectedRecord>* list : {&page.rejected, &std::as_const(oversized)}) {
     for (const auto& rejected : *list) {
       if (auto room = make_room(); !room) return room;
-      stage.Add(events::DeadLetter(ctx, FilterRejected(rejected), deps_.topics.dead_letter));
+      stage.Add(builder_.DeadLetter(ctx, rejected));
       ++stage.counts.dead_lettered;
       log::Warn("Source record rejected; sent to the dead-letter topic.",
                 {{"connection", connection_.id},
@@ -629,14 +529,14 @@ Result<void> SyncWorker::Advance(bool force) {
       if (!(publish && open_.states.count(id) > 0)) batch.Delete(PendingKey(key));
       batch.Put(std::move(key), std::move(state));
     }
-    if (in_flight_->resume_marker) batch.PutMeta(MetaKey(in_flight_->entity, "resume"), *in_flight_->resume_marker);
+    if (in_flight_->resume_marker) batch.PutMeta(listing_state_.MetaKey(in_flight_->entity, "resume"), *in_flight_->resume_marker);
     for (const auto& [key, value] : in_flight_->metas)
       if (!(publish && open_.metas.count(key) > 0)) batch.PutMeta(key, value);  // unless a newer one follows
     for (const auto& id : in_flight_->revived) batch.Delete(TombstoneKey({connection_.id, in_flight_->entity, id}));
   }
   if (!publish)
     for (const auto& id : open_.revived) batch.Delete(TombstoneKey({connection_.id, open_.entity, id}));
-  if (!publish && open_.resume_marker) batch.PutMeta(MetaKey(open_.entity, "resume"), *open_.resume_marker);
+  if (!publish && open_.resume_marker) batch.PutMeta(listing_state_.MetaKey(open_.entity, "resume"), *open_.resume_marker);
   if (!publish)
     for (const auto& [key, value] : open_.metas) batch.PutMeta(key, value);
   for (auto& [id, state] : open_.states) {
@@ -764,11 +664,11 @@ Result<void> SyncWorker::ReconcileDeletions(Entity entity, const SeenIds& seen, 
     // record leaves the current-state topic (a tombstone) and its snapshot, and leaves its change
     // sequence behind for a re-creation.
     auto change = snapshot::Deleted(entity, id, stored);
-    messages.push_back(events::StateTombstone(ctx, id, StateTopic(entity)));
-    if (entity == Entity::kCandidate && selected_jobs_.count(stored.parent_id) > 0 && !triggers_only_) {
-      FilterLastState(change);
+    messages.push_back(builder_.StateTombstone(ctx, entity, id));
+    if (entity == Entity::kCandidate && selected_jobs_.count(stored.parent_id) > 0 && !builder_.triggers_only()) {
+      builder_.FilterLastState(change);
       messages.push_back(
-          events::CandidateChanged(ctx, change, Extras(change), deps_.topics.candidate_changed));
+          builder_.CandidateChanged(ctx, change, builder_.Extras(change)));
       ++deleted;
       if (deps_.log_events)
         log::Info("Event published.",
@@ -800,7 +700,7 @@ Result<void> SyncWorker::SyncStreamedEntity(Entity entity, CycleReport& report) 
   // A job that entered the selection needs its candidates in full (a backfill): the report is
   // then read without its window.
   const bool incremental = UseIncremental(entity) && backfill_owed_.empty();
-  const auto old_cursor = MetaTime(entity, "cursor");
+  const auto old_cursor = listing_state_.MetaTime(entity, "cursor");
   std::optional<std::string> cursor;
   bool first = true;
   do {
@@ -909,24 +809,10 @@ Result<void> SyncWorker::ProcessBatches(Entity entity, connectors::Page& page, S
   }
 }
 
-std::string SyncWorker::MetaKey(Entity entity, std::string_view what) const {
-  return "sync/" + connection_.id + "/" + std::string(ToString(entity)) + "/" + std::string(what);
-}
-
-std::optional<SystemTime> SyncWorker::MetaTime(Entity entity, std::string_view what) {
-  auto value = deps_.store.GetMeta(MetaKey(entity, what));
-  if (!value || !value->has_value()) return std::nullopt;
-  return ParseRfc3339(**value);
-}
-
 // Incremental when the source can filter by time, a cursor exists and the last full listing
-// (the only one that can see deletions) is recent enough.
+// (the only one that can see deletions) is recent enough (pipeline::ListingState).
 bool SyncWorker::UseIncremental(Entity entity) {
-  if (!connection_.incremental || !source_->SupportsQuery(entity)) return false;
-  const auto cursor = MetaTime(entity, "cursor");
-  const auto last_full = MetaTime(entity, "last_full_listing");
-  if (!cursor || !last_full) return false;
-  return std::chrono::system_clock::now() - *last_full < seconds(connection_.full_reconcile_interval_s);
+  return listing_state_.UseIncremental(entity, source_->SupportsQuery(entity), std::chrono::system_clock::now());
 }
 
 // Paged listings of candidates continue after an interruption (a restart, a deploy, a failed
@@ -938,62 +824,31 @@ bool SyncWorker::Resumable(Entity entity) const {
   return entity != Entity::kJob && !source_->Streamed(entity);
 }
 
-// After a complete listing: the cursor moves to the newest updated_at seen (never backwards),
-// in the same durable store as the snapshot it describes, and the resume marker goes with it.
-//
-// After a resumed listing (`resumed`), the part listed before the interruption was not listed
-// again, so a record from that part updated during the gap shows up only in a listing of
-// changes. The cursor therefore stops at the earlier of the original listing's start (our clock)
-// and the newest updated_at it had committed before the interruption (the source's clock, so
-// clock skew cannot move the bound past the gap): the next incremental listing
-// (updated_after = cursor - overlap) lists those records again.
-//
-// A resumed full listing saw only part of the records, so it finds no deletions (the caller
-// skips ReconcileDeletions). Rather than a second full listing straight away (hours for a large
-// account), last_full_listing is set to the ORIGINAL listing's start and `deletions_owed`
-// records since when deletions are unchecked: the next full reconcile comes one
-// full_reconcile_interval_s after the interrupted listing began, and finds every record deleted
-// meanwhile (a full listing compares the whole snapshot). So a deletion near an interrupted
-// reconcile surfaces up to one interval later than usual; creates and updates are not delayed.
-// Deferred once only: if that next reconcile is resumed as well, deletions_owed is still set,
-// last_full_listing is left behind and the cycle after it is a full listing again; a complete
-// full listing (with ReconcileDeletions) clears deletions_owed.
+// After a complete listing, in one batch: the cursor, last_full_listing and the resume marker
+// removed (pipeline::ListingState::BuildCursorCommit says how a resumed listing moves them).
 Result<void> SyncWorker::CommitCursor(Entity entity, bool full_listing,
                                       const std::optional<SystemTime>& old_cursor,
                                       const ResumeMarker* resumed) {
-  snapshot::Batch batch;
-  if (source_->SupportsQuery(entity)) {
-    SystemTime newest = listing_newest_;
-    if (resumed) {
-      SystemTime bound = resumed->started;
-      if (resumed->newest && *resumed->newest < bound) bound = *resumed->newest;
-      newest = std::min(newest, bound);
-    }
-    SystemTime cursor = newest;
-    if (old_cursor && *old_cursor > cursor) cursor = *old_cursor;
-    if (cursor != SystemTime{}) batch.PutMeta(MetaKey(entity, "cursor"), FormatRfc3339Millis(cursor));
-    if (full_listing && !resumed) {
-      batch.PutMeta(MetaKey(entity, "last_full_listing"), FormatRfc3339Millis(cycle_started_));
-      batch.DeleteMeta(MetaKey(entity, "deletions_owed"));
-    } else if (full_listing) {
-      // The check is deferred once: when one is already owed (the previous reconcile was
-      // resumed too), last_full_listing stays where it is, so the next cycle lists in full.
-      const auto owed = MetaTime(entity, "deletions_owed");
-      if (!owed) batch.PutMeta(MetaKey(entity, "last_full_listing"), FormatRfc3339Millis(resumed->started));
-      const SystemTime since = owed && *owed < resumed->started ? *owed : resumed->started;
-      batch.PutMeta(MetaKey(entity, "deletions_owed"), FormatRfc3339Millis(since));
-      log::Info("Resumed full listing complete; deletions are checked by the next full reconcile.",
-                {{"connection", connection_.id},
-                 {"entity", ToString(entity)},
-                 {"deletions_unchecked_since", FormatRfc3339(since)},
-                 {"next_full_reconcile",
-                  owed ? std::string("next cycle")
-                       : FormatRfc3339(resumed->started + seconds(connection_.full_reconcile_interval_s))}});
-    }
-  }
-  if (Resumable(entity)) batch.DeleteMeta(MetaKey(entity, "resume"));
-  if (batch.empty()) return Ok();
-  if (auto committed = deps_.store.Commit(batch); !committed) {
+  pipeline::ListingState::CursorInputs in;
+  in.can_query = source_->SupportsQuery(entity);
+  in.resumable = Resumable(entity);
+  in.full_listing = full_listing;
+  in.listing_newest = listing_newest_;
+  in.old_cursor = old_cursor;
+  in.cycle_started = cycle_started_;
+  in.resumed = resumed;
+  auto commit = listing_state_.BuildCursorCommit(entity, in);
+  if (commit.deletions_unchecked_since)
+    log::Info("Resumed full listing complete; deletions are checked by the next full reconcile.",
+              {{"connection", connection_.id},
+               {"entity", ToString(entity)},
+               {"deletions_unchecked_since", FormatRfc3339(*commit.deletions_unchecked_since)},
+               {"next_full_reconcile",
+                commit.already_owed
+                    ? std::string("next cycle")
+                    : FormatRfc3339(resumed->started + seconds(connection_.full_reconcile_interval_s))}});
+  if (commit.batch.empty()) return Ok();
+  if (auto committed = deps_.store.Commit(commit.batch); !committed) {
     CountError(committed.error());
     return committed;
   }
@@ -1002,7 +857,7 @@ Result<void> SyncWorker::CommitCursor(Entity entity, bool full_listing,
 
 Result<std::optional<std::pair<ResumeMarker, http::Request>>> SyncWorker::LoadResumeMarker(Entity entity) {
   using Found = std::optional<std::pair<ResumeMarker, http::Request>>;
-  auto stored = deps_.store.GetMeta(MetaKey(entity, "resume"));
+  auto stored = deps_.store.GetMeta(listing_state_.MetaKey(entity, "resume"));
   if (!stored) {
     CountError(stored.error());
     return stored.error();
@@ -1014,28 +869,22 @@ Result<std::optional<std::pair<ResumeMarker, http::Request>>> SyncWorker::LoadRe
               {{"connection", connection_.id}, {"entity", ToString(entity)}, {"reason", reason}});
     return Found();
   };
-  auto marker = DecodeResumeMarker(**stored);
-  if (!marker) return discard("the stored resume point is unreadable");
-  const auto age = std::chrono::system_clock::now() - marker->started;
-  if (age < seconds::zero()) return discard("the interrupted listing's start time lies in the future");
-  if (age >= seconds(connection_.full_reconcile_interval_s))
-    return discard("the interrupted listing started " +
-                   std::to_string(std::chrono::duration_cast<seconds>(age).count()) +
-                   " s ago, more than full_reconcile_interval_s");
-  if (!marker->full && (!connection_.incremental || !source_->SupportsQuery(entity)))
-    return discard("it was an incremental listing and incremental sync is now off");
+  auto checked = listing_state_.CheckResume(**stored, connection_.incremental && source_->SupportsQuery(entity),
+                                            std::chrono::system_clock::now());
+  if (auto* reason = std::get_if<std::string>(&checked)) return discard(*reason);
+  auto& marker = std::get<ResumeMarker>(checked);
   // The same checks as any paging.next: a URL that would send the token elsewhere (a changed
   // base_url or subdomain, a damaged snapshot) is refused.
-  auto request = source_->BuildRequest(entity, marker->next);
+  auto request = source_->BuildRequest(entity, marker.next);
   if (!request) return discard(request.error().message);
-  return Found(std::pair{std::move(*marker), std::move(*request)});
+  return Found(std::pair{std::move(marker), std::move(*request)});
 }
 
 Result<void> SyncWorker::SyncEntity(Entity entity, CycleReport& report) {
   if (source_->Streamed(entity)) return SyncStreamedEntity(entity, report);
   listing_newest_ = SystemTime{};
   SeenIds seen;
-  const auto old_cursor = MetaTime(entity, "cursor");
+  const auto old_cursor = listing_state_.MetaTime(entity, "cursor");
   std::optional<std::pair<ResumeMarker, http::Request>> resume;
   if (Resumable(entity)) {
     auto loaded = LoadResumeMarker(entity);

@@ -28,7 +28,9 @@
 #include "events/events.hpp"
 #include "http/http_client.hpp"
 #include "http/rate_limiter.hpp"
+#include "pipeline/event_builder.hpp"
 #include "pipeline/field_policy.hpp"
+#include "pipeline/listing_state.hpp"
 #include "runtime/publisher.hpp"
 #include "snapshot/differ.hpp"
 #include "snapshot/snapshot_store.hpp"
@@ -95,23 +97,10 @@ using OwedBackfills = std::map<std::string, SystemTime>;
 std::string EncodeOwedBackfills(const OwedBackfills& owed);
 OwedBackfills DecodeOwedBackfills(std::string_view json);
 
-// Where an interrupted paged listing continues: meta key sync/<conn>/<entity>/resume, written
-// in the same snapshot batch as each stage's records and removed by the batch that completes
-// the listing. Stored as JSON, e.g.
-// {"next":"https://acme.workable.com/spi/v3/candidates?limit=100&since_id=2f1c","mode":"full",
-//  "started":"2026-11-22T07:00:00.000Z","newest":"2026-11-22T06:59:58.000Z"}
-struct ResumeMarker {
-  std::string next;                         // paging.next of the last committed page
-  bool full = true;                         // a full listing, or an incremental one
-  std::optional<SystemTime> updated_after;  // incremental: the filter the listing used
-  SystemTime started{};                     // when the listing began (before any interruption)
-  // Newest updated_at committed by the listing before its first interruption: with `started`,
-  // the bound on the cursor after a resumed listing (SyncWorker::CommitCursor).
-  std::optional<SystemTime> newest;
-};
-std::string EncodeResumeMarker(const ResumeMarker& marker);
-// nullopt when `json` is not a marker EncodeResumeMarker wrote.
-std::optional<ResumeMarker> DecodeResumeMarker(std::string_view json);
+// The resume marker of an interrupted listing (pipeline/listing_state.hpp).
+using pipeline::DecodeResumeMarker;
+using pipeline::EncodeResumeMarker;
+using pipeline::ResumeMarker;
 
 class SyncWorker {
  public:
@@ -156,8 +145,6 @@ class SyncWorker {
                          CycleReport& report);
   bool UseIncremental(Entity entity);
   bool Resumable(Entity entity) const;  // whether listings of `entity` keep a resume marker
-  std::string MetaKey(Entity entity, std::string_view what) const;
-  std::optional<SystemTime> MetaTime(Entity entity, std::string_view what);
   // After a complete listing, in one batch: the cursor, last_full_listing (full listings) and the
   // resume marker removed. `resumed`: the listing continued an interrupted one (see the .cpp).
   Result<void> CommitCursor(Entity entity, bool full_listing, const std::optional<SystemTime>& old_cursor,
@@ -207,12 +194,7 @@ class SyncWorker {
   static snapshot::Key TombstoneKey(const snapshot::Key& key);
   // The last change sequence a deletion of `id` left (0: none); nullopt-free errors as Result.
   Result<uint64_t> DeletedSequence(Entity entity, const std::string& id);
-  const std::string& StateTopic(Entity entity) const;
   bool JobSelected(const Record& job) const;
-  // The field policy on what comes from the snapshot or a dead letter (see the .cpp).
-  void FilterPrevious(snapshot::Change& change) const;
-  void FilterLastState(snapshot::Change& change) const;
-  RejectedRecord FilterRejected(const RejectedRecord& rejected) const;
   // --- job lifecycle (sync_worker_jobs.cpp) ---
   // Reads the admin API's imports and removals and the backfills owed (start of a cycle).
   Result<void> LoadSelection();
@@ -225,18 +207,11 @@ class SyncWorker {
   // State-topic tombstones for the candidates of a job that left the selection.
   Result<void> TombstoneCandidatesOf(const events::Context& ctx, const std::string& job,
                                      std::vector<Message>& messages);
-  // The one place job-changed events are built (a left job's state-topic tombstone joins here).
-  Message JobChangedEvent(const events::Context& ctx, snapshot::Change change, events::JobChange kind);
-  // updated / closed / reopened / archived, from the job's state before and after `change`.
-  static events::JobChange ClassifyJobUpdate(const snapshot::Change& change);
   // A candidate row of a job not in the jobs listing (Workday requisition without a posting):
   // imports that job when the rules select it. True when the row's job is now selected.
   Result<bool> AdmitRowJob(const Record& candidate, CycleReport& report);
   // Jobs owed a backfill whose backfill the cycle completed: no longer owed (end of a cycle).
   Result<void> SettleBackfills();
-  events::CandidateExtras Extras(const snapshot::Change& change) const;
-  // The fields as they were before an update.
-  static std::map<std::string, std::string> Before(const snapshot::Change& change);
   void CountError(const Error& error);
   bool Sleep(std::chrono::milliseconds d) const;  // false when stopped meanwhile
 
@@ -249,7 +224,6 @@ class SyncWorker {
   Backoff cycle_backoff_;
   std::set<std::string> job_filter_;     // `jobs:` list
   std::set<std::string> states_filter_;  // job_states, as JSON string literals
-  TriggerStages triggers_;
   std::unordered_set<std::string> selected_jobs_;  // selected in the current cycle
   std::set<std::string> api_jobs_;                 // imported through the admin API
   std::set<std::string> removed_jobs_;             // removed through the admin API (DELETE)
@@ -263,9 +237,9 @@ class SyncWorker {
   // unset for streamed documents and the backfill listings of imported jobs.
   std::optional<ResumeMarker> listing_;
   bool listing_resumed_ = false;  // listing_ continues an interrupted listing: its `newest` is fixed
-  StageVocabulary vocabulary_;
-  bool triggers_only_ = false;
   pipeline::FieldPolicy policy_;  // connection_.fields
+  pipeline::EventBuilder builder_;  // messages from changes (policy_, stage_map, triggers, topics)
+  pipeline::ListingState listing_state_;  // cursor, last full listing, resume marker
   Stage open_;                      // gathering
   std::optional<Stage> in_flight_;  // published, not yet acknowledged and committed
 

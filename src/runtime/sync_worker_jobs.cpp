@@ -10,25 +10,6 @@
 #include "runtime/sync_worker.hpp"
 
 namespace ats::runtime {
-namespace {
-
-// A job's `state` field as text; nullopt when absent, null or not a string.
-std::optional<std::string> JobState(const std::map<std::string, std::string>& fields) {
-  auto it = fields.find("state");
-  if (it == fields.end()) return std::nullopt;
-  std::string out;
-  if (!DecodeJsonString(it->second, out)) return std::nullopt;
-  return out;
-}
-
-// States in which a job takes no applications (Workable: closed, archived; Workday: a
-// requisition whose posting went away, or that never had one).
-bool NotOpen(const std::optional<std::string>& state) {
-  return state && (*state == "closed" || *state == "archived" || *state == "filled" || *state == "unposted");
-}
-
-}  // namespace
-
 std::string EncodeStringArray(const std::set<std::string>& ids) {
   JsonWriter w;
   w.BeginArray();
@@ -95,34 +76,6 @@ bool SyncWorker::UserRemoved(const std::string& job) const {
   return !connection_.all_jobs && job_filter_.count(job) == 0;  // dropped from (or never in) `jobs`
 }
 
-events::JobChange SyncWorker::ClassifyJobUpdate(const snapshot::Change& change) {
-  const auto after = JobState(change.fields);
-  std::optional<std::string> before = after;
-  if (auto it = change.previous.find("state"); it != change.previous.end())
-    before = JobState({{"state", it->second}});
-  if (before == after) return events::JobChange::kUpdated;
-  if (after == "archived") return events::JobChange::kArchived;
-  if (NotOpen(after)) return events::JobChange::kClosed;
-  if (NotOpen(before) && before != "unposted") return events::JobChange::kReopened;
-  return events::JobChange::kUpdated;  // e.g. draft -> published, or a requisition posted
-}
-
-Message SyncWorker::JobChangedEvent(const events::Context& ctx, snapshot::Change change,
-                                    events::JobChange kind) {
-  // A job's fields may come straight from the snapshot here (closed, deleted, left_selection),
-  // stored before the field policy withheld what it now withholds: they pass it again.
-  FilterLastState(change);
-  FilterPrevious(change);
-  events::JobChangeInfo info;
-  info.change = kind;
-  info.state = JobState(change.fields);
-  info.previous_state = info.state;
-  if (change.type == snapshot::ChangeType::kUpdated)
-    if (auto it = change.previous.find("state"); it != change.previous.end())
-      info.previous_state = JobState({{"state", it->second}});
-  return events::JobChanged(ctx, change, info, deps_.topics.job_changed);
-}
-
 Result<void> SyncWorker::ReconcileJobs(const SeenIds& seen, CycleReport& report) {
   std::vector<std::pair<std::string, snapshot::StoredRecord>> stored_jobs;  // jobs are few
   auto visited = deps_.store.ForEach(connection_.id, Entity::kJob,
@@ -163,7 +116,7 @@ Result<void> SyncWorker::ReconcileJobs(const SeenIds& seen, CycleReport& report)
     // A job that goes (left the selection, deleted) leaves the current-state topic and the
     // snapshot, and its change sequence behind, so coming back is a new import with its own ce_id.
     const auto forget = [&](const snapshot::Change& gone) {
-      messages.push_back(events::StateTombstone(ctx, id, StateTopic(Entity::kJob)));
+      messages.push_back(builder_.StateTombstone(ctx, Entity::kJob, id));
       snapshot::StoredRecord tombstone;
       tombstone.sequence = gone.sequence;
       batch.Put(TombstoneKey(key), std::move(tombstone));
@@ -174,7 +127,7 @@ Result<void> SyncWorker::ReconcileJobs(const SeenIds& seen, CycleReport& report)
       // Leaves the selection: its candidates' events stop (no deletes downstream; they leave the
       // current-state topic), and it is forgotten, so coming back is a new import with a backfill.
       const auto left = snapshot::Deleted(Entity::kJob, id, stored);
-      messages.push_back(JobChangedEvent(ctx, left, events::JobChange::kLeftSelection));
+      messages.push_back(builder_.JobChanged(ctx, left, events::JobChange::kLeftSelection));
       forget(left);
       if (auto dropped = TombstoneCandidatesOf(ctx, id, messages); !dropped) return dropped;
       backfill_owed_.erase(id);
@@ -187,7 +140,7 @@ Result<void> SyncWorker::ReconcileJobs(const SeenIds& seen, CycleReport& report)
     if (source_->ListsOnlyOpenJobs()) {
       // Not listed any more: its posting closed. The job stays, and says so once.
       std::map<std::string, std::string> fields;
-      if (!snapshot::ParseFields(stored.body, fields) || NotOpen(JobState(fields))) continue;
+      if (!snapshot::ParseFields(stored.body, fields) || pipeline::NotOpen(pipeline::JobState(fields))) continue;
       Record closed;
       closed.entity = Entity::kJob;
       closed.id = id;
@@ -196,13 +149,13 @@ Result<void> SyncWorker::ReconcileJobs(const SeenIds& seen, CycleReport& report)
       closed.fields["state"] = "\"closed\"";  // when it closed is unknown: no source timestamp
       auto change = snapshot::Diff(closed, stored);
       if (!change) continue;
-      messages.push_back(JobChangedEvent(ctx, *change, events::JobChange::kClosed));
-      messages.push_back(events::StateRecord(ctx, *change, StateTopic(Entity::kJob)));
+      messages.push_back(builder_.JobChanged(ctx, *change, events::JobChange::kClosed));
+      messages.push_back(builder_.StateRecord(ctx, Entity::kJob, *change));
       batch.Put(key, std::move(change->new_state));
       trail.push_back("job-changed closed " + id);
     } else {
       const auto deleted = snapshot::Deleted(Entity::kJob, id, stored);
-      messages.push_back(JobChangedEvent(ctx, deleted, events::JobChange::kDeleted));
+      messages.push_back(builder_.JobChanged(ctx, deleted, events::JobChange::kDeleted));
       forget(deleted);
       backfill_owed_.erase(id);
       trail.push_back("job-changed deleted " + id);
@@ -237,7 +190,7 @@ Result<void> SyncWorker::TombstoneCandidatesOf(const events::Context& ctx, const
                                      [&](std::string_view id, const snapshot::StoredRecord& stored) {
                                        if (stored.parent_id == job)
                                          messages.push_back(
-                                             events::StateTombstone(ctx, id, StateTopic(Entity::kCandidate)));
+                                             builder_.StateTombstone(ctx, Entity::kCandidate, id));
                                        return true;
                                      });
   if (!visited) CountError(visited.error());
@@ -272,8 +225,8 @@ Result<bool> SyncWorker::AdmitRowJob(const Record& candidate, CycleReport& repor
     auto change = snapshot::Diff(*record, std::nullopt, *deleted_sequence);
     if (!change) return refuse();
     const events::Context ctx{connection_.id, std::string(source_->name()), std::chrono::system_clock::now()};
-    std::vector<Message> messages{events::JobImported(ctx, *change, deps_.topics.job_imported),
-                                  events::StateRecord(ctx, *change, StateTopic(Entity::kJob))};
+    std::vector<Message> messages{builder_.JobImported(ctx, *change),
+                                  builder_.StateRecord(ctx, Entity::kJob, *change)};
     snapshot::Batch batch;
     batch.Put(key, std::move(change->new_state));
     if (*deleted_sequence > 0) batch.Delete(TombstoneKey(key));
