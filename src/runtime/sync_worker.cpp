@@ -1,9 +1,7 @@
 #include "runtime/sync_worker.hpp"
 
-#include <simdjson.h>
 
 #include <algorithm>
-#include <cctype>
 #include <future>
 #include <utility>
 #include <variant>
@@ -38,26 +36,7 @@ size_t FieldBytes(const Record& record) {
   return bytes;
 }
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
-}
-
 }  // namespace
-
-// ["a","b"] -> {a, b} (decoded by simdjson: any escape, any id); anything else -> {}.
-std::vector<std::string> DecodeStringArray(std::string_view json) {
-  std::vector<std::string> out;
-  simdjson::dom::parser parser;
-  simdjson::dom::array array;
-  if (parser.parse(simdjson::padded_string(json)).get_array().get(array)) return out;
-  for (auto element : array) {
-    std::string_view value;
-    if (!element.get_string().get(value)) out.emplace_back(value);
-  }
-  return out;
-}
 
 namespace {
 
@@ -84,12 +63,11 @@ SyncWorker::SyncWorker(config::ConnectionConfig connection, connectors::SourcePt
                                                              seconds(source_->rate_limit().per_s))),
       request_backoff_(milliseconds(1000), milliseconds(30000)),
       cycle_backoff_(milliseconds(2000), milliseconds(300000)),
+      selection_(connection_),
       policy_(connection_.fields),
       builder_(connection_, source_->name(), deps_.topics, policy_),
       listing_state_(deps_.store, connection_),
       started_at_(std::chrono::system_clock::now()) {
-  if (!connection_.all_jobs) job_filter_.insert(connection_.jobs.begin(), connection_.jobs.end());
-  for (const auto& s : connection_.job_states) states_filter_.insert(JsonString(s));
   for (const auto& secret : source_->secrets()) log::RegisterSecret(secret);
   // Shutdown abandons a request in flight instead of waiting for the source's answer or timeout.
   client_.SetStopSignal(&deps_.stop);
@@ -115,37 +93,11 @@ void SyncWorker::Wake() {
 }
 
 std::string SyncWorker::ImportedJobsKey(const std::string& connection) {
-  return "selection/" + connection + "/imported";
+  return pipeline::ImportedJobsKey(connection);
 }
 
 void SyncWorker::CountError(const Error& error) {
   deps_.metrics.Errors(connection_.id, std::string(ToString(error.category))).Increment();
-}
-
-bool SyncWorker::JobSelected(const Record& job) const {
-  // Imported through the admin API: selected whatever its state, department or location.
-  if (api_jobs_.count(job.id) > 0) return true;
-  if (!job_filter_.empty() && job_filter_.count(job.id) == 0) return false;
-  if (!connection_.job_departments.empty()) {
-    const std::string department = Lower(FieldString(job.fields, "department"));
-    if (std::none_of(connection_.job_departments.begin(), connection_.job_departments.end(),
-                     [&](const std::string& d) { return Lower(d) == department; }))
-      return false;
-  }
-  if (!connection_.job_locations.empty()) {
-    // The location is an object (Workable: location_str, city, country...): a configured
-    // location selects the job when any of its text mentions it.
-    auto it = job.fields.find("location");
-    const std::string location = it == job.fields.end() ? "" : Lower(it->second);
-    if (std::none_of(connection_.job_locations.begin(), connection_.job_locations.end(),
-                     [&](const std::string& l) { return location.find(Lower(l)) != std::string::npos; }))
-      return false;
-  }
-  if (states_filter_.empty()) return true;
-  // job_states applies to sources whose jobs have a state (Workable). A Workday job posting is
-  // listed only while it is posted, and carries no state to filter on.
-  auto it = job.fields.find("state");
-  return it == job.fields.end() || states_filter_.count(it->second) > 0;
 }
 
 Result<http::Response> SyncWorker::Execute(const http::Request& request, CycleReport& report,
@@ -373,9 +325,9 @@ Result<void> SyncWorker::ProcessPage(Entity entity, const connectors::Page& page
         }
         stored_job = std::move(*got);
       }
-      if (UserRemoved(record.id) || (!stored_job && !JobSelected(record))) continue;
-      selected_jobs_.insert(record.id);
-    } else if (selected_jobs_.count(record.parent_id) == 0) {
+      if (selection_.UserRemoved(record.id) || (!stored_job && !selection_.Matches(record))) continue;
+      selection_.Select(record.id);
+    } else if (!selection_.Selected(record.parent_id)) {
       auto admitted = AdmitRowJob(record, report);  // a Workday requisition without a posting
       if (!admitted) return admitted.error();
       if (!*admitted) continue;  // its job is not selected
@@ -417,7 +369,7 @@ Result<void> SyncWorker::ProcessPage(Entity entity, const connectors::Page& page
     }
     auto change = snapshot::Diff(filtered, stored, deleted_sequence);
     if (!change) {
-      if (stored && entity == Entity::kCandidate && backfill_owed_.count(record.parent_id) > 0) {
+      if (stored && entity == Entity::kCandidate && selection_.Owes(record.parent_id)) {
         // Its job re-entered the selection: the state record its leaving removed (a tombstone)
         // comes back, unchanged (ReconcileJobs, TombstoneCandidatesOf).
         auto same = snapshot::Deleted(entity, record.id, *stored);
@@ -442,8 +394,8 @@ Result<void> SyncWorker::ProcessPage(Entity entity, const connectors::Page& page
         stage.Add(builder_.JobImported(ctx, *change));
         ++stage.counts.jobs_imported;
         // Its candidates are new to downstream: a backfill is owed until acknowledged.
-        backfill_owed_.emplace(record.id, cycle_started_);
-        stage.metas[BackfillOwedKey(connection_.id)] = EncodeOwedBackfills(backfill_owed_);
+        selection_.Owe(record.id, cycle_started_);
+        stage.metas[BackfillOwedKey(connection_.id)] = EncodeOwedBackfills(selection_.owed());
         if (deps_.log_events)
           stage.trail.push_back("job-imported " + record.id + " \"" + FieldString(record.fields, "title") + "\"");
       } else if (change->type == snapshot::ChangeType::kUpdated) {
@@ -665,7 +617,7 @@ Result<void> SyncWorker::ReconcileDeletions(Entity entity, const SeenIds& seen, 
     // sequence behind for a re-creation.
     auto change = snapshot::Deleted(entity, id, stored);
     messages.push_back(builder_.StateTombstone(ctx, entity, id));
-    if (entity == Entity::kCandidate && selected_jobs_.count(stored.parent_id) > 0 && !builder_.triggers_only()) {
+    if (entity == Entity::kCandidate && selection_.Selected(stored.parent_id) && !builder_.triggers_only()) {
       builder_.FilterLastState(change);
       messages.push_back(
           builder_.CandidateChanged(ctx, change, builder_.Extras(change)));
@@ -699,7 +651,7 @@ Result<void> SyncWorker::SyncStreamedEntity(Entity entity, CycleReport& report) 
   // Incremental when the documents can be asked for a time window (Workday report prompts).
   // A job that entered the selection needs its candidates in full (a backfill): the report is
   // then read without its window.
-  const bool incremental = UseIncremental(entity) && backfill_owed_.empty();
+  const bool incremental = UseIncremental(entity) && selection_.owed().empty();
   const auto old_cursor = listing_state_.MetaTime(entity, "cursor");
   std::optional<std::string> cursor;
   bool first = true;
@@ -751,8 +703,7 @@ Result<void> SyncWorker::SyncStreamedEntity(Entity entity, CycleReport& report) 
     cursor = source_->NextDocument(entity, cursor);
   } while (cursor);
   if (auto flushed = Flush(); !flushed) return flushed;
-  if (entity == Entity::kCandidate && !incremental)
-    for (const auto& [job, imported_at] : backfill_owed_) backfill_done_.insert(job);
+  if (entity == Entity::kCandidate && !incremental) selection_.AllOwedDone();
   if (incremental) {
     ++report.incremental_listings;
     return CommitCursor(entity, /*full_listing=*/false, old_cursor);
@@ -929,7 +880,7 @@ Result<void> SyncWorker::SyncEntity(Entity entity, CycleReport& report) {
   // Jobs whose backfill an earlier cycle did not finish are owed one too (backfill_owed_),
   // except after a resumed full listing that began after they were imported: it covers them.
   if (entity == Entity::kCandidate && (!listing.full || resume)) {
-    const OwedBackfills owed = backfill_owed_;  // (a copy: listings may admit jobs)
+    const OwedBackfills owed = selection_.owed();  // (a copy: listings may admit jobs)
     for (const auto& [job, imported_at] : owed) {
       if (listing.full && imported_at <= listing.started) continue;
       connectors::ListQuery by_job;
@@ -940,8 +891,7 @@ Result<void> SyncWorker::SyncEntity(Entity entity, CycleReport& report) {
     }
   }
   if (auto flushed = Flush(); !flushed) return flushed;
-  if (entity == Entity::kCandidate)
-    for (const auto& [job, imported_at] : backfill_owed_) backfill_done_.insert(job);
+  if (entity == Entity::kCandidate) selection_.AllOwedDone();
   const ResumeMarker* resumed = resume ? &listing : nullptr;
   if (!listing.full) {
     ++report.incremental_listings;
@@ -958,7 +908,7 @@ Result<void> SyncWorker::SyncEntity(Entity entity, CycleReport& report) {
 
 Result<CycleReport> SyncWorker::RunCycle() {
   CycleReport report;
-  selected_jobs_.clear();
+  selection_.ClearSelected();
   cycle_started_ = std::chrono::system_clock::now();
   // Jobs imported or removed through the admin API and backfills owed (stored with the
   // snapshot, so they survive a restart).

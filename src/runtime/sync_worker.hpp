@@ -30,6 +30,7 @@
 #include "http/rate_limiter.hpp"
 #include "pipeline/event_builder.hpp"
 #include "pipeline/field_policy.hpp"
+#include "pipeline/job_selection.hpp"
 #include "pipeline/listing_state.hpp"
 #include "runtime/publisher.hpp"
 #include "snapshot/differ.hpp"
@@ -87,15 +88,12 @@ class SeenIds {
   mutable bool sorted_ = true;
 };
 
-// ["a","b"] -> {a, b} (the stored list of imported jobs); anything else -> {}.
-std::vector<std::string> DecodeStringArray(std::string_view json);
-// {a, b} -> ["a","b"].
-std::string EncodeStringArray(const std::set<std::string>& ids);
-// Jobs owed a backfill, each with the start of the cycle that imported it:
-// {"R-00012":"2026-11-22T07:00:00.000Z"}. Decoding skips entries that are not such pairs.
-using OwedBackfills = std::map<std::string, SystemTime>;
-std::string EncodeOwedBackfills(const OwedBackfills& owed);
-OwedBackfills DecodeOwedBackfills(std::string_view json);
+// The stored lists of the job selection (pipeline/job_selection.hpp).
+using pipeline::DecodeOwedBackfills;
+using pipeline::DecodeStringArray;
+using pipeline::EncodeOwedBackfills;
+using pipeline::EncodeStringArray;
+using pipeline::OwedBackfills;
 
 // The resume marker of an interrupted listing (pipeline/listing_state.hpp).
 using pipeline::DecodeResumeMarker;
@@ -194,13 +192,9 @@ class SyncWorker {
   static snapshot::Key TombstoneKey(const snapshot::Key& key);
   // The last change sequence a deletion of `id` left (0: none); nullopt-free errors as Result.
   Result<uint64_t> DeletedSequence(Entity entity, const std::string& id);
-  bool JobSelected(const Record& job) const;
   // --- job lifecycle (sync_worker_jobs.cpp) ---
   // Reads the admin API's imports and removals and the backfills owed (start of a cycle).
   Result<void> LoadSelection();
-  // The user took the job out (dropped from `jobs`, or DELETE through the admin API): a job in
-  // the snapshot leaves the selection. Otherwise a job that entered stays (sticky).
-  bool UserRemoved(const std::string& job) const;
   // After a complete jobs listing: stored jobs the listing did not return are closed (sources
   // listing only open jobs) or deleted, stay selected (sticky) or leave the selection.
   Result<void> ReconcileJobs(const SeenIds& seen, CycleReport& report);
@@ -222,14 +216,7 @@ class SyncWorker {
   std::shared_ptr<http::RateLimiter> limiter_;
   Backoff request_backoff_;
   Backoff cycle_backoff_;
-  std::set<std::string> job_filter_;     // `jobs:` list
-  std::set<std::string> states_filter_;  // job_states, as JSON string literals
-  std::unordered_set<std::string> selected_jobs_;  // selected in the current cycle
-  std::set<std::string> api_jobs_;                 // imported through the admin API
-  std::set<std::string> removed_jobs_;             // removed through the admin API (DELETE)
-  OwedBackfills backfill_owed_;                    // entered the selection, backfill not acknowledged
-  std::set<std::string> backfill_done_;            // of those, backfilled by the current cycle
-  std::set<std::string> refused_row_jobs_;         // row jobs the rules did not admit (this cycle)
+  pipeline::JobSelection selection_;  // rules, admin imports/removals, this cycle's jobs, backfills owed
   mutable std::atomic<bool> wake_{false};
   SystemTime cycle_started_{};
   SystemTime listing_newest_{};  // newest updated_at committed in the current listing

@@ -1,7 +1,6 @@
 // The job lifecycle of a SyncWorker: which jobs stay selected (sticky selection), what a job
 // missing from its listing means, the job-changed events, jobs admitted from candidate rows
 // (Workday requisitions without a posting) and the backfills owed to jobs that entered.
-#include <simdjson.h>
 
 #include <algorithm>
 
@@ -10,70 +9,18 @@
 #include "runtime/sync_worker.hpp"
 
 namespace ats::runtime {
-std::string EncodeStringArray(const std::set<std::string>& ids) {
-  JsonWriter w;
-  w.BeginArray();
-  for (const auto& id : ids) w.String(id);
-  w.EndArray();
-  return w.Take();
-}
-
-std::string EncodeOwedBackfills(const OwedBackfills& owed) {
-  JsonWriter w;
-  w.BeginObject();
-  for (const auto& [job, imported_at] : owed) w.Key(job).String(FormatRfc3339Millis(imported_at));
-  w.EndObject();
-  return w.Take();
-}
-
-OwedBackfills DecodeOwedBackfills(std::string_view json) {
-  OwedBackfills out;
-  simdjson::dom::parser parser;
-  simdjson::dom::object object;
-  if (parser.parse(simdjson::padded_string(json)).get_object().get(object)) return out;
-  for (auto field : object) {
-    std::string_view text;
-    if (field.value.get_string().get(text)) continue;
-    if (auto at = ParseRfc3339(text)) out.emplace(std::string(field.key), *at);
-  }
-  return out;
-}
-
 std::string SyncWorker::RemovedJobsKey(const std::string& connection) {
-  return "selection/" + connection + "/removed";
+  return pipeline::RemovedJobsKey(connection);
 }
 
 std::string SyncWorker::BackfillOwedKey(const std::string& connection) {
-  return "selection/" + connection + "/backfill_owed";
+  return pipeline::BackfillOwedKey(connection);
 }
 
 Result<void> SyncWorker::LoadSelection() {
-  backfill_done_.clear();
-  refused_row_jobs_.clear();
-  for (auto [key, slot] : {std::pair{ImportedJobsKey(connection_.id), &api_jobs_},
-                           std::pair{RemovedJobsKey(connection_.id), &removed_jobs_}}) {
-    slot->clear();
-    auto stored = deps_.store.GetMeta(key);
-    if (!stored) {
-      CountError(stored.error());
-      return stored.error();
-    }
-    if (stored->has_value())
-      for (auto& id : DecodeStringArray(**stored)) slot->insert(std::move(id));
-  }
-  auto owed = deps_.store.GetMeta(BackfillOwedKey(connection_.id));
-  if (!owed) {
-    CountError(owed.error());
-    return owed.error();
-  }
-  backfill_owed_ = owed->has_value() ? DecodeOwedBackfills(**owed) : OwedBackfills{};
-  return Ok();
-}
-
-bool SyncWorker::UserRemoved(const std::string& job) const {
-  if (removed_jobs_.count(job) > 0) return true;
-  if (api_jobs_.count(job) > 0) return false;
-  return !connection_.all_jobs && job_filter_.count(job) == 0;  // dropped from (or never in) `jobs`
+  auto loaded = selection_.Load(deps_.store);
+  if (!loaded) CountError(loaded.error());
+  return loaded;
 }
 
 Result<void> SyncWorker::ReconcileJobs(const SeenIds& seen, CycleReport& report) {
@@ -109,7 +56,7 @@ Result<void> SyncWorker::ReconcileJobs(const SeenIds& seen, CycleReport& report)
   const events::Context ctx{connection_.id, std::string(source_->name()), std::chrono::system_clock::now()};
   std::vector<Message> messages;
   snapshot::Batch batch;
-  const size_t owed_before = backfill_owed_.size();
+  const size_t owed_before = selection_.owed().size();
   std::vector<std::string> trail;
   for (const auto& [id, stored] : stored_jobs) {
     const snapshot::Key key{connection_.id, Entity::kJob, id};
@@ -123,20 +70,20 @@ Result<void> SyncWorker::ReconcileJobs(const SeenIds& seen, CycleReport& report)
       batch.Delete(key);
       batch.Delete(PendingKey(key));
     };
-    if (UserRemoved(id)) {
+    if (selection_.UserRemoved(id)) {
       // Leaves the selection: its candidates' events stop (no deletes downstream; they leave the
       // current-state topic), and it is forgotten, so coming back is a new import with a backfill.
       const auto left = snapshot::Deleted(Entity::kJob, id, stored);
       messages.push_back(builder_.JobChanged(ctx, left, events::JobChange::kLeftSelection));
       forget(left);
       if (auto dropped = TombstoneCandidatesOf(ctx, id, messages); !dropped) return dropped;
-      backfill_owed_.erase(id);
-      selected_jobs_.erase(id);
+      selection_.Forgive(id);
+      selection_.Deselect(id);
       trail.push_back("job-changed left_selection " + id);
       continue;
     }
     if (seen.Contains(id)) continue;  // listed: ProcessPage diffed it
-    selected_jobs_.insert(id);        // sticky; a deleted job's candidates get their deletes this cycle
+    selection_.Select(id);           // sticky; a deleted job's candidates get their deletes this cycle
     if (source_->ListsOnlyOpenJobs()) {
       // Not listed any more: its posting closed. The job stays, and says so once.
       std::map<std::string, std::string> fields;
@@ -157,15 +104,15 @@ Result<void> SyncWorker::ReconcileJobs(const SeenIds& seen, CycleReport& report)
       const auto deleted = snapshot::Deleted(Entity::kJob, id, stored);
       messages.push_back(builder_.JobChanged(ctx, deleted, events::JobChange::kDeleted));
       forget(deleted);
-      backfill_owed_.erase(id);
+      selection_.Forgive(id);
       trail.push_back("job-changed deleted " + id);
     }
   }
-  if (backfill_owed_.size() != owed_before) {
-    if (backfill_owed_.empty()) {
+  if (selection_.owed().size() != owed_before) {
+    if (selection_.owed().empty()) {
       batch.DeleteMeta(BackfillOwedKey(connection_.id));
     } else {
-      batch.PutMeta(BackfillOwedKey(connection_.id), EncodeOwedBackfills(backfill_owed_));
+      batch.PutMeta(BackfillOwedKey(connection_.id), EncodeOwedBackfills(selection_.owed()));
     }
   }
   const auto changed = static_cast<long long>(trail.size());
@@ -199,17 +146,14 @@ Result<void> SyncWorker::TombstoneCandidatesOf(const events::Context& ctx, const
 
 Result<bool> SyncWorker::AdmitRowJob(const Record& candidate, CycleReport& report) {
   const std::string& job = candidate.parent_id;
-  if (job.empty() || refused_row_jobs_.count(job) > 0) return false;
+  if (job.empty() || selection_.RowJobRefused(job)) return false;
   const auto refuse = [&] {
-    refused_row_jobs_.insert(job);
+    selection_.RefuseRowJob(job);
     return false;
   };
   // Selected by name (`jobs`, an admin import), or by `jobs: all` without department or
   // location rules (a row carries neither). job_states does not apply: the job has no posting.
-  const bool by_rule =
-      connection_.all_jobs && connection_.job_departments.empty() && connection_.job_locations.empty();
-  if (UserRemoved(job) || !(by_rule || api_jobs_.count(job) > 0 || job_filter_.count(job) > 0))
-    return refuse();
+  if (!selection_.AdmitsRowJob(job)) return refuse();
   auto record = source_->JobFromCandidate(candidate);
   if (!record) return refuse();
   record->withheld = policy_.Apply(record->fields);  // the field policy, as for listed jobs
@@ -230,10 +174,10 @@ Result<bool> SyncWorker::AdmitRowJob(const Record& candidate, CycleReport& repor
     snapshot::Batch batch;
     batch.Put(key, std::move(change->new_state));
     if (*deleted_sequence > 0) batch.Delete(TombstoneKey(key));
-    backfill_owed_.emplace(job, cycle_started_);
-    batch.PutMeta(BackfillOwedKey(connection_.id), EncodeOwedBackfills(backfill_owed_));
+    selection_.Owe(job, cycle_started_);
+    batch.PutMeta(BackfillOwedKey(connection_.id), EncodeOwedBackfills(selection_.owed()));
     if (auto done = PublishAndCommit(messages, batch); !done) {
-      backfill_owed_.erase(job);
+      selection_.Forgive(job);
       return done.error();
     }
     ++report.jobs_imported;
@@ -241,23 +185,19 @@ Result<bool> SyncWorker::AdmitRowJob(const Record& candidate, CycleReport& repor
     log::Info("Job without a live posting imported from the candidates it is referenced by.",
               {{"connection", connection_.id}, {"job", job}});
   }
-  selected_jobs_.insert(job);
+  selection_.Select(job);
   return true;
 }
 
 Result<void> SyncWorker::SettleBackfills() {
   const auto entities = source_->entities();
-  // Without a candidates listing there is nothing to backfill.
-  if (std::find(entities.begin(), entities.end(), Entity::kCandidate) == entities.end())
-    for (const auto& [job, imported_at] : backfill_owed_) backfill_done_.insert(job);
-  if (backfill_done_.empty()) return Ok();
-  for (const auto& id : backfill_done_) backfill_owed_.erase(id);
-  backfill_done_.clear();
+  const bool no_candidates = std::find(entities.begin(), entities.end(), Entity::kCandidate) == entities.end();
+  if (!selection_.Settle(no_candidates)) return Ok();
   snapshot::Batch batch;
-  if (backfill_owed_.empty()) {
+  if (selection_.owed().empty()) {
     batch.DeleteMeta(BackfillOwedKey(connection_.id));
   } else {
-    batch.PutMeta(BackfillOwedKey(connection_.id), EncodeOwedBackfills(backfill_owed_));
+    batch.PutMeta(BackfillOwedKey(connection_.id), EncodeOwedBackfills(selection_.owed()));
   }
   if (auto committed = deps_.store.Commit(batch); !committed) {
     CountError(committed.error());
