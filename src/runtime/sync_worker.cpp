@@ -1,6 +1,5 @@
 #include "runtime/sync_worker.hpp"
 
-
 #include <algorithm>
 #include <future>
 #include <utility>
@@ -23,9 +22,6 @@ constexpr int kMaxAttempts = 6;       // per request, for 5xx / transport / bad 
 constexpr int kMaxRateLimited = 12;   // per request, for 429s (each waits for the window)
 constexpr size_t kDeleteBatch = 500;  // deleted events published per batch
 constexpr size_t kStreamBatch = 500;  // records of a streamed document processed per batch
-// A stage gathering pages while the previous one is in flight goes out at the latest here.
-constexpr size_t kStageMessages = 5000;
-constexpr size_t kStageBytes = 16 << 20;
 // A record's normalised fields may take this much; an event carries them (and, for an update,
 // the previous values too), and Kafka refuses messages over message.max.bytes (1 MB by default).
 constexpr size_t kMaxRecordBytes = 256 * 1024;
@@ -67,6 +63,13 @@ SyncWorker::SyncWorker(config::ConnectionConfig connection, connectors::SourcePt
       policy_(connection_.fields),
       builder_(connection_, source_->name(), deps_.topics, policy_),
       listing_state_(deps_.store, connection_),
+      outbox_(deps_.publisher),
+      stager_({deps_.store, outbox_, deps_.metrics, listing_state_, connection_.id,
+               [this](Entity entity, SystemTime newest) {
+                 std::lock_guard lock(gauges_mu_);
+                 auto& slot = newest_updated_at_[entity];
+                 if (newest > slot) slot = newest;
+               }}),
       started_at_(std::chrono::system_clock::now()) {
   for (const auto& secret : source_->secrets()) log::RegisterSecret(secret);
   // Shutdown abandons a request in flight instead of waiting for the source's answer or timeout.
@@ -230,19 +233,8 @@ Result<connectors::Page> SyncWorker::FetchPage(Entity entity, Result<http::Reque
   }
 }
 
-// Where the states a batch is about to publish are written ahead ("~" never starts a
-// connection id, so these never mix with the snapshot's records).
-snapshot::Key SyncWorker::PendingKey(const snapshot::Key& key) {
-  return {"~pending/" + key.connection, key.entity, key.id};
-}
-
-// A deleted record's tombstone: its last change sequence, nothing else (see TombstoneKey).
-snapshot::Key SyncWorker::TombstoneKey(const snapshot::Key& key) {
-  return {"~gone/" + key.connection, key.entity, key.id};
-}
-
 Result<uint64_t> SyncWorker::DeletedSequence(Entity entity, const std::string& id) {
-  auto got = deps_.store.Get(TombstoneKey({connection_.id, entity, id}));
+  auto got = deps_.store.Get(pipeline::Stager::TombstoneKey({connection_.id, entity, id}));
   if (!got) {
     CountError(got.error());
     return got.error();
@@ -250,55 +242,17 @@ Result<uint64_t> SyncWorker::DeletedSequence(Entity entity, const std::string& i
   return got->has_value() ? (*got)->sequence : 0;
 }
 
-Result<void> SyncWorker::PublishAndCommit(std::vector<Message>& messages, snapshot::Batch& batch) {
-  if (!messages.empty()) {
-    // Intent first: if the process dies after Kafka acknowledged the batch but before the
-    // commit, the next full listing still knows downstream heard of these candidates, and a
-    // candidate deleted meanwhile gets its deleted event (found by the crash suite).
-    snapshot::Batch intent;
-    for (const auto& [key, record] : batch.puts())  // (not the tombstones: "~" namespaces)
-      if (!key.connection.starts_with('~')) intent.Put(PendingKey(key), record);
-    if (!intent.empty()) {
-      if (auto written = deps_.store.Commit(intent); !written) {
-        CountError(written.error());
-        return written;
-      }
-      for (const auto& [key, record] : intent.puts()) batch.Delete(key);  // with the commit
-    }
-    if (auto published = deps_.publisher.PublishAndAwait(messages); !published) {
-      CountError(published.error());
-      return published;
-    }
-  }
-  if (!batch.empty()) {
-    if (auto committed = deps_.store.Commit(batch); !committed) {
-      CountError(committed.error());
-      return committed;
-    }
-  }
-  messages.clear();
-  batch = snapshot::Batch();
-  return Ok();
-}
-
-std::optional<snapshot::StoredRecord> SyncWorker::StagedState(const std::string& id) const {
-  if (auto it = open_.states.find(id); it != open_.states.end()) return it->second;
-  if (in_flight_)
-    if (auto it = in_flight_->states.find(id); it != in_flight_->states.end()) return it->second;
-  return std::nullopt;
-}
-
 Result<void> SyncWorker::ProcessPage(Entity entity, const connectors::Page& page, SeenIds& seen,
                                      CycleReport& report, bool last_batch) {
   const events::Context ctx{connection_.id, std::string(source_->name()), std::chrono::system_clock::now()};
-  Stage& stage = open_;  // (stays open_ when Advance replaces it)
+  pipeline::Stage& stage = stager_.open();  // (the same object after Advance resets it)
   stage.entity = entity;
   stage.report = &report;
   // A stage that is full goes out before another event joins it, even in the middle of a page:
   // no stage passes kStageMessages / kStageBytes, whatever a page holds.
   const auto make_room = [&]() -> Result<void> {
-    if (open_.messages.size() < kStageMessages && open_.bytes < kStageBytes) return Ok();
-    if (auto advanced = Advance(/*force=*/false); !advanced) return advanced;
+    if (!stager_.OpenFull()) return Ok();
+    if (auto advanced = stager_.Advance(/*force=*/false); !advanced) return advanced;
     stage.entity = entity;
     stage.report = &report;
     return Ok();
@@ -316,7 +270,7 @@ Result<void> SyncWorker::ProcessPage(Entity entity, const connectors::Page& page
     // which jobs enter.
     std::optional<snapshot::StoredRecord> stored_job;
     if (entity == Entity::kJob) {
-      stored_job = StagedState(record.id);
+      stored_job = stager_.StagedState(record.id);
       if (!stored_job) {
         auto got = deps_.store.Get({connection_.id, entity, record.id});
         if (!got) {
@@ -349,7 +303,7 @@ Result<void> SyncWorker::ProcessPage(Entity entity, const connectors::Page& page
     // The newest state downstream will have heard of: staged (published or about to be, not yet
     // committed) or else committed.
     std::optional<snapshot::StoredRecord> stored =
-        entity == Entity::kJob ? std::move(stored_job) : StagedState(record.id);
+        entity == Entity::kJob ? std::move(stored_job) : stager_.StagedState(record.id);
     if (!stored && entity != Entity::kJob) {
       auto got = deps_.store.Get({connection_.id, entity, record.id});
       if (!got) {
@@ -445,139 +399,20 @@ Result<void> SyncWorker::ProcessPage(Entity entity, const connectors::Page& page
   // (Only after a page's last batch: a stage holding part of a page resumes at that page.)
   if (listing_ && page.next && last_batch) {
     if (!listing_resumed_) {
-      SystemTime committed = std::max(listing_newest_, stage.newest);
-      if (in_flight_) committed = std::max(committed, in_flight_->newest);
+      const SystemTime committed = stager_.NewestSoFar();
       if (committed != SystemTime{}) listing_->newest = committed;
     }
     listing_->next = *page.next;
     stage.resume_marker = EncodeResumeMarker(*listing_);
   }
-  return Advance(/*force=*/false);
-}
-
-// The pipeline: while Kafka acknowledges one stage (in_flight_), the next pages gather in
-// open_. Once the stage in flight is acknowledged (or open_ is full), one durable snapshot
-// write commits it and writes ahead the states open_ is about to publish, and open_ goes out.
-// A page therefore costs no Kafka round trip and no fsync of its own; stages grow with the
-// round trip. Nothing is committed before Kafka acknowledged it.
-Result<void> SyncWorker::Advance(bool force) {
-  const auto fail = [this](const Error& error) -> Result<void> {
-    CountError(error);
-    ResetPipeline();
-    return error;
-  };
-  if (in_flight_) {
-    const bool full = open_.messages.size() >= kStageMessages || open_.bytes >= kStageBytes;
-    if (!force && !full && !deps_.publisher.Settled(in_flight_->ticket)) return Ok();  // keep gathering
-    if (auto acked = deps_.publisher.Await(in_flight_->ticket); !acked) return fail(acked.error());
-  }
-  const bool publish = !open_.messages.empty();
-  snapshot::Batch batch;
-  if (in_flight_) {
-    for (auto& [id, state] : in_flight_->states) {
-      snapshot::Key key{connection_.id, in_flight_->entity, id};
-      // Its write-ahead copy goes with the commit, unless the next stage writes a newer one
-      // (a key both put and deleted in one batch ends deleted).
-      if (!(publish && open_.states.count(id) > 0)) batch.Delete(PendingKey(key));
-      batch.Put(std::move(key), std::move(state));
-    }
-    if (in_flight_->resume_marker) batch.PutMeta(listing_state_.MetaKey(in_flight_->entity, "resume"), *in_flight_->resume_marker);
-    for (const auto& [key, value] : in_flight_->metas)
-      if (!(publish && open_.metas.count(key) > 0)) batch.PutMeta(key, value);  // unless a newer one follows
-    for (const auto& id : in_flight_->revived) batch.Delete(TombstoneKey({connection_.id, in_flight_->entity, id}));
-  }
-  if (!publish)
-    for (const auto& id : open_.revived) batch.Delete(TombstoneKey({connection_.id, open_.entity, id}));
-  if (!publish && open_.resume_marker) batch.PutMeta(listing_state_.MetaKey(open_.entity, "resume"), *open_.resume_marker);
-  if (!publish)
-    for (const auto& [key, value] : open_.metas) batch.PutMeta(key, value);
-  for (auto& [id, state] : open_.states) {
-    snapshot::Key key{connection_.id, open_.entity, id};
-    if (!publish) {
-      batch.Put(std::move(key), std::move(state));  // nothing to publish: committed at once
-    } else {
-      // Intent first: if the process dies after Kafka acknowledged the stage but before its
-      // commit, the next full listing still knows downstream heard of these records, and a
-      // record deleted meanwhile gets its deleted event (found by the crash suite) and its
-      // state-topic tombstone (jobs too: their state records go out like candidates').
-      batch.Put(PendingKey(key), state);
-    }
-  }
-  if (!batch.empty())
-    if (auto committed = deps_.store.Commit(batch); !committed) return fail(committed.error());
-  if (in_flight_) {
-    Committed(*in_flight_);
-    in_flight_.reset();
-  }
-  if (!publish) {
-    Committed(open_);
-    open_ = Stage();
-    return Ok();
-  }
-  if (open_.report != nullptr)
-    open_.report->largest_stage =
-        std::max(open_.report->largest_stage, static_cast<long long>(open_.messages.size()));
-  auto ticket = deps_.publisher.Publish(open_.messages);
-  if (!ticket) return fail(ticket.error());
-  open_.ticket = std::move(*ticket);
-  open_.messages = {};  // librdkafka holds its copies
-  in_flight_ = std::move(open_);
-  open_ = Stage();
-  return Ok();
-}
-
-Result<void> SyncWorker::Flush() {
-  if (auto first = Advance(/*force=*/true); !first) return first;
-  return Advance(/*force=*/true);  // the stage the first call published
-}
-
-void SyncWorker::ResetPipeline() {
-  open_ = Stage();
-  in_flight_.reset();
-}
-
-// A stage is in the snapshot: its counts join the cycle's and the metrics.
-void SyncWorker::Committed(Stage& stage) {
-  if (stage.report == nullptr) return;  // nothing was ever staged
-  for (const auto& line : stage.trail)
-    log::Info("Event published.", {{"connection", connection_.id}, {"event", line}});
-  const std::string entity_name(ToString(stage.entity));
-  const CycleReport& counts = stage.counts;
-  CycleReport& report = *stage.report;
-  report.records += counts.records;
-  deps_.metrics.RecordsFetched(connection_.id, entity_name).Increment(static_cast<double>(counts.records));
-  if (counts.dead_lettered > 0) {
-    deps_.metrics.DeadLettered(connection_.id, entity_name)
-        .Increment(static_cast<double>(counts.dead_lettered));
-    deps_.metrics.Errors(connection_.id, "bad_record").Increment(static_cast<double>(counts.dead_lettered));
-    deps_.metrics.EventsPublished(connection_.id, "dead-letter")
-        .Increment(static_cast<double>(counts.dead_lettered));
-  }
-  if (counts.jobs_imported > 0)
-    deps_.metrics.EventsPublished(connection_.id, "job-imported")
-        .Increment(static_cast<double>(counts.jobs_imported));
-  if (counts.jobs_changed > 0)
-    deps_.metrics.EventsPublished(connection_.id, "job-changed").Increment(static_cast<double>(counts.jobs_changed));
-  if (const auto n = counts.created + counts.updated; n > 0)
-    deps_.metrics.EventsPublished(connection_.id, "candidate-changed").Increment(static_cast<double>(n));
-  report.created += counts.created;
-  report.updated += counts.updated;
-  report.jobs_imported += counts.jobs_imported;
-  report.jobs_changed += counts.jobs_changed;
-  report.dead_lettered += counts.dead_lettered;
-  if (stage.newest > listing_newest_) listing_newest_ = stage.newest;
-  if (stage.newest != SystemTime{}) {
-    std::lock_guard lock(gauges_mu_);
-    auto& slot = newest_updated_at_[stage.entity];
-    if (stage.newest > slot) slot = stage.newest;
-  }
+  return stager_.Advance(/*force=*/false);
 }
 
 Result<void> SyncWorker::ReconcileDeletions(Entity entity, const SeenIds& seen, CycleReport& report) {
   // Published but not committed (the process died in between; see PublishAndCommit): what
   // downstream last heard of a record, when the snapshot does not say it.
   std::map<std::string, snapshot::StoredRecord> pending;
-  const std::string pending_namespace = PendingKey({connection_.id, entity, ""}).connection;
+  const std::string pending_namespace = pipeline::Stager::PendingKey({connection_.id, entity, ""}).connection;
   auto listed = deps_.store.ForEach(pending_namespace, entity,
                                     [&](std::string_view id, const snapshot::StoredRecord& stored) {
                                       if (!seen.Contains(id)) pending.emplace(id, stored);
@@ -628,11 +463,11 @@ Result<void> SyncWorker::ReconcileDeletions(Entity entity, const SeenIds& seen, 
     }
     snapshot::StoredRecord tombstone;
     tombstone.sequence = change.sequence;
-    batch.Put(TombstoneKey({connection_.id, entity, id}), std::move(tombstone));
+    batch.Put(pipeline::Stager::TombstoneKey({connection_.id, entity, id}), std::move(tombstone));
     batch.Delete({connection_.id, entity, id});
-    batch.Delete(PendingKey({connection_.id, entity, id}));
+    batch.Delete(pipeline::Stager::PendingKey({connection_.id, entity, id}));
     if (batch.deletes().size() >= 2 * kDeleteBatch || i + 1 == gone.size()) {
-      if (auto done = PublishAndCommit(messages, batch); !done) return done;
+      if (auto done = stager_.PublishAndCommit(messages, batch); !done) return done;
       report.deleted += deleted;
       if (deleted > 0)
         deps_.metrics.EventsPublished(connection_.id, "candidate-changed")
@@ -647,7 +482,7 @@ Result<void> SyncWorker::ReconcileDeletions(Entity entity, const SeenIds& seen, 
 // processed in batches, so memory stays bounded by the batch, not by the document.
 Result<void> SyncWorker::SyncStreamedEntity(Entity entity, CycleReport& report) {
   SeenIds seen;
-  listing_newest_ = SystemTime{};
+  stager_.ResetListingNewest();
   // Incremental when the documents can be asked for a time window (Workday report prompts).
   // A job that entered the selection needs its candidates in full (a backfill): the report is
   // then read without its window.
@@ -702,7 +537,7 @@ Result<void> SyncWorker::SyncStreamedEntity(Entity entity, CycleReport& report) 
     if (!response) return response.error();
     cursor = source_->NextDocument(entity, cursor);
   } while (cursor);
-  if (auto flushed = Flush(); !flushed) return flushed;
+  if (auto flushed = stager_.Flush(); !flushed) return flushed;
   if (entity == Entity::kCandidate && !incremental) selection_.AllOwedDone();
   if (incremental) {
     ++report.incremental_listings;
@@ -784,7 +619,7 @@ Result<void> SyncWorker::CommitCursor(Entity entity, bool full_listing,
   in.can_query = source_->SupportsQuery(entity);
   in.resumable = Resumable(entity);
   in.full_listing = full_listing;
-  in.listing_newest = listing_newest_;
+  in.listing_newest = stager_.listing_newest();
   in.old_cursor = old_cursor;
   in.cycle_started = cycle_started_;
   in.resumed = resumed;
@@ -833,7 +668,7 @@ Result<std::optional<std::pair<ResumeMarker, http::Request>>> SyncWorker::LoadRe
 
 Result<void> SyncWorker::SyncEntity(Entity entity, CycleReport& report) {
   if (source_->Streamed(entity)) return SyncStreamedEntity(entity, report);
-  listing_newest_ = SystemTime{};
+  stager_.ResetListingNewest();
   SeenIds seen;
   const auto old_cursor = listing_state_.MetaTime(entity, "cursor");
   std::optional<std::pair<ResumeMarker, http::Request>> resume;
@@ -890,7 +725,7 @@ Result<void> SyncWorker::SyncEntity(Entity entity, CycleReport& report) {
         return backfilled;
     }
   }
-  if (auto flushed = Flush(); !flushed) return flushed;
+  if (auto flushed = stager_.Flush(); !flushed) return flushed;
   if (entity == Entity::kCandidate) selection_.AllOwedDone();
   const ResumeMarker* resumed = resume ? &listing : nullptr;
   if (!listing.full) {
@@ -914,17 +749,17 @@ Result<CycleReport> SyncWorker::RunCycle() {
   // snapshot, so they survive a restart).
   if (auto loaded = LoadSelection(); !loaded) return loaded.error();
   for (Entity entity : source_->entities()) {
-    ResetPipeline();
+    stager_.Reset();
     if (auto synced = SyncEntity(entity, report); !synced) {
       // What was staged before a source failure is still good: publish and commit it, so the
       // next cycle does not publish it again. When stopping, only the stage already in flight
       // is settled (the page in hand); nothing new goes out. Not after a Kafka or snapshot failure.
       const auto category = synced.error().category;
       if (category != ErrorCategory::kKafka && category != ErrorCategory::kSnapshot) {
-        if (deps_.stop.stopped()) open_ = Stage();
-        (void)Flush();
+        if (deps_.stop.stopped()) stager_.DropOpen();
+        (void)stager_.Flush();
       }
-      ResetPipeline();
+      stager_.Reset();
       return synced.error();
     }
   }

@@ -32,7 +32,9 @@
 #include "pipeline/field_policy.hpp"
 #include "pipeline/job_selection.hpp"
 #include "pipeline/listing_state.hpp"
+#include "pipeline/stager.hpp"
 #include "runtime/publisher.hpp"
+#include "runtime/publisher_outbox.hpp"
 #include "snapshot/differ.hpp"
 #include "snapshot/snapshot_store.hpp"
 #include "telemetry/metrics.hpp"
@@ -40,20 +42,8 @@
 
 namespace ats::runtime {
 
-struct CycleReport {
-  long long requests = 0;
-  long long records = 0;
-  long long created = 0;
-  long long updated = 0;
-  long long deleted = 0;
-  long long jobs_imported = 0;
-  long long jobs_changed = 0;  // job-changed events (closed, reopened, left the selection...)
-  long long dead_lettered = 0;
-  long long incremental_listings = 0;  // listings that asked only for changes since the cursor
-  long long resumed_listings = 0;      // listings continued from where an earlier cycle stopped
-  long long largest_stage = 0;         // events of the largest stage published (at most 5 000)
-  long long events() const { return created + updated + deleted + jobs_imported + jobs_changed + dead_lettered; }
-};
+// What one cycle did (pipeline/cycle_report.hpp).
+using pipeline::CycleReport;
 
 struct WorkerDeps {
   snapshot::SnapshotStore& store;
@@ -151,46 +141,14 @@ class SyncWorker {
   // nullopt (with a warning) when there is none or it cannot be used.
   Result<std::optional<std::pair<ResumeMarker, http::Request>>> LoadResumeMarker(Entity entity);
   Result<http::Response> Execute(const http::Request& request, CycleReport& report, BodySink* sink = nullptr);
-  // Events of one or more pages on their way to Kafka, and the snapshot states they imply.
-  struct Stage {
-    Entity entity = Entity::kCandidate;
-    std::vector<Message> messages;
-    size_t bytes = 0;
-    std::unordered_map<std::string, snapshot::StoredRecord> states;  // by id: the newest
-    std::unordered_set<std::string> revived;  // re-created ids whose tombstone goes with the commit
-    CycleReport counts;
-    SystemTime newest{};             // newest updated_at listed
-    std::vector<std::string> trail;  // sandbox mode: what each event says, logged once committed
-    Publisher::Ticket ticket;
-    std::optional<std::string> resume_marker;  // where an interrupted listing continues
-    std::map<std::string, std::string> metas;  // metadata committed with the stage's states
-    CycleReport* report = nullptr;  // the cycle's, which the counts join once committed
-    void Add(Message message) {
-      bytes += message.value.size();
-      messages.push_back(std::move(message));
-    }
-  };
-
   // Diffs a page against the snapshot and stages its events; Advance moves the pipeline on.
   // `last_batch`: the page's records end here (a page of thousands comes in batches).
   Result<void> ProcessPage(Entity entity, const connectors::Page& page, SeenIds& seen, CycleReport& report,
                            bool last_batch = true);
   Result<void> ProcessBatches(Entity entity, connectors::Page& page, SeenIds& seen, CycleReport& report);
-  Result<void> Advance(bool force);
-  Result<void> Flush();  // until everything staged is acknowledged and committed
-  void ResetPipeline();
-  void Committed(Stage& stage);
-  std::optional<snapshot::StoredRecord> StagedState(const std::string& id) const;
   Result<void> ReconcileDeletions(Entity entity, const SeenIds& seen,
                                   CycleReport& report);
-  // Publishes, waits for Kafka, then commits `batch`. Record states the batch publishes are
-  // written ahead under PendingKey and removed by the commit.
-  Result<void> PublishAndCommit(std::vector<Message>& messages, snapshot::Batch& batch);
-  static snapshot::Key PendingKey(const snapshot::Key& key);
-  // Where a deleted record leaves its last change sequence (snapshot::Change::sequence), so a
-  // re-creation continues the count and gets a ce_id of its own. Removed when it is re-created.
-  static snapshot::Key TombstoneKey(const snapshot::Key& key);
-  // The last change sequence a deletion of `id` left (0: none); nullopt-free errors as Result.
+  // The last change sequence a deletion of `id` left (0: none; pipeline::Stager::TombstoneKey).
   Result<uint64_t> DeletedSequence(Entity entity, const std::string& id);
   // --- job lifecycle (sync_worker_jobs.cpp) ---
   // Reads the admin API's imports and removals and the backfills owed (start of a cycle).
@@ -219,7 +177,6 @@ class SyncWorker {
   pipeline::JobSelection selection_;  // rules, admin imports/removals, this cycle's jobs, backfills owed
   mutable std::atomic<bool> wake_{false};
   SystemTime cycle_started_{};
-  SystemTime listing_newest_{};  // newest updated_at committed in the current listing
   // The listing whose pages record where to resume (ProcessPage writes it with each page);
   // unset for streamed documents and the backfill listings of imported jobs.
   std::optional<ResumeMarker> listing_;
@@ -227,8 +184,8 @@ class SyncWorker {
   pipeline::FieldPolicy policy_;  // connection_.fields
   pipeline::EventBuilder builder_;  // messages from changes (policy_, stage_map, triggers, topics)
   pipeline::ListingState listing_state_;  // cursor, last full listing, resume marker
-  Stage open_;                      // gathering
-  std::optional<Stage> in_flight_;  // published, not yet acknowledged and committed
+  PublisherOutbox outbox_;
+  pipeline::Stager stager_;  // stages on their way to Kafka, committed once acknowledged
 
   std::mutex gauges_mu_;
   SystemTime started_at_;

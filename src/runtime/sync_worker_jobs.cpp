@@ -1,7 +1,6 @@
 // The job lifecycle of a SyncWorker: which jobs stay selected (sticky selection), what a job
 // missing from its listing means, the job-changed events, jobs admitted from candidate rows
 // (Workday requisitions without a posting) and the backfills owed to jobs that entered.
-
 #include <algorithm>
 
 #include "common/json_writer.hpp"
@@ -9,6 +8,7 @@
 #include "runtime/sync_worker.hpp"
 
 namespace ats::runtime {
+
 std::string SyncWorker::RemovedJobsKey(const std::string& connection) {
   return pipeline::RemovedJobsKey(connection);
 }
@@ -37,7 +37,7 @@ Result<void> SyncWorker::ReconcileJobs(const SeenIds& seen, CycleReport& report)
   // Published but not committed (the process died in between): what downstream last heard of a
   // job, when the snapshot does not say it (as ReconcileDeletions does for candidates).
   std::map<std::string, snapshot::StoredRecord> pending;
-  auto pending_visited = deps_.store.ForEach(PendingKey({connection_.id, Entity::kJob, ""}).connection, Entity::kJob,
+  auto pending_visited = deps_.store.ForEach(pipeline::Stager::PendingKey({connection_.id, Entity::kJob, ""}).connection, Entity::kJob,
                                              [&](std::string_view id, const snapshot::StoredRecord& stored) {
                                                pending.emplace(id, stored);
                                                return true;
@@ -66,9 +66,9 @@ Result<void> SyncWorker::ReconcileJobs(const SeenIds& seen, CycleReport& report)
       messages.push_back(builder_.StateTombstone(ctx, Entity::kJob, id));
       snapshot::StoredRecord tombstone;
       tombstone.sequence = gone.sequence;
-      batch.Put(TombstoneKey(key), std::move(tombstone));
+      batch.Put(pipeline::Stager::TombstoneKey(key), std::move(tombstone));
       batch.Delete(key);
-      batch.Delete(PendingKey(key));
+      batch.Delete(pipeline::Stager::PendingKey(key));
     };
     if (selection_.UserRemoved(id)) {
       // Leaves the selection: its candidates' events stop (no deletes downstream; they leave the
@@ -116,7 +116,7 @@ Result<void> SyncWorker::ReconcileJobs(const SeenIds& seen, CycleReport& report)
     }
   }
   const auto changed = static_cast<long long>(trail.size());
-  if (auto done = PublishAndCommit(messages, batch); !done) return done;
+  if (auto done = stager_.PublishAndCommit(messages, batch); !done) return done;
   report.jobs_changed += changed;
   if (changed > 0)
     deps_.metrics.EventsPublished(connection_.id, "job-changed").Increment(static_cast<double>(changed));
@@ -173,10 +173,10 @@ Result<bool> SyncWorker::AdmitRowJob(const Record& candidate, CycleReport& repor
                                   builder_.StateRecord(ctx, Entity::kJob, *change)};
     snapshot::Batch batch;
     batch.Put(key, std::move(change->new_state));
-    if (*deleted_sequence > 0) batch.Delete(TombstoneKey(key));
+    if (*deleted_sequence > 0) batch.Delete(pipeline::Stager::TombstoneKey(key));
     selection_.Owe(job, cycle_started_);
     batch.PutMeta(BackfillOwedKey(connection_.id), EncodeOwedBackfills(selection_.owed()));
-    if (auto done = PublishAndCommit(messages, batch); !done) {
+    if (auto done = stager_.PublishAndCommit(messages, batch); !done) {
       selection_.Forgive(job);
       return done.error();
     }
