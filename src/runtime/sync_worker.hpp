@@ -32,6 +32,7 @@
 #include "pipeline/field_policy.hpp"
 #include "pipeline/job_selection.hpp"
 #include "pipeline/listing_state.hpp"
+#include "pipeline/page_differ.hpp"
 #include "pipeline/stager.hpp"
 #include "runtime/publisher.hpp"
 #include "runtime/publisher_outbox.hpp"
@@ -55,28 +56,8 @@ struct WorkerDeps {
   bool log_events = false;  // one log line per published event (sandbox mode)
 };
 
-// The ids a complete listing returned, for finding deletions afterwards. Kept as sorted 64-bit
-// hashes: 8 bytes an id, so a report of millions of rows stays within memory bounds. (Two ids
-// with the same hash — about 1 in 10^7 per cycle for 2 million ids — would only delay that
-// one deletion to a later cycle.)
-class SeenIds {
- public:
-  void Add(std::string_view id) {
-    hashes_.push_back(ContentHash(id));
-    sorted_ = false;
-  }
-  bool Contains(std::string_view id) const {
-    if (!sorted_) {
-      std::sort(hashes_.begin(), hashes_.end());
-      sorted_ = true;
-    }
-    return std::binary_search(hashes_.begin(), hashes_.end(), ContentHash(id));
-  }
-
- private:
-  mutable std::vector<uint64_t> hashes_;
-  mutable bool sorted_ = true;
-};
+// The ids a complete listing returned (pipeline/seen_ids.hpp).
+using pipeline::SeenIds;
 
 // The stored lists of the job selection (pipeline/job_selection.hpp).
 using pipeline::DecodeOwedBackfills;
@@ -146,10 +127,6 @@ class SyncWorker {
   Result<void> ProcessPage(Entity entity, const connectors::Page& page, SeenIds& seen, CycleReport& report,
                            bool last_batch = true);
   Result<void> ProcessBatches(Entity entity, connectors::Page& page, SeenIds& seen, CycleReport& report);
-  Result<void> ReconcileDeletions(Entity entity, const SeenIds& seen,
-                                  CycleReport& report);
-  // The last change sequence a deletion of `id` left (0: none; pipeline::Stager::TombstoneKey).
-  Result<uint64_t> DeletedSequence(Entity entity, const std::string& id);
   // --- job lifecycle (sync_worker_jobs.cpp) ---
   // Reads the admin API's imports and removals and the backfills owed (start of a cycle).
   Result<void> LoadSelection();
@@ -186,6 +163,7 @@ class SyncWorker {
   pipeline::ListingState listing_state_;  // cursor, last full listing, resume marker
   PublisherOutbox outbox_;
   pipeline::Stager stager_;  // stages on their way to Kafka, committed once acknowledged
+  pipeline::PageDiffer differ_;  // records diffed into stages, deletions after a complete listing
 
   std::mutex gauges_mu_;
   SystemTime started_at_;

@@ -164,7 +164,7 @@ Result<bool> SyncWorker::AdmitRowJob(const Record& candidate, CycleReport& repor
     return stored.error();
   }
   if (!stored->has_value()) {
-    auto deleted_sequence = DeletedSequence(Entity::kJob, job);  // imported before, then left
+    auto deleted_sequence = differ_.DeletedSequence(Entity::kJob, job);  // imported before, then left
     if (!deleted_sequence) return deleted_sequence.error();
     auto change = snapshot::Diff(*record, std::nullopt, *deleted_sequence);
     if (!change) return refuse();
