@@ -1,16 +1,11 @@
 #include "runtime/sync_worker.hpp"
 
 #include <algorithm>
-#include <future>
 #include <utility>
 #include <variant>
 
-#include "common/json_writer.hpp"
 #include "common/log.hpp"
 #include "connectors/diagnosis.hpp"
-#include "events/events.hpp"
-#include "runtime/listing_guard.hpp"
-#include "snapshot/identity.hpp"
 
 namespace ats::runtime {
 namespace {
@@ -18,13 +13,8 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-constexpr int kMaxAttempts = 6;       // per request, for 5xx / transport / bad bodies
 constexpr int kMaxRateLimited = 12;   // per request, for 429s (each waits for the window)
 constexpr size_t kStreamBatch = 500;  // records of a streamed document processed per batch
-
-}  // namespace
-
-namespace {
 
 std::string CodeLabel(long status) {
   return std::to_string(status);
@@ -187,38 +177,6 @@ Result<http::Response> SyncWorker::Execute(const http::Request& request, CycleRe
   }
 }
 
-Result<connectors::Page> SyncWorker::FetchPage(Entity entity, Result<http::Request> request,
-                                               CycleReport& report) {
-  if (!request) {
-    CountError(request.error());
-    return request.error();
-  }
-  request->timeout = seconds(connection_.request_timeout_s);
-  request->max_body_bytes = static_cast<size_t>(connection_.max_page_mib) << 20;
-  for (int attempt = 1;; ++attempt) {
-    auto response = Execute(*request, report);
-    if (!response) {
-      if (response.error().category != ErrorCategory::kPageLimit) return response.error();
-      deps_.metrics.PageLimitExceeded(connection_.id, "page_bytes").Increment();
-      return Error::Permanent(ErrorCategory::kPageLimit,
-                              response.error().message + ", more than max_page_mib (" +
-                                  std::to_string(connection_.max_page_mib) +
-                                  " MiB) allows: raise max_page_mib if the tenant really serves pages "
-                                  "this large");
-    }
-    auto page = source_->ParsePage(entity, *response);
-    if (page) return page;
-    CountError(page.error());
-    if (page.error().category == ErrorCategory::kPageLimit)
-      deps_.metrics.PageLimitExceeded(connection_.id, "page_records").Increment();
-    if (!page.error().retryable() || attempt >= kMaxAttempts) return page.error();
-    log::Warn("Source page could not be parsed; fetching it again.",
-              {{"connection", connection_.id}, {"error", page.error().message}});
-    if (!Sleep(request_backoff_.Next()))
-      return Error::Retryable(ErrorCategory::kInternal, "shutdown requested");
-  }
-}
-
 Result<void> SyncWorker::ProcessPage(Entity entity, const connectors::Page& page, SeenIds& seen,
                                      CycleReport& report, bool last_batch) {
   if (auto staged = differ_.StageRecords(entity, page.records, page.rejected, seen, report, cycle_started_); !staged)
@@ -306,53 +264,6 @@ Result<void> SyncWorker::SyncStreamedEntity(Entity entity, CycleReport& report) 
   if (auto reconciled = differ_.ReconcileDeletions(entity, seen, report); !reconciled) return reconciled;
   if (!source_->SupportsQuery(entity)) return Ok();
   return CommitCursor(entity, /*full_listing=*/true, old_cursor);
-}
-
-// Every page of one listing, from `first` on, following the source's cursors.
-Result<void> SyncWorker::ListPages(Entity entity, Result<http::Request> first, SeenIds& seen,
-                                   CycleReport& report) {
-  ListingGuard guard(static_cast<size_t>(connection_.max_listing_pages),
-                     static_cast<size_t>(connection_.max_next_url_bytes));
-  auto page = FetchPage(entity, std::move(first), report);
-  while (true) {
-    if (!page) return page.error();
-    // The next page downloads and parses on another thread while this one is diffed and
-    // published. Only that thread touches the HTTP client, the rate limiter and the source
-    // until it is joined below; ProcessPage (and the page's batches) touch neither.
-    const std::optional<ListingStop> stop = page->next ? guard.Next(*page->next) : std::nullopt;
-    std::future<Result<connectors::Page>> next;
-    if (page->next && !stop && !deps_.stop.stopped()) {
-      next = std::async(std::launch::async, [this, entity, &report,
-                                             request = source_->BuildRequest(entity, page->next)]() mutable {
-        return FetchPage(entity, std::move(request), report);
-      });
-    }
-    auto processed = ProcessBatches(entity, *page, seen, report);
-    if (!processed) {
-      if (next.valid()) next.wait();  // its result goes unused: the listing stops here
-      return processed;
-    }
-    if (!page->next) return Ok();
-    if (stop) {
-      if (!stop->limit.empty()) deps_.metrics.PageLimitExceeded(connection_.id, stop->limit).Increment();
-      CountError(stop->error);
-      return stop->error;
-    }
-    if (!next.valid())
-      return Error::Retryable(ErrorCategory::kInternal, "shutdown requested; the cycle resumes on restart");
-    page = next.get();
-  }
-}
-
-// A page's records, batch after batch (connectors::Page::next_batch).
-Result<void> SyncWorker::ProcessBatches(Entity entity, connectors::Page& page, SeenIds& seen,
-                                        CycleReport& report) {
-  while (true) {
-    const bool last = !page.more_records || !page.next_batch;
-    if (auto processed = ProcessPage(entity, page, seen, report, last); !processed) return processed;
-    if (last) return Ok();
-    page.next_batch(page);
-  }
 }
 
 // Incremental when the source can filter by time, a cursor exists and the last full listing

@@ -107,8 +107,11 @@ class SyncWorker {
     std::optional<Error> failure;
   };
 
+  static constexpr int kMaxAttempts = 6;  // per request, for 5xx / transport / bad bodies
+
   Result<void> SyncEntity(Entity entity, CycleReport& report);
   Result<void> SyncStreamedEntity(Entity entity, CycleReport& report);
+  // --- fetching of paged listings (sync_worker_fetch.cpp) ---
   Result<connectors::Page> FetchPage(Entity entity, Result<http::Request> request, CycleReport& report);
   Result<void> ListPages(Entity entity, Result<http::Request> first, SeenIds& seen,
                          CycleReport& report);
