@@ -45,7 +45,9 @@ SyncWorker::SyncWorker(config::ConnectionConfig connection, connectors::SourcePt
                }}),
       differ_({deps_.store, deps_.metrics, stager_, builder_, policy_, selection_, connection_.id,
                std::string(source_->name()), deps_.log_events,
-               [this](const Record& candidate, CycleReport& report) { return AdmitRowJob(candidate, report); }}),
+               [this](const Record& candidate, CycleReport& report) {
+                 return AdmitRowJob(candidate, report);
+               }}),
       started_at_(std::chrono::system_clock::now()) {
   for (const auto& secret : source_->secrets()) log::RegisterSecret(secret);
   // Shutdown abandons a request in flight instead of waiting for the source's answer or timeout.
@@ -179,8 +181,8 @@ Result<http::Response> SyncWorker::Execute(const http::Request& request, CycleRe
 
 Result<void> SyncWorker::ProcessPage(Entity entity, const connectors::Page& page, SeenIds& seen,
                                      CycleReport& report, bool last_batch) {
-  if (auto staged = differ_.StageRecords(entity, page.records, page.rejected, seen, report, cycle_started_); !staged)
-    return staged;
+  auto staged = differ_.StageRecords(entity, page.records, page.rejected, seen, report, cycle_started_);
+  if (!staged) return staged;
   pipeline::Stage& stage = stager_.open();
   // Where to continue if the process stops before the listing completes: committed with the
   // stage's records, so the marker never points past (or far before) what the snapshot holds.
@@ -269,13 +271,14 @@ Result<void> SyncWorker::SyncStreamedEntity(Entity entity, CycleReport& report) 
 // Incremental when the source can filter by time, a cursor exists and the last full listing
 // (the only one that can see deletions) is recent enough (pipeline::ListingState).
 bool SyncWorker::UseIncremental(Entity entity) {
-  return listing_state_.UseIncremental(entity, source_->SupportsQuery(entity), std::chrono::system_clock::now());
+  return listing_state_.UseIncremental(entity, source_->SupportsQuery(entity),
+                                       std::chrono::system_clock::now());
 }
 
 // Paged listings of candidates continue after an interruption (a restart, a deploy, a failed
 // page) from the last committed page instead of page 1: a full listing of a large account
 // takes hours at Workable's rate limit. Not jobs: that listing is short, and each cycle's must
-// be complete because it decides whose candidates are selected (selected_jobs_). Not streamed
+// be complete because it decides whose candidates are selected (JobSelection). Not streamed
 // documents, which have no pages.
 bool SyncWorker::Resumable(Entity entity) const {
   return entity != Entity::kJob && !source_->Streamed(entity);
@@ -326,8 +329,8 @@ Result<std::optional<std::pair<ResumeMarker, http::Request>>> SyncWorker::LoadRe
               {{"connection", connection_.id}, {"entity", ToString(entity)}, {"reason", reason}});
     return Found();
   };
-  auto checked = listing_state_.CheckResume(**stored, connection_.incremental && source_->SupportsQuery(entity),
-                                            std::chrono::system_clock::now());
+  const bool incremental_allowed = connection_.incremental && source_->SupportsQuery(entity);
+  auto checked = listing_state_.CheckResume(**stored, incremental_allowed, std::chrono::system_clock::now());
   if (auto* reason = std::get_if<std::string>(&checked)) return discard(*reason);
   auto& marker = std::get<ResumeMarker>(checked);
   // The same checks as any paging.next: a URL that would send the token elsewhere (a changed
@@ -383,7 +386,7 @@ Result<void> SyncWorker::SyncEntity(Entity entity, CycleReport& report) {
   // when they did not change, so they are listed in full (a backfill) — after a listing of
   // changes, and after a resumed listing, whose first part was listed before those jobs were
   // selected. Backfills write no resume marker: one interrupted starts again from its first page.
-  // Jobs whose backfill an earlier cycle did not finish are owed one too (backfill_owed_),
+  // Jobs whose backfill an earlier cycle did not finish are owed one too (JobSelection::owed),
   // except after a resumed full listing that began after they were imported: it covers them.
   if (entity == Entity::kCandidate && (!listing.full || resume)) {
     const OwedBackfills owed = selection_.owed();  // (a copy: listings may admit jobs)

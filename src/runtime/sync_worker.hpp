@@ -2,9 +2,13 @@
 // One connection's poll loop: list every entity page by page, diff each page against the
 // snapshot and publish the implied events; a page's snapshot updates are committed only once
 // Kafka acknowledged its events (pages travel in stages, one in flight while the next gathers:
-// see Advance). After a complete listing, records missing from it are deleted. A failure stops
-// the cycle with the snapshot still describing what Kafka has, so the next cycle re-derives
-// (and re-publishes, with the same ce_id) whatever was missed.
+// see pipeline::Stager). After a complete listing, records missing from it are deleted. A
+// failure stops the cycle with the snapshot still describing what Kafka has, so the next cycle
+// re-derives (and re-publishes, with the same ce_id) whatever was missed.
+// The worker is the cycle that wires the parts of src/pipeline (listing state, job selection,
+// event building, page diff, staging and commits: docs/architecture.md, "The sync worker's
+// parts"); it keeps the fetching (Execute here, the page loop in sync_worker_fetch.cpp) and the
+// job lifecycle steps that need the whole worker (sync_worker_jobs.cpp).
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -115,6 +119,7 @@ class SyncWorker {
   Result<connectors::Page> FetchPage(Entity entity, Result<http::Request> request, CycleReport& report);
   Result<void> ListPages(Entity entity, Result<http::Request> first, SeenIds& seen,
                          CycleReport& report);
+  Result<void> ProcessBatches(Entity entity, connectors::Page& page, SeenIds& seen, CycleReport& report);
   bool UseIncremental(Entity entity);
   bool Resumable(Entity entity) const;  // whether listings of `entity` keep a resume marker
   // After a complete listing, in one batch: the cursor, last_full_listing (full listings) and the
@@ -125,11 +130,11 @@ class SyncWorker {
   // nullopt (with a warning) when there is none or it cannot be used.
   Result<std::optional<std::pair<ResumeMarker, http::Request>>> LoadResumeMarker(Entity entity);
   Result<http::Response> Execute(const http::Request& request, CycleReport& report, BodySink* sink = nullptr);
-  // Diffs a page against the snapshot and stages its events; Advance moves the pipeline on.
+  // Diffs a page against the snapshot and stages its events (pipeline::PageDiffer), records
+  // where the listing resumes, and moves the pipeline on (pipeline::Stager::Advance).
   // `last_batch`: the page's records end here (a page of thousands comes in batches).
   Result<void> ProcessPage(Entity entity, const connectors::Page& page, SeenIds& seen, CycleReport& report,
                            bool last_batch = true);
-  Result<void> ProcessBatches(Entity entity, connectors::Page& page, SeenIds& seen, CycleReport& report);
   // --- job lifecycle (sync_worker_jobs.cpp) ---
   // Reads the admin API's imports and removals and the backfills owed (start of a cycle).
   Result<void> LoadSelection();

@@ -37,7 +37,9 @@ Result<void> SyncWorker::ReconcileJobs(const SeenIds& seen, CycleReport& report)
   // Published but not committed (the process died in between): what downstream last heard of a
   // job, when the snapshot does not say it (as ReconcileDeletions does for candidates).
   std::map<std::string, snapshot::StoredRecord> pending;
-  auto pending_visited = deps_.store.ForEach(pipeline::Stager::PendingKey({connection_.id, Entity::kJob, ""}).connection, Entity::kJob,
+  const std::string pending_namespace =
+      pipeline::Stager::PendingKey({connection_.id, Entity::kJob, ""}).connection;
+  auto pending_visited = deps_.store.ForEach(pending_namespace, Entity::kJob,
                                              [&](std::string_view id, const snapshot::StoredRecord& stored) {
                                                pending.emplace(id, stored);
                                                return true;
@@ -87,7 +89,8 @@ Result<void> SyncWorker::ReconcileJobs(const SeenIds& seen, CycleReport& report)
     if (source_->ListsOnlyOpenJobs()) {
       // Not listed any more: its posting closed. The job stays, and says so once.
       std::map<std::string, std::string> fields;
-      if (!snapshot::ParseFields(stored.body, fields) || pipeline::NotOpen(pipeline::JobState(fields))) continue;
+      if (!snapshot::ParseFields(stored.body, fields) || pipeline::NotOpen(pipeline::JobState(fields)))
+        continue;
       Record closed;
       closed.entity = Entity::kJob;
       closed.id = id;
@@ -130,7 +133,7 @@ Result<void> SyncWorker::ReconcileJobs(const SeenIds& seen, CycleReport& report)
 // A job left the selection: its candidates leave the current-state topic too (tombstones; no
 // candidate-changed event). They stay in the snapshot, so a return of the job diffs them (created
 // for new ones, updated for changed ones) and ProcessPage restores the state records of the
-// unchanged ones (backfill_owed_).
+// unchanged ones (JobSelection::owed).
 Result<void> SyncWorker::TombstoneCandidatesOf(const events::Context& ctx, const std::string& job,
                                                std::vector<Message>& messages) {
   auto visited = deps_.store.ForEach(connection_.id, Entity::kCandidate,
@@ -191,7 +194,8 @@ Result<bool> SyncWorker::AdmitRowJob(const Record& candidate, CycleReport& repor
 
 Result<void> SyncWorker::SettleBackfills() {
   const auto entities = source_->entities();
-  const bool no_candidates = std::find(entities.begin(), entities.end(), Entity::kCandidate) == entities.end();
+  const bool no_candidates =
+      std::find(entities.begin(), entities.end(), Entity::kCandidate) == entities.end();
   if (!selection_.Settle(no_candidates)) return Ok();
   snapshot::Batch batch;
   if (selection_.owed().empty()) {
