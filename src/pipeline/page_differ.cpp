@@ -57,7 +57,7 @@ Result<void> PageDiffer::StageRecords(Entity entity, const std::vector<Record>& 
   stage.entity = entity;
   stage.report = &report;
   // A stage that is full goes out before another event joins it, even in the middle of a page:
-  // no stage passes kStageMessages / kStageBytes, whatever a page holds.
+  // no stage passes Stager::kStageMessages / kStageBytes, whatever a page holds.
   const auto make_room = [&]() -> Result<void> {
     if (!deps_.stager.OpenFull()) return Ok();
     if (auto advanced = deps_.stager.Advance(/*force=*/false); !advanced) return advanced;
