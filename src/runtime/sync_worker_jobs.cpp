@@ -1,8 +1,6 @@
 // The job lifecycle of a SyncWorker: which jobs stay selected (sticky selection), what a job
 // missing from its listing means, the job-changed events, jobs admitted from candidate rows
 // (Workday requisitions without a posting) and the backfills owed to jobs that entered.
-#include <simdjson.h>
-
 #include <algorithm>
 
 #include "common/json_writer.hpp"
@@ -10,117 +8,19 @@
 #include "runtime/sync_worker.hpp"
 
 namespace ats::runtime {
-namespace {
-
-// A job's `state` field as text; nullopt when absent, null or not a string.
-std::optional<std::string> JobState(const std::map<std::string, std::string>& fields) {
-  auto it = fields.find("state");
-  if (it == fields.end()) return std::nullopt;
-  std::string out;
-  if (!DecodeJsonString(it->second, out)) return std::nullopt;
-  return out;
-}
-
-// States in which a job takes no applications (Workable: closed, archived; Workday: a
-// requisition whose posting went away, or that never had one).
-bool NotOpen(const std::optional<std::string>& state) {
-  return state && (*state == "closed" || *state == "archived" || *state == "filled" || *state == "unposted");
-}
-
-}  // namespace
-
-std::string EncodeStringArray(const std::set<std::string>& ids) {
-  JsonWriter w;
-  w.BeginArray();
-  for (const auto& id : ids) w.String(id);
-  w.EndArray();
-  return w.Take();
-}
-
-std::string EncodeOwedBackfills(const OwedBackfills& owed) {
-  JsonWriter w;
-  w.BeginObject();
-  for (const auto& [job, imported_at] : owed) w.Key(job).String(FormatRfc3339Millis(imported_at));
-  w.EndObject();
-  return w.Take();
-}
-
-OwedBackfills DecodeOwedBackfills(std::string_view json) {
-  OwedBackfills out;
-  simdjson::dom::parser parser;
-  simdjson::dom::object object;
-  if (parser.parse(simdjson::padded_string(json)).get_object().get(object)) return out;
-  for (auto field : object) {
-    std::string_view text;
-    if (field.value.get_string().get(text)) continue;
-    if (auto at = ParseRfc3339(text)) out.emplace(std::string(field.key), *at);
-  }
-  return out;
-}
 
 std::string SyncWorker::RemovedJobsKey(const std::string& connection) {
-  return "selection/" + connection + "/removed";
+  return pipeline::RemovedJobsKey(connection);
 }
 
 std::string SyncWorker::BackfillOwedKey(const std::string& connection) {
-  return "selection/" + connection + "/backfill_owed";
+  return pipeline::BackfillOwedKey(connection);
 }
 
 Result<void> SyncWorker::LoadSelection() {
-  backfill_done_.clear();
-  refused_row_jobs_.clear();
-  for (auto [key, slot] : {std::pair{ImportedJobsKey(connection_.id), &api_jobs_},
-                           std::pair{RemovedJobsKey(connection_.id), &removed_jobs_}}) {
-    slot->clear();
-    auto stored = deps_.store.GetMeta(key);
-    if (!stored) {
-      CountError(stored.error());
-      return stored.error();
-    }
-    if (stored->has_value())
-      for (auto& id : DecodeStringArray(**stored)) slot->insert(std::move(id));
-  }
-  auto owed = deps_.store.GetMeta(BackfillOwedKey(connection_.id));
-  if (!owed) {
-    CountError(owed.error());
-    return owed.error();
-  }
-  backfill_owed_ = owed->has_value() ? DecodeOwedBackfills(**owed) : OwedBackfills{};
-  return Ok();
-}
-
-bool SyncWorker::UserRemoved(const std::string& job) const {
-  if (removed_jobs_.count(job) > 0) return true;
-  if (api_jobs_.count(job) > 0) return false;
-  return !connection_.all_jobs && job_filter_.count(job) == 0;  // dropped from (or never in) `jobs`
-}
-
-events::JobChange SyncWorker::ClassifyJobUpdate(const snapshot::Change& change) {
-  const auto after = JobState(change.fields);
-  std::optional<std::string> before = after;
-  if (auto it = change.previous.find("state"); it != change.previous.end())
-    before = JobState({{"state", it->second}});
-  if (before == after) return events::JobChange::kUpdated;
-  if (after == "archived") return events::JobChange::kArchived;
-  if (NotOpen(after)) return events::JobChange::kClosed;
-  if (NotOpen(before) && before != "unposted") return events::JobChange::kReopened;
-  return events::JobChange::kUpdated;  // e.g. draft -> published, or a requisition posted
-}
-
-Message SyncWorker::JobChangedEvent(const events::Context& ctx, snapshot::Change change,
-                                    events::JobChange kind) {
-  // A job's fields may come straight from the snapshot here (closed, deleted, left_selection),
-  // stored before the field policy withheld what it now withholds: they pass it again.
-  FilterLastState(change);
-  FilterPrevious(change);
-  events::JobChangeInfo info;
-  info.change = kind;
-  info.state = JobState(change.fields);
-  info.previous_state = info.state;
-  if (change.type == snapshot::ChangeType::kUpdated)
-    if (auto it = change.previous.find("state"); it != change.previous.end())
-      info.previous_state = JobState({{"state", it->second}});
-  return events::JobChanged(ctx, change, info, deps_.topics.job_changed);
+  auto loaded = selection_.Load(deps_.store);
+  if (!loaded) CountError(loaded.error());
+  return loaded;
 }
 
 Result<void> SyncWorker::ReconcileJobs(const SeenIds& seen, CycleReport& report) {
@@ -137,7 +37,9 @@ Result<void> SyncWorker::ReconcileJobs(const SeenIds& seen, CycleReport& report)
   // Published but not committed (the process died in between): what downstream last heard of a
   // job, when the snapshot does not say it (as ReconcileDeletions does for candidates).
   std::map<std::string, snapshot::StoredRecord> pending;
-  auto pending_visited = deps_.store.ForEach(PendingKey({connection_.id, Entity::kJob, ""}).connection, Entity::kJob,
+  const std::string pending_namespace =
+      pipeline::Stager::PendingKey({connection_.id, Entity::kJob, ""}).connection;
+  auto pending_visited = deps_.store.ForEach(pending_namespace, Entity::kJob,
                                              [&](std::string_view id, const snapshot::StoredRecord& stored) {
                                                pending.emplace(id, stored);
                                                return true;
@@ -156,38 +58,39 @@ Result<void> SyncWorker::ReconcileJobs(const SeenIds& seen, CycleReport& report)
   const events::Context ctx{connection_.id, std::string(source_->name()), std::chrono::system_clock::now()};
   std::vector<Message> messages;
   snapshot::Batch batch;
-  const size_t owed_before = backfill_owed_.size();
+  const size_t owed_before = selection_.owed().size();
   std::vector<std::string> trail;
   for (const auto& [id, stored] : stored_jobs) {
     const snapshot::Key key{connection_.id, Entity::kJob, id};
     // A job that goes (left the selection, deleted) leaves the current-state topic and the
     // snapshot, and its change sequence behind, so coming back is a new import with its own ce_id.
     const auto forget = [&](const snapshot::Change& gone) {
-      messages.push_back(events::StateTombstone(ctx, id, StateTopic(Entity::kJob)));
+      messages.push_back(builder_.StateTombstone(ctx, Entity::kJob, id));
       snapshot::StoredRecord tombstone;
       tombstone.sequence = gone.sequence;
-      batch.Put(TombstoneKey(key), std::move(tombstone));
+      batch.Put(pipeline::Stager::TombstoneKey(key), std::move(tombstone));
       batch.Delete(key);
-      batch.Delete(PendingKey(key));
+      batch.Delete(pipeline::Stager::PendingKey(key));
     };
-    if (UserRemoved(id)) {
+    if (selection_.UserRemoved(id)) {
       // Leaves the selection: its candidates' events stop (no deletes downstream; they leave the
       // current-state topic), and it is forgotten, so coming back is a new import with a backfill.
       const auto left = snapshot::Deleted(Entity::kJob, id, stored);
-      messages.push_back(JobChangedEvent(ctx, left, events::JobChange::kLeftSelection));
+      messages.push_back(builder_.JobChanged(ctx, left, events::JobChange::kLeftSelection));
       forget(left);
       if (auto dropped = TombstoneCandidatesOf(ctx, id, messages); !dropped) return dropped;
-      backfill_owed_.erase(id);
-      selected_jobs_.erase(id);
+      selection_.Forgive(id);
+      selection_.Deselect(id);
       trail.push_back("job-changed left_selection " + id);
       continue;
     }
     if (seen.Contains(id)) continue;  // listed: ProcessPage diffed it
-    selected_jobs_.insert(id);        // sticky; a deleted job's candidates get their deletes this cycle
+    selection_.Select(id);           // sticky; a deleted job's candidates get their deletes this cycle
     if (source_->ListsOnlyOpenJobs()) {
       // Not listed any more: its posting closed. The job stays, and says so once.
       std::map<std::string, std::string> fields;
-      if (!snapshot::ParseFields(stored.body, fields) || NotOpen(JobState(fields))) continue;
+      if (!snapshot::ParseFields(stored.body, fields) || pipeline::NotOpen(pipeline::JobState(fields)))
+        continue;
       Record closed;
       closed.entity = Entity::kJob;
       closed.id = id;
@@ -196,27 +99,27 @@ Result<void> SyncWorker::ReconcileJobs(const SeenIds& seen, CycleReport& report)
       closed.fields["state"] = "\"closed\"";  // when it closed is unknown: no source timestamp
       auto change = snapshot::Diff(closed, stored);
       if (!change) continue;
-      messages.push_back(JobChangedEvent(ctx, *change, events::JobChange::kClosed));
-      messages.push_back(events::StateRecord(ctx, *change, StateTopic(Entity::kJob)));
+      messages.push_back(builder_.JobChanged(ctx, *change, events::JobChange::kClosed));
+      messages.push_back(builder_.StateRecord(ctx, Entity::kJob, *change));
       batch.Put(key, std::move(change->new_state));
       trail.push_back("job-changed closed " + id);
     } else {
       const auto deleted = snapshot::Deleted(Entity::kJob, id, stored);
-      messages.push_back(JobChangedEvent(ctx, deleted, events::JobChange::kDeleted));
+      messages.push_back(builder_.JobChanged(ctx, deleted, events::JobChange::kDeleted));
       forget(deleted);
-      backfill_owed_.erase(id);
+      selection_.Forgive(id);
       trail.push_back("job-changed deleted " + id);
     }
   }
-  if (backfill_owed_.size() != owed_before) {
-    if (backfill_owed_.empty()) {
+  if (selection_.owed().size() != owed_before) {
+    if (selection_.owed().empty()) {
       batch.DeleteMeta(BackfillOwedKey(connection_.id));
     } else {
-      batch.PutMeta(BackfillOwedKey(connection_.id), EncodeOwedBackfills(backfill_owed_));
+      batch.PutMeta(BackfillOwedKey(connection_.id), EncodeOwedBackfills(selection_.owed()));
     }
   }
   const auto changed = static_cast<long long>(trail.size());
-  if (auto done = PublishAndCommit(messages, batch); !done) return done;
+  if (auto done = stager_.PublishAndCommit(messages, batch); !done) return done;
   report.jobs_changed += changed;
   if (changed > 0)
     deps_.metrics.EventsPublished(connection_.id, "job-changed").Increment(static_cast<double>(changed));
@@ -230,14 +133,14 @@ Result<void> SyncWorker::ReconcileJobs(const SeenIds& seen, CycleReport& report)
 // A job left the selection: its candidates leave the current-state topic too (tombstones; no
 // candidate-changed event). They stay in the snapshot, so a return of the job diffs them (created
 // for new ones, updated for changed ones) and ProcessPage restores the state records of the
-// unchanged ones (backfill_owed_).
+// unchanged ones (JobSelection::owed).
 Result<void> SyncWorker::TombstoneCandidatesOf(const events::Context& ctx, const std::string& job,
                                                std::vector<Message>& messages) {
   auto visited = deps_.store.ForEach(connection_.id, Entity::kCandidate,
                                      [&](std::string_view id, const snapshot::StoredRecord& stored) {
                                        if (stored.parent_id == job)
                                          messages.push_back(
-                                             events::StateTombstone(ctx, id, StateTopic(Entity::kCandidate)));
+                                             builder_.StateTombstone(ctx, Entity::kCandidate, id));
                                        return true;
                                      });
   if (!visited) CountError(visited.error());
@@ -246,17 +149,14 @@ Result<void> SyncWorker::TombstoneCandidatesOf(const events::Context& ctx, const
 
 Result<bool> SyncWorker::AdmitRowJob(const Record& candidate, CycleReport& report) {
   const std::string& job = candidate.parent_id;
-  if (job.empty() || refused_row_jobs_.count(job) > 0) return false;
+  if (job.empty() || selection_.RowJobRefused(job)) return false;
   const auto refuse = [&] {
-    refused_row_jobs_.insert(job);
+    selection_.RefuseRowJob(job);
     return false;
   };
   // Selected by name (`jobs`, an admin import), or by `jobs: all` without department or
   // location rules (a row carries neither). job_states does not apply: the job has no posting.
-  const bool by_rule =
-      connection_.all_jobs && connection_.job_departments.empty() && connection_.job_locations.empty();
-  if (UserRemoved(job) || !(by_rule || api_jobs_.count(job) > 0 || job_filter_.count(job) > 0))
-    return refuse();
+  if (!selection_.AdmitsRowJob(job)) return refuse();
   auto record = source_->JobFromCandidate(candidate);
   if (!record) return refuse();
   record->withheld = policy_.Apply(record->fields);  // the field policy, as for listed jobs
@@ -267,20 +167,20 @@ Result<bool> SyncWorker::AdmitRowJob(const Record& candidate, CycleReport& repor
     return stored.error();
   }
   if (!stored->has_value()) {
-    auto deleted_sequence = DeletedSequence(Entity::kJob, job);  // imported before, then left
+    auto deleted_sequence = differ_.DeletedSequence(Entity::kJob, job);  // imported before, then left
     if (!deleted_sequence) return deleted_sequence.error();
     auto change = snapshot::Diff(*record, std::nullopt, *deleted_sequence);
     if (!change) return refuse();
     const events::Context ctx{connection_.id, std::string(source_->name()), std::chrono::system_clock::now()};
-    std::vector<Message> messages{events::JobImported(ctx, *change, deps_.topics.job_imported),
-                                  events::StateRecord(ctx, *change, StateTopic(Entity::kJob))};
+    std::vector<Message> messages{builder_.JobImported(ctx, *change),
+                                  builder_.StateRecord(ctx, Entity::kJob, *change)};
     snapshot::Batch batch;
     batch.Put(key, std::move(change->new_state));
-    if (*deleted_sequence > 0) batch.Delete(TombstoneKey(key));
-    backfill_owed_.emplace(job, cycle_started_);
-    batch.PutMeta(BackfillOwedKey(connection_.id), EncodeOwedBackfills(backfill_owed_));
-    if (auto done = PublishAndCommit(messages, batch); !done) {
-      backfill_owed_.erase(job);
+    if (*deleted_sequence > 0) batch.Delete(pipeline::Stager::TombstoneKey(key));
+    selection_.Owe(job, cycle_started_);
+    batch.PutMeta(BackfillOwedKey(connection_.id), EncodeOwedBackfills(selection_.owed()));
+    if (auto done = stager_.PublishAndCommit(messages, batch); !done) {
+      selection_.Forgive(job);
       return done.error();
     }
     ++report.jobs_imported;
@@ -288,23 +188,20 @@ Result<bool> SyncWorker::AdmitRowJob(const Record& candidate, CycleReport& repor
     log::Info("Job without a live posting imported from the candidates it is referenced by.",
               {{"connection", connection_.id}, {"job", job}});
   }
-  selected_jobs_.insert(job);
+  selection_.Select(job);
   return true;
 }
 
 Result<void> SyncWorker::SettleBackfills() {
   const auto entities = source_->entities();
-  // Without a candidates listing there is nothing to backfill.
-  if (std::find(entities.begin(), entities.end(), Entity::kCandidate) == entities.end())
-    for (const auto& [job, imported_at] : backfill_owed_) backfill_done_.insert(job);
-  if (backfill_done_.empty()) return Ok();
-  for (const auto& id : backfill_done_) backfill_owed_.erase(id);
-  backfill_done_.clear();
+  const bool no_candidates =
+      std::find(entities.begin(), entities.end(), Entity::kCandidate) == entities.end();
+  if (!selection_.Settle(no_candidates)) return Ok();
   snapshot::Batch batch;
-  if (backfill_owed_.empty()) {
+  if (selection_.owed().empty()) {
     batch.DeleteMeta(BackfillOwedKey(connection_.id));
   } else {
-    batch.PutMeta(BackfillOwedKey(connection_.id), EncodeOwedBackfills(backfill_owed_));
+    batch.PutMeta(BackfillOwedKey(connection_.id), EncodeOwedBackfills(selection_.owed()));
   }
   if (auto committed = deps_.store.Commit(batch); !committed) {
     CountError(committed.error());
