@@ -9,7 +9,6 @@
 
 #include "common/json_writer.hpp"
 #include "common/log.hpp"
-#include "connectors/diagnosis.hpp"
 #include "events/events.hpp"
 #include "runtime/listing_guard.hpp"
 #include "snapshot/identity.hpp"
@@ -123,7 +122,6 @@ SyncWorker::SyncWorker(config::ConnectionConfig connection, connectors::SourcePt
                        : std::make_shared<http::RateLimiter>(source_->rate_limit().requests,
                                                              seconds(source_->rate_limit().per_s))),
       request_backoff_(milliseconds(1000), milliseconds(30000)),
-      cycle_backoff_(milliseconds(2000), milliseconds(300000)),
       triggers_(connection_.trigger_stages),
       vocabulary_(std::string(source_->name()), connection_.stage_map),
       triggers_only_(connection_.publish == "triggers_only"),
@@ -132,27 +130,16 @@ SyncWorker::SyncWorker(config::ConnectionConfig connection, connectors::SourcePt
   if (!connection_.all_jobs) job_filter_.insert(connection_.jobs.begin(), connection_.jobs.end());
   for (const auto& s : connection_.job_states) states_filter_.insert(JsonString(s));
   for (const auto& secret : source_->secrets()) log::RegisterSecret(secret);
-  // Shutdown abandons a request in flight instead of waiting for the source's answer or timeout.
-  client_.SetStopSignal(&deps_.stop);
   deps_.status.AddConnection(connection_.id, std::string(source_->name()));
   deps_.metrics.ConnectionUp(connection_.id).Set(0);
   deps_.metrics.RateLimitRemaining(connection_.id).Set(-1);
   deps_.metrics.SyncLag(connection_.id).Set(0);
 }
 
-// Waits `d`, or less when Wake() is called (an admin request) — false when stopped meanwhile.
+// Waits `d` within a cycle (a retry, a rate-limit window): this holds the pool thread (see
+// docs/architecture.md, "Scheduling"). False when stopped meanwhile.
 bool SyncWorker::Sleep(milliseconds d) const {
-  const auto deadline = std::chrono::steady_clock::now() + d;
-  while (true) {
-    const auto left = std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left <= milliseconds::zero()) return true;
-    if (deps_.stop.WaitFor(std::min(left, milliseconds(200)))) return false;
-    if (wake_.exchange(false)) return true;
-  }
-}
-
-void SyncWorker::Wake() {
-  wake_.store(true);
+  return !deps_.stop.WaitFor(d);
 }
 
 std::string SyncWorker::ImportedJobsKey(const std::string& connection) {
@@ -237,7 +224,7 @@ Result<http::Response> SyncWorker::Execute(const http::Request& request, CycleRe
   while (true) {
     if (deps_.stop.stopped()) return shutdown();
     http::Request attempt = request;
-    if (auto authorized = source_->Authorize(attempt, client_); !authorized) {
+    if (auto authorized = source_->Authorize(attempt, *client_); !authorized) {
       CountError(authorized.error());
       if (auto give_up = retry_after_failure(authorized.error(), "Could not obtain credentials; retrying."))
         return *give_up;
@@ -252,7 +239,7 @@ Result<http::Response> SyncWorker::Execute(const http::Request& request, CycleRe
       sink->failure.reset();
       sink->begin();
     }
-    auto response = sink != nullptr ? client_.Execute(attempt, sink->chunk) : client_.Execute(attempt);
+    auto response = sink != nullptr ? client_->Execute(attempt, sink->chunk) : client_->Execute(attempt);
     if (!response && deps_.stop.stopped()) return shutdown();  // interrupted by the stop: not a fault
     if (sink != nullptr && sink->failure) {
       // The body was fine as far as HTTP goes, but processing it failed: a malformed document
@@ -922,6 +909,7 @@ std::optional<SystemTime> SyncWorker::MetaTime(Entity entity, std::string_view w
 // Incremental when the source can filter by time, a cursor exists and the last full listing
 // (the only one that can see deletions) is recent enough.
 bool SyncWorker::UseIncremental(Entity entity) {
+  if (force_full_.count(entity) > 0) return false;  // a resync
   if (!connection_.incremental || !source_->SupportsQuery(entity)) return false;
   const auto cursor = MetaTime(entity, "cursor");
   const auto last_full = MetaTime(entity, "last_full_listing");
@@ -1037,7 +1025,7 @@ Result<void> SyncWorker::SyncEntity(Entity entity, CycleReport& report) {
   SeenIds seen;
   const auto old_cursor = MetaTime(entity, "cursor");
   std::optional<std::pair<ResumeMarker, http::Request>> resume;
-  if (Resumable(entity)) {
+  if (Resumable(entity) && force_full_.count(entity) == 0) {  // a resync lists from page 1
     auto loaded = LoadResumeMarker(entity);
     if (!loaded) return loaded.error();
     resume = std::move(*loaded);
@@ -1108,6 +1096,22 @@ Result<void> SyncWorker::SyncEntity(Entity entity, CycleReport& report) {
 }
 
 Result<CycleReport> SyncWorker::RunCycle() {
+  http::Client client;
+  return RunCycle(client);
+}
+
+Result<CycleReport> SyncWorker::RunCycle(http::Client& client) {
+  // Shutdown or the connection's removal abandons a request in flight instead of waiting for the
+  // source's answer or timeout.
+  client.SetStopSignal(&deps_.stop);
+  client_ = &client;
+  struct Release {
+    SyncWorker* worker;
+    ~Release() {
+      worker->client_ = nullptr;
+      worker->force_full_.clear();
+    }
+  } release{this};
   CycleReport report;
   selected_jobs_.clear();
   cycle_started_ = std::chrono::system_clock::now();
@@ -1133,59 +1137,12 @@ Result<CycleReport> SyncWorker::RunCycle() {
   return report;
 }
 
-void SyncWorker::Run() {
-  const std::string& id = connection_.id;
-  while (!deps_.stop.stopped()) {
-    deps_.status.SetState(id, telemetry::ConnectionState::kSyncing);
-    const auto t0 = std::chrono::steady_clock::now();
-    auto result = RunCycle();
-    const auto now = std::chrono::system_clock::now();
-    const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    std::chrono::milliseconds wait;
-    if (result) {
-      deps_.metrics.ConnectionUp(id).Set(1);
-      deps_.metrics.SyncDuration(id).Observe(took);
-      deps_.metrics.LastSuccessfulSync(id).Set(std::chrono::duration<double>(now.time_since_epoch()).count());
-      deps_.status.CycleSucceeded(id, now, result->events(), result->records, result->dead_lettered);
-      {
-        std::lock_guard lock(gauges_mu_);
-        last_success_ = now;
-      }
-      UpdateGauges(now);  // do not leave lag/freshness stale until the next tick
-      log::Info("Sync cycle complete.", {{"connection", id},
-                                         {"records", result->records},
-                                         {"requests", result->requests},
-                                         {"created", result->created},
-                                         {"updated", result->updated},
-                                         {"deleted", result->deleted},
-                                         {"jobs_imported", result->jobs_imported},
-                                         {"dead_lettered", result->dead_lettered},
-                                         {"seconds", took}});
-      cycle_backoff_.Reset();
-      deps_.status.SetState(id, telemetry::ConnectionState::kIdle);
-      wait = seconds(connection_.poll_interval_s);
-    } else {
-      if (deps_.stop.stopped()) break;
-      const Error& error = result.error();
-      deps_.metrics.ConnectionUp(id).Set(0);
-      const auto diagnosis = connectors::Diagnose(error, source_->name());
-      deps_.status.CycleFailed(id, now, error, diagnosis.category, diagnosis.fix);
-      // Permanent failures (credentials, scopes, subdomain) need a human; retry at the poll
-      // interval so a fixed secret is picked up, without hammering the API meanwhile.
-      wait = error.retryable()
-                 ? std::min<milliseconds>(cycle_backoff_.Next(), seconds(connection_.poll_interval_s))
-                 : milliseconds(seconds(std::max(connection_.poll_interval_s, 60)));
-      log::Error("Sync cycle failed.", {{"connection", id},
-                                        {"kind", ToString(error.category)},
-                                        {"retryable", error.retryable()},
-                                        {"error", error.message},
-                                        {"retry_in_ms", static_cast<long long>(wait.count())}});
-      deps_.status.SetState(id, error.retryable() ? telemetry::ConnectionState::kBackingOff
-                                                  : telemetry::ConnectionState::kFailed);
-    }
-    if (!Sleep(wait)) break;
+void SyncWorker::MarkSucceeded(SystemTime now) {
+  {
+    std::lock_guard lock(gauges_mu_);
+    last_success_ = now;
   }
-  deps_.status.SetState(id, telemetry::ConnectionState::kStopped);
+  UpdateGauges(now);  // do not leave lag/freshness stale until the next tick
 }
 
 void SyncWorker::UpdateGauges(SystemTime now) {

@@ -120,15 +120,22 @@ class SyncWorker {
   SyncWorker(config::ConnectionConfig connection, connectors::SourcePtr source, WorkerDeps deps,
              std::shared_ptr<http::RateLimiter> limiter = nullptr);
 
-  // One complete cycle (every entity, every page). Used by Run() and directly by tests.
+  // One complete cycle (every entity, every page) over `client`, the HTTP client of the pool
+  // thread running it (runtime/connection_task.hpp): the worker owns no connection of its own.
+  // `client` is told the worker's stop signal, so a stop abandons a request in flight.
+  Result<CycleReport> RunCycle(http::Client& client);
+  // The same over a client made for this one cycle (tests).
   Result<CycleReport> RunCycle();
-  // Cycles until stop is signalled: poll_interval_s after success, backoff after failure.
-  void Run();
   // Refreshes the lag and freshness gauges (called every second by the service).
   void UpdateGauges(SystemTime now);
+  // A cycle succeeded at `now`: the lag counts from here (called by the connection's task).
+  void MarkSucceeded(SystemTime now);
+  // The next cycle lists these entities in full whatever the incremental cursor or an
+  // interrupted listing says (a resync through the control API); cleared by RunCycle.
+  void ForceFullListing(std::set<Entity> entities) { force_full_ = std::move(entities); }
   const std::string& id() const { return connection_.id; }
-  // Ends the current wait early: the next cycle starts now (e.g. after a job import).
-  void Wake();
+  std::string_view source_name() const { return source_->name(); }
+  const config::ConnectionConfig& connection() const { return connection_; }
   // Snapshot metadata key of the jobs imported through the admin API (a JSON array of ids).
   static std::string ImportedJobsKey(const std::string& connection);
   // Jobs removed from the selection through the admin API (DELETE), a JSON array of ids: they
@@ -238,15 +245,14 @@ class SyncWorker {
   // The fields as they were before an update.
   static std::map<std::string, std::string> Before(const snapshot::Change& change);
   void CountError(const Error& error);
-  bool Sleep(std::chrono::milliseconds d) const;  // false when stopped meanwhile
+  bool Sleep(std::chrono::milliseconds d) const;  // false when stopped meanwhile (waits within a cycle)
 
   config::ConnectionConfig connection_;
   connectors::SourcePtr source_;
   WorkerDeps deps_;
-  http::Client client_;
+  http::Client* client_ = nullptr;  // the pool thread's, during RunCycle
   std::shared_ptr<http::RateLimiter> limiter_;
   Backoff request_backoff_;
-  Backoff cycle_backoff_;
   std::set<std::string> job_filter_;     // `jobs:` list
   std::set<std::string> states_filter_;  // job_states, as JSON string literals
   TriggerStages triggers_;
@@ -256,7 +262,7 @@ class SyncWorker {
   OwedBackfills backfill_owed_;                    // entered the selection, backfill not acknowledged
   std::set<std::string> backfill_done_;            // of those, backfilled by the current cycle
   std::set<std::string> refused_row_jobs_;         // row jobs the rules did not admit (this cycle)
-  mutable std::atomic<bool> wake_{false};
+  std::set<Entity> force_full_;  // ForceFullListing
   SystemTime cycle_started_{};
   SystemTime listing_newest_{};  // newest updated_at committed in the current listing
   // The listing whose pages record where to resume (ProcessPage writes it with each page);
