@@ -28,7 +28,8 @@ struct ConnectionSummary {
   Origin origin = Origin::kYaml;
   bool paused = false;
   std::string status;  // "Active" (last cycle succeeded), "Failed", "Pending" (no cycle yet), "Paused"
-  std::string state;   // telemetry::ToString(ConnectionState): starting/syncing/idle/backing_off/failed/stopped
+  // telemetry::ToString(ConnectionState): starting/syncing/idle/backing_off/failed/stopped
+  std::string state;
   std::string category, reason, fix;  // when Failed (reason redacted)
   std::optional<SystemTime> last_attempt, last_success;
   double lag_s = 0;  // now - last success (or since added)
@@ -41,6 +42,7 @@ struct ConnectionStatusChange {
   std::string connection, source;
   std::string change;  // created|updated|deleted|paused|resumed|active|failed|listing_completed
   std::string category, reason, fix;  // failed
+
   long long records = 0, created = 0, updated = 0, deleted = 0, dead_lettered = 0;  // listing_completed
   SystemTime at{};
 };

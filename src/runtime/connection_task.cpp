@@ -76,7 +76,8 @@ std::set<Entity> ResyncEntities(const ResyncScope& scope, const std::vector<Enti
   return out;
 }
 
-ConnectionTask::ConnectionTask(std::unique_ptr<StopSignal> stop, std::unique_ptr<connectors::StateStore> state,
+ConnectionTask::ConnectionTask(std::unique_ptr<StopSignal> stop,
+                               std::unique_ptr<connectors::StateStore> state,
                                std::unique_ptr<SyncWorker> worker, std::shared_ptr<http::RateLimiter> limiter,
                                TaskDeps deps)
     : stop_(std::move(stop)),
@@ -233,16 +234,16 @@ milliseconds ConnectionTask::Cycle(http::Client& client) {
   deps_.status.CycleFailed(id, now, error, diagnosis.category, diagnosis.fix);
   // Permanent failures (credentials, scopes, subdomain) need a human; retry at the poll
   // interval so a fixed secret is picked up, without hammering the API meanwhile.
-  const milliseconds wait = error.retryable()
-                                ? std::min<milliseconds>(cycle_backoff_.Next(), seconds(connection.poll_interval_s))
-                                : milliseconds(seconds(std::max(connection.poll_interval_s, 60)));
+  const milliseconds wait =
+      error.retryable() ? std::min<milliseconds>(cycle_backoff_.Next(), seconds(connection.poll_interval_s))
+                        : milliseconds(seconds(std::max(connection.poll_interval_s, 60)));
   log::Error("Sync cycle failed.", {{"connection", id},
                                     {"kind", ToString(error.category)},
                                     {"retryable", error.retryable()},
                                     {"error", error.message},
                                     {"retry_in_ms", static_cast<long long>(wait.count())}});
-  deps_.status.SetState(id, error.retryable() ? telemetry::ConnectionState::kBackingOff
-                                              : telemetry::ConnectionState::kFailed);
+  deps_.status.SetState(
+      id, error.retryable() ? telemetry::ConnectionState::kBackingOff : telemetry::ConnectionState::kFailed);
   if (up_ != false) {
     auto failed = Change(id, source, "failed", now);
     failed.category = diagnosis.category;

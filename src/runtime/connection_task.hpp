@@ -43,7 +43,8 @@ class ConnectionTask final : public Schedulable, public std::enable_shared_from_
   // `stop` is the signal `worker` was built with (WorkerDeps::stop) and `state` the source state
   // store its source uses: the task owns all three, so they live exactly as long as the worker.
   ConnectionTask(std::unique_ptr<StopSignal> stop, std::unique_ptr<connectors::StateStore> state,
-                 std::unique_ptr<SyncWorker> worker, std::shared_ptr<http::RateLimiter> limiter, TaskDeps deps);
+                 std::unique_ptr<SyncWorker> worker, std::shared_ptr<http::RateLimiter> limiter,
+                 TaskDeps deps);
 
   // Schedules the first cycle now, or stays paused.
   void Start(bool paused);

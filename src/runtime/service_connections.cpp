@@ -26,7 +26,8 @@ Result<Service::Prepared> Service::Prepare(const config::ConnectionConfig& conne
   return prepared;
 }
 
-std::shared_ptr<ConnectionTask> Service::MakeTask(const config::ConnectionConfig& connection, Prepared prepared) {
+std::shared_ptr<ConnectionTask> Service::MakeTask(const config::ConnectionConfig& connection,
+                                                  Prepared prepared) {
   auto stop = std::make_unique<StopSignal>();
   if (stop_.stopped()) stop->Stop();
   WorkerDeps deps{*store_, *publisher_, metrics_, status_, *stop, config_.kafka.topics, options_.log_events};
@@ -59,7 +60,8 @@ Result<void> Service::AddConnection(const config::ConnectionConfig& connection, 
   return AddLocked(connection, origin, std::move(prepared).value());
 }
 
-Result<void> Service::AddLocked(const config::ConnectionConfig& connection, Origin origin, Prepared prepared) {
+Result<void> Service::AddLocked(const config::ConnectionConfig& connection, Origin origin,
+                                Prepared prepared) {
   if (Task(connection.id))
     return Error::Permanent(ErrorCategory::kConfig, "a connection '" + connection.id + "' exists already");
   auto paused = StoredPaused(connection.id);  // set through the control API before a restart
@@ -70,8 +72,9 @@ Result<void> Service::AddLocked(const config::ConnectionConfig& connection, Orig
     connections_[connection.id] = Entry{connection, origin, task, std::chrono::system_clock::now()};
   }
   task->Start(*paused);
-  if (*paused) log::Info("Connection paused (through the control API); no cycles until resumed.",
-                         {{"connection", connection.id}});
+  if (*paused)
+    log::Info("Connection paused (through the control API); no cycles until resumed.",
+              {{"connection", connection.id}});
   return Ok();
 }
 
@@ -125,9 +128,9 @@ Result<void> Service::RemoveLocked(const std::string& id, bool purge) {
   if (purge) {
     // Its records (and the written-ahead and tombstone namespaces) and every metadata key
     // (cursors, resume markers, selection, control flags, the source's state).
-    auto purged = store_->DeleteRanges({id, "~pending/" + id, "~gone/" + id},
-                                       {"sync/" + id + "/", "selection/" + id + "/", "control/" + id + "/",
-                                        "source/" + id + "/"});
+    auto purged = store_->DeleteRanges(
+        {id, "~pending/" + id, "~gone/" + id},
+        {"sync/" + id + "/", "selection/" + id + "/", "control/" + id + "/", "source/" + id + "/"});
     if (!purged) return purged;
   }
   log::Info("Connection removed.", {{"connection", id}, {"purged", purge}});
@@ -151,8 +154,8 @@ Result<void> Service::SetPaused(const std::string& id, bool paused) {
 
 Result<void> Service::Resync(const std::string& id, const ResyncScope& scope) {
   if (!scope.entity.empty() && scope.entity != "jobs" && scope.entity != "candidates")
-    return Error::Permanent(ErrorCategory::kConfig,
-                            "unknown entity '" + scope.entity + "' to resync; use \"jobs\" or \"candidates\"");
+    return Error::Permanent(ErrorCategory::kConfig, "unknown entity '" + scope.entity +
+                                                        "' to resync; use \"jobs\" or \"candidates\"");
   std::lock_guard control(control_mu_);
   auto task = Task(id);
   if (!task) return NoConnection(id);
@@ -289,8 +292,10 @@ Result<void> Service::ApplyConnections(const std::vector<config::ConnectionConfi
     std::lock_guard lock(config_mu_);
     config_.connections = next;
   }
-  log::Info("Connections reloaded as a difference.",
-            {{"added", added}, {"changed", changed}, {"removed", removed}, {"unchanged", next.size() - added - changed}});
+  log::Info("Connections reloaded as a difference.", {{"added", added},
+                                                      {"changed", changed},
+                                                      {"removed", removed},
+                                                      {"unchanged", next.size() - added - changed}});
   return Ok();
 }
 

@@ -132,7 +132,8 @@ TEST(ConnectionControlTest, AResyncPublishesWhatTheIncrementalCursorHid) {
   runtime::Service service(config);
   ASSERT_TRUE(service.Start().ok());
   ASSERT_TRUE(Eventually([&] { return Cycles(service, "a") >= 2; }));
-  auto consumer = kafka::Consumer::Create(service.bootstrap_servers(), {config.kafka.topics.candidate_changed});
+  auto consumer =
+      kafka::Consumer::Create(service.bootstrap_servers(), {config.kafka.topics.candidate_changed});
   ASSERT_TRUE(consumer.ok()) << consumer.error().message;
 
   std::string victim;

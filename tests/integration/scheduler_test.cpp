@@ -97,8 +97,8 @@ TEST(SchedulerTest, ThreadsStayBoundedWhateverTheNumberOfConnections) {
   const size_t few_threads = ThreadsWith(3, tenant);
   const size_t many_threads = ThreadsWith(many, tenant);
   // A few threads of slack for the simulator's and librdkafka's own, which come and go.
-  EXPECT_LE(many_threads, few_threads + 4) << "3 connections: " << few_threads << " threads, " << many
-                                           << " connections: " << many_threads;
+  EXPECT_LE(many_threads, few_threads + 4)
+      << "3 connections: " << few_threads << " threads, " << many << " connections: " << many_threads;
 }
 
 // Adding a connection neither restarts nor stalls another: its cycle counter keeps counting up.
@@ -114,12 +114,14 @@ TEST(SchedulerTest, AddingAConnectionLeavesTheOthersRunning) {
 
   std::vector<long long> seen{Cycles(service, "a")};
   ASSERT_TRUE(service.AddConnection(Connection("b", tenant, 1), runtime::Origin::kApi).ok());
-  EXPECT_FALSE(service.AddConnection(Connection("b", tenant, 1), runtime::Origin::kApi).ok()) << "a duplicate id";
+  EXPECT_FALSE(service.AddConnection(Connection("b", tenant, 1), runtime::Origin::kApi).ok())
+      << "a duplicate id";
   ASSERT_TRUE(Eventually([&] {
     seen.push_back(Cycles(service, "a"));
     return Cycles(service, "b") >= 2 && seen.back() >= seen.front() + 3;
   }));
-  for (size_t i = 1; i < seen.size(); ++i) EXPECT_GE(seen[i], seen[i - 1]) << "a's counter went back: restarted";
+  for (size_t i = 1; i < seen.size(); ++i)
+    EXPECT_GE(seen[i], seen[i - 1]) << "a's counter went back: restarted";
   EXPECT_EQ(service.Summary("b")->origin, runtime::Origin::kApi);
   EXPECT_EQ(service.Summary("a")->origin, runtime::Origin::kYaml);
   service.Stop();
