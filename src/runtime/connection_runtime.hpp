@@ -41,8 +41,8 @@ struct ConnectionSummary {
 struct ConnectionStatusChange {
   std::string connection, source;
   std::string change;  // created|updated|deleted|paused|resumed|active|failed|listing_completed
-  std::string category, reason, fix;  // failed
-
+  // failed:
+  std::string category, reason, fix;
   long long records = 0, created = 0, updated = 0, deleted = 0, dead_lettered = 0;  // listing_completed
   SystemTime at{};
 };
