@@ -81,7 +81,8 @@ size_t ThreadsWith(int n, sim::WorkableTenant& tenant) {
   for (const auto& s : service.Summaries()) EXPECT_EQ(s.status, "Active") << s.id << ": " << s.reason;
   const size_t threads = Threads();
   std::cout << "[ measure  ] " << n << " connections: " << threads << " threads, RSS " << RssKib() / 1024
-            << " MiB after every first cycle" << std::endl;
+            << " MiB after every first cycle, /metrics " << service.metrics().Serialize().size() / 1024
+            << " KiB" << std::endl;
   service.Stop();
   return threads;
 }
