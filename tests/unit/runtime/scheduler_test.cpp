@@ -34,6 +34,7 @@ class Recorder final : public Schedulable {
     std::unique_lock lock(probe_.mu);
     probe_.order.push_back(name_ + "#" + std::to_string(ticket));
     probe_.max_running = std::max(probe_.max_running, ++probe_.running);
+    probe_.cv.notify_all();
     probe_.cv.wait(lock, [&] { return !probe_.hold; });
     --probe_.running;
     ++probe_.done;
