@@ -158,6 +158,10 @@ TEST_F(SyncOptionsTest, AReloadAddsAndRemovesJobsAndAnInvalidOneIsRefused) {
     Read(jobs, candidates);
     return jobs.count(published_[0]) > 0;
   }));
+  // The job's import is published before its candidates: let the first cycle finish and read
+  // what it published, so that what follows is only what the swap causes.
+  ASSERT_TRUE(Eventually([&] { return service.Summary("acme")->cycles >= 1; }));
+  Read(jobs, candidates);
   candidates.clear();
 
   // Swap the selection: job 1 in, job 0 out.
