@@ -2,9 +2,10 @@
 // One connection's sync cycle (scheduled by runtime/connection_task.hpp): list every entity
 // page by page, diff each page against the snapshot and publish the implied events; a page's
 // snapshot updates are committed only once Kafka acknowledged its events (pages travel in
-// stages, one in flight while the next gathers: see Advance). After a complete listing, records missing from it are deleted. A failure stops
-// the cycle with the snapshot still describing what Kafka has, so the next cycle re-derives
-// (and re-publishes, with the same ce_id) whatever was missed.
+// stages, one in flight while the next gathers: see Advance). After a complete listing, records
+// missing from it are deleted. A failure stops the cycle with the snapshot still describing
+// what Kafka has, so the next cycle re-derives (and re-publishes, with the same ce_id)
+// whatever was missed.
 #include <algorithm>
 #include <atomic>
 #include <chrono>

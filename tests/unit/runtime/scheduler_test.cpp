@@ -46,7 +46,7 @@ class Recorder final : public Schedulable {
   Probe& probe_;
 };
 
-TEST(SchedulerTest, RunsEntriesInTheOrderTheyAreDue) {
+TEST(SchedulerQueueTest, RunsEntriesInTheOrderTheyAreDue) {
   Probe probe;
   Scheduler scheduler(1);
   const auto now = Clock::now();
@@ -61,7 +61,7 @@ TEST(SchedulerTest, RunsEntriesInTheOrderTheyAreDue) {
   EXPECT_EQ(probe.order, (std::vector<std::string>{"first#2", "second#4", "middle#3", "late#1"}));
 }
 
-TEST(SchedulerTest, NoMoreRunAtOnceThanThePoolHasThreads) {
+TEST(SchedulerQueueTest, NoMoreRunAtOnceThanThePoolHasThreads) {
   Probe probe;
   probe.hold = true;
   Scheduler scheduler(3);
@@ -78,7 +78,7 @@ TEST(SchedulerTest, NoMoreRunAtOnceThanThePoolHasThreads) {
   EXPECT_EQ(scheduler.queued(), 0u);
 }
 
-TEST(SchedulerTest, StopDropsWhatIsNotDueAndReleasesIt) {
+TEST(SchedulerQueueTest, StopDropsWhatIsNotDueAndReleasesIt) {
   Probe probe;
   auto task = std::make_shared<Recorder>("later", probe);
   Scheduler scheduler(2);
