@@ -14,6 +14,7 @@ namespace ats::config {
 struct RateLimitConfig {
   int requests = 10;  // requests allowed ...
   int per_s = 10;     // ... per this many seconds, per account token (Workable's default)
+  bool operator==(const RateLimitConfig&) const = default;
 };
 
 struct WorkableConfig {
@@ -26,6 +27,7 @@ struct WorkableConfig {
   // https without certificate verification (test servers only; logs a warning at start-up).
   bool insecure_skip_tls_verify = false;
   int page_size = 100;  // Workable's maximum
+  bool operator==(const WorkableConfig&) const = default;
 };
 
 // One Workday custom report (Report-as-a-Service) that lists candidates / job applications.
@@ -37,6 +39,7 @@ struct WorkdayReportConfig {
   std::string password;         // basic: resolved from password_file or ${ENV}; never logged
   // Extra query parameters (report prompts), e.g. {From_Date: 2026-01-01}.
   std::map<std::string, std::string> prompts;
+  bool operator==(const WorkdayReportConfig&) const = default;
 };
 
 // Which report column (its alias, as in the report definition) means what. Columns that are not
@@ -51,6 +54,7 @@ struct WorkdayColumns {
   std::string email = "Email";
   std::string phone = "Phone";
   std::string updated_at = "Last_Updated";
+  bool operator==(const WorkdayColumns&) const = default;
 };
 
 struct WorkdayConfig {
@@ -70,6 +74,7 @@ struct WorkdayConfig {
   RateLimitConfig rate_limit{10, 1};  // Workday publishes no limit; 10 requests/s is polite
   // https without certificate verification (test servers only; logs a warning at start-up).
   bool insecure_skip_tls_verify = false;
+  bool operator==(const WorkdayConfig&) const = default;
 };
 
 // What of a record reaches events, dead letters and the snapshot (`fields:`; README "Field
@@ -84,6 +89,7 @@ struct FieldPolicyConfig {
   // A dead letter whose raw record is not JSON cannot be checked: "withhold" its raw text
   // (default) or "publish" it as received.
   std::string dead_letter_unparsed = "withhold";
+  bool operator==(const FieldPolicyConfig&) const = default;
 };
 
 struct ConnectionConfig {
@@ -116,6 +122,8 @@ struct ConnectionConfig {
   int max_listing_pages = 100'000;    // pages of one listing (10 M records at 100 a page)
   int max_next_url_bytes = 8 * 1024;  // a paging.next URL
   FieldPolicyConfig fields;
+  // Whole-value comparison: a reload restarts only the connections whose settings changed.
+  bool operator==(const ConnectionConfig&) const = default;
 };
 
 struct TopicsConfig {
@@ -168,8 +176,15 @@ struct SecretsConfig {
   std::string keyring_file;
 };
 
+// How the connections are run (`runtime:`): a scheduler hands due connections to a bounded pool
+// of worker threads; a connection waiting for its poll interval or rate limit holds no thread.
+struct RuntimeConfig {
+  int worker_threads = 8;  // pool threads running sync cycles (1..256); the thread budget's main part
+};
+
 struct Config {
   std::vector<ConnectionConfig> connections;
+  RuntimeConfig runtime;
   KafkaConfig kafka;
   SnapshotConfig snapshot;
   HttpConfig http;

@@ -481,7 +481,8 @@ class Loader {
                   Describe(root.node) + "; see examples/connector.yaml");
       return;
     }
-    CheckKeys(root, {"log_level", "shutdown_grace_s", "connections", "kafka", "snapshot", "http", "secrets"});
+    CheckKeys(root, {"log_level", "shutdown_grace_s", "connections", "kafka", "snapshot", "http", "secrets",
+                    "runtime"});
 
     if (auto f = Get(root, "log_level")) {
       std::string level;
@@ -497,6 +498,9 @@ class Loader {
     ReadInt(root, "shutdown_grace_s", cfg.shutdown_grace_s, {1, 300, true});
     ReadConnections(root, cfg.connections);
     if (auto f = Get(root, "kafka")) ReadKafka(*f, cfg.kafka);
+    if (auto f = Get(root, "runtime")) {
+      if (CheckMap(*f, {"worker_threads"})) ReadInt(*f, "worker_threads", cfg.runtime.worker_threads, {1, 256, false});
+    }
     if (auto f = Get(root, "snapshot")) {
       if (CheckMap(*f, {"path"})) ReadString(*f, "path", cfg.snapshot.path, /*allow_empty=*/false);
     }

@@ -225,6 +225,7 @@ Result<Response> Client::Perform(const Request& request,
   // Reset drops the previous request's options but keeps the live connections, so
   // consecutive requests to the same host reuse one keep-alive connection.
   curl_easy_reset(curl);
+  if (max_connections_ > 0) curl_easy_setopt(curl, CURLOPT_MAXCONNECTS, max_connections_);
 
   SlistPtr header_list;
   const auto append = [&header_list](const std::string& line) {

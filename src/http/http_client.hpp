@@ -67,12 +67,16 @@ class Client {
   // ones are not sent: a retryable kTransport error "interrupted: shutdown requested". `stop`
   // must outlive the client; nullptr (the default) turns this off.
   void SetStopSignal(const StopSignal* stop) { stop_ = stop; }
+  // Bounds the idle keep-alive connections this client keeps (CURLOPT_MAXCONNECTS; curl closes
+  // the least recently used past it). 0: curl's default.
+  void SetMaxConnections(long max) { max_connections_ = max; }
 
  private:
   Result<Response> Perform(const Request& request, const std::function<bool(std::string_view)>* on_body);
 
   void* curl_;  // CURL*
   const StopSignal* stop_ = nullptr;
+  long max_connections_ = 0;
 };
 
 // Parsed URL parts, enough to compare origins before sending credentials.

@@ -123,50 +123,25 @@ Result<void> Service::Start() {
   if (auto bound = admin_->Start(config_.http.listen, config_.http.health_listen); !bound)
     return bound.error();
 
-  if (auto started = StartWorkers(config_.connections); !started) return started;
+  scheduler_ = std::make_unique<Scheduler>(config_.runtime.worker_threads);
+  scheduler_->Start();
+  for (const auto& connection : config_.connections)
+    if (auto added = AddConnection(connection, Origin::kYaml); !added) return added;
   ticker_ = std::thread([this] {
     while (!stop_.WaitFor(std::chrono::seconds(1))) Tick();
   });
-  log::Info("ats-connector started.", {{"connections", workers_.size()},
+  log::Info("ats-connector started.", {{"connections", config_.connections.size()},
+                                       {"worker_threads", scheduler_->threads()},
                                        {"http_listen", config_.http.listen},
                                        {"admin_port", admin_->port()},
                                        {"snapshot", config_.snapshot.path}});
   return Ok();
 }
 
-Result<void> Service::StartWorkers(const std::vector<config::ConnectionConfig>& connections) {
-  std::lock_guard lock(workers_mu_);
-  workers_stop_ = std::make_unique<StopSignal>();
-  std::vector<std::unique_ptr<SyncWorker>> workers;
-  for (const auto& connection : connections) {
-    source_states_.push_back(std::make_unique<SnapshotStateStore>(*store_, connection.id,
-                                                                keyring_ ? &*keyring_ : nullptr));
-    auto source = connectors::CreateSource(connection, {source_states_.back().get()});
-    if (!source) return source.error();
-    WorkerDeps deps{*store_,        *publisher_,          metrics_,           status_,
-                    *workers_stop_, config_.kafka.topics, options_.log_events};
-    // Connections on one Workable account pace their requests together (Workable's limit is per token).
-    auto limiter = limiters_.For(connection, (*source)->rate_limit());
-    workers.push_back(
-        std::make_unique<SyncWorker>(connection, std::move(source).value(), deps, std::move(limiter)));
-  }
-  workers_ = std::move(workers);
-  for (auto& worker : workers_) threads_.emplace_back([w = worker.get()] { w->Run(); });
-  return Ok();
-}
-
-void Service::StopWorkers() {
-  std::lock_guard lock(workers_mu_);
-  if (workers_stop_) workers_stop_->Stop();
-  for (auto& t : threads_)
-    if (t.joinable()) t.join();
-  threads_.clear();
-  workers_.clear();
-}
-
 // Applied whole or not at all: a config that changes what the process is bound to (Kafka,
-// snapshot, listen address) needs a restart and is refused; otherwise the workers finish their
-// page in hand and restart with the new connections (a first cycle at once).
+// snapshot, listen address) needs a restart and is refused; otherwise only the YAML connections
+// added, removed or changed are touched (a changed one finishes its page in hand and starts
+// again with its new settings, a first cycle at once); the others keep running undisturbed.
 Result<void> Service::Reload(config::Config next) {
   std::lock_guard reload_lock(reload_mu_);
   const auto& k = config_.kafka;
@@ -189,25 +164,21 @@ Result<void> Service::Reload(config::Config next) {
     return Error::Permanent(
         ErrorCategory::kConfig,
         "changing " + needs_restart + " needs a restart; the running configuration is kept");
-  StopWorkers();
+  if (config_.runtime.worker_threads != next.runtime.worker_threads)
+    log::Warn("runtime.worker_threads changes at the next restart; the pool keeps its size.",
+              {{"worker_threads", config_.runtime.worker_threads}});
+  auto applied = ApplyConnections(next.connections);
+  if (!applied) return applied;
   {
     std::lock_guard lock(config_mu_);
-    for (const auto& old : config_.connections) {
-      const bool kept = std::any_of(next.connections.begin(), next.connections.end(),
-                                    [&](const auto& c) { return c.id == old.id; });
-      if (!kept) status_.RemoveConnection(old.id);
-    }
-    config_.connections = next.connections;
     config_.http.admin_token = next.http.admin_token;
     config_.log_level = next.log_level;
     config_.shutdown_grace_s = next.shutdown_grace_s;
   }
   log::Level level = log::Level::kInfo;
   if (log::ParseLevel(next.log_level, level)) log::SetLevel(level);
-  if (stop_.stopped()) return Ok();
-  auto started = StartWorkers(next.connections);
-  if (started) log::Info("Configuration reloaded.", {{"connections", next.connections.size()}});
-  return started;
+  log::Info("Configuration reloaded.", {{"connections", next.connections.size()}});
+  return Ok();
 }
 
 // The admin API's bearer token, checked on the request head (before any body is read).
@@ -247,11 +218,7 @@ telemetry::AdminReply Service::JobsApi(const telemetry::AdminRequest& request) {
     return telemetry::AdminReply{status, "{\"error\":" + JsonString(message) + "}"};
   };
   std::optional<config::ConnectionConfig> connection;
-  {
-    std::lock_guard lock(config_mu_);
-    for (const auto& c : config_.connections)
-      if (!request.captures.empty() && c.id == request.captures[0]) connection = c;
-  }
+  if (!request.captures.empty()) connection = Connection(request.captures[0]);
   if (!connection) return reply(404, "no connection with that id");
 
   // One read-modify-write of a connection's imported jobs at a time: concurrent imports all land.
@@ -271,9 +238,7 @@ telemetry::AdminReply Service::JobsApi(const telemetry::AdminRequest& request) {
   if (!stored_owed) return reply(503, stored_owed.error().message);
   const OwedBackfills owed = stored_owed->has_value() ? DecodeOwedBackfills(**stored_owed) : OwedBackfills{};
   const auto wake = [&] {
-    std::lock_guard lock(workers_mu_);
-    for (auto& w : workers_)
-      if (w->id() == connection->id) w->Wake();
+    if (auto task = Task(connection->id)) task->Wake();
   };
 
   // The imported list (in import order) and the removed set, in one commit.
@@ -376,10 +341,13 @@ void Service::CheckSnapshot() {
 void Service::Tick() {
   CheckSnapshot();
   const auto now = std::chrono::system_clock::now();
+  std::vector<std::shared_ptr<ConnectionTask>> tasks;
   {
-    std::lock_guard lock(workers_mu_);
-    for (auto& worker : workers_) worker->UpdateGauges(now);
+    std::lock_guard lock(connections_mu_);
+    tasks.reserve(connections_.size());
+    for (const auto& [id, entry] : connections_) tasks.push_back(entry.task);
   }
+  for (const auto& task : tasks) task->UpdateGauges(now);
   if (auto ping = publisher_->Ping(std::chrono::seconds(2)); ping) {
     status_.SetKafkaReachable(true);
   } else {
@@ -392,7 +360,8 @@ void Service::Stop() {
   if (stopped_) return;
   stopped_ = true;
   stop_.Stop();
-  StopWorkers();
+  StopConnections();
+  if (scheduler_) scheduler_->Stop();
   if (ticker_.joinable()) ticker_.join();
   topic_check_cancel_ = true;
   if (topic_check_.joinable()) topic_check_.join();

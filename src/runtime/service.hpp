@@ -1,6 +1,8 @@
 #pragma once
 // Wires one process together from a Config: snapshot store, Kafka (external or embedded),
-// publisher, metrics, the admin HTTP server and one worker thread per connection.
+// publisher, metrics, the admin HTTP server and the scheduler whose bounded pool runs every
+// connection's cycles (runtime/scheduler.hpp, runtime/connection_task.hpp). Connections are
+// added, replaced, paused and removed one at a time (ConnectionRuntime).
 #include <atomic>
 #include <map>
 #include <memory>
@@ -15,8 +17,11 @@
 #include "config/config.hpp"
 #include "connections/keyring.hpp"
 #include "kafka/embedded_cluster.hpp"
+#include "runtime/connection_runtime.hpp"
+#include "runtime/connection_task.hpp"
 #include "runtime/publisher.hpp"
 #include "runtime/rate_limiters.hpp"
+#include "runtime/scheduler.hpp"
 #include "runtime/sync_worker.hpp"
 #include "snapshot/snapshot_store.hpp"
 #include "telemetry/admin_server.hpp"
@@ -29,21 +34,36 @@ struct ServiceOptions {
   bool log_events = false;  // a log line per published event (sandbox mode)
 };
 
-class Service {
+class Service final : public ConnectionRuntime {
  public:
   explicit Service(config::Config config, ServiceOptions options = {});
   ~Service();
   Service(const Service&) = delete;
   Service& operator=(const Service&) = delete;
 
-  // Opens the snapshot, starts (embedded) Kafka, the admin server and the workers. A permanent
-  // error here (foreign snapshot directory, bad rdkafka option, port in use) stops start-up.
+  // Opens the snapshot, starts (embedded) Kafka, the admin server, the scheduler and the YAML
+  // connections. A permanent error here (foreign snapshot directory, bad rdkafka option, port
+  // in use) stops start-up.
   Result<void> Start();
-  // Signals every worker to finish its page, joins them, flushes Kafka. Idempotent.
+  // Signals every connection to finish its page, waits for them, flushes Kafka. Idempotent.
   void Stop();
   // Applies a new configuration without a restart (SIGHUP, a changed file), whole or not at
-  // all: changes of kafka, snapshot.path or http.listen are refused (they need a restart).
+  // all: changes of kafka, snapshot.path or http.listen are refused (they need a restart). Of
+  // the YAML connections only those added, removed or changed are touched; the others keep
+  // running. API connections are left alone (a YAML connection with an API connection's id is
+  // refused).
   Result<void> Reload(config::Config next);
+
+  // ConnectionRuntime (connection_runtime.hpp); callable once Start succeeded.
+  Result<void> AddConnection(const config::ConnectionConfig& connection, Origin origin) override;
+  Result<void> ReplaceConnection(const config::ConnectionConfig& connection) override;
+  Result<void> RemoveConnection(const std::string& id, bool purge) override;
+  Result<void> SetPaused(const std::string& id, bool paused) override;
+  Result<void> Resync(const std::string& id, const ResyncScope& scope) override;
+  std::vector<ConnectionSummary> Summaries() const override;
+  std::optional<ConnectionSummary> Summary(const std::string& id) const override;
+  std::optional<config::ConnectionConfig> Connection(const std::string& id) const override;
+  void SetStatusListener(StatusListener listener) override;
 
   const std::string& bootstrap_servers() const { return bootstrap_; }
   int admin_port() const { return admin_ ? admin_->port() : 0; }
@@ -54,8 +74,29 @@ class Service {
  private:
   void Tick();
   void CheckSnapshot();  // updates readiness, /status and the metric from SnapshotStore::Check
-  Result<void> StartWorkers(const std::vector<config::ConnectionConfig>& connections);
-  void StopWorkers();
+  struct Entry {
+    config::ConnectionConfig config;
+    Origin origin = Origin::kYaml;
+    std::shared_ptr<ConnectionTask> task;
+    SystemTime added{};
+  };
+  // A connection's source (and its state store), made before anything is stopped so a bad
+  // connection changes nothing.
+  struct Prepared {
+    std::unique_ptr<connectors::StateStore> state;
+    connectors::SourcePtr source;
+  };
+  Result<Prepared> Prepare(const config::ConnectionConfig& connection);
+  std::shared_ptr<ConnectionTask> MakeTask(const config::ConnectionConfig& connection, Prepared prepared);
+  std::shared_ptr<ConnectionTask> Task(const std::string& id) const;
+  Result<bool> StoredPaused(const std::string& id);
+  ConnectionSummary SummaryOf(const Entry& entry, const telemetry::ConnectionStatus* status, SystemTime now) const;
+  Result<void> AddLocked(const config::ConnectionConfig& connection, Origin origin, Prepared prepared);
+  Result<void> ReplaceLocked(const config::ConnectionConfig& connection, Prepared prepared);
+  Result<void> RemoveLocked(const std::string& id, bool purge);
+  void StopConnections();
+  // Reload: the YAML connections' difference to `next`, applied whole or not at all.
+  Result<void> ApplyConnections(const std::vector<config::ConnectionConfig>& next);
   telemetry::AdminReply JobsApi(const telemetry::AdminRequest& request);
   std::optional<telemetry::AdminReply> Authorize(const telemetry::AdminRequest& request);
   std::mutex& ConnectionLock(const std::string& connection);
@@ -71,16 +112,16 @@ class Service {
   std::string bootstrap_;
   std::unique_ptr<Publisher> publisher_;
   std::unique_ptr<telemetry::AdminServer> admin_;
-  std::vector<std::unique_ptr<connectors::StateStore>> source_states_;
   RateLimiters limiters_;  // one per Workable account (or connection), kept across reloads
   std::mutex reload_mu_;            // one reload at a time
-  std::mutex config_mu_;            // config_.connections and admin token, read by admin requests
+  std::mutex config_mu_;            // config_.connections (the YAML ones) and the admin token
   std::mutex connection_locks_mu_;  // connection_locks_
   std::map<std::string, std::unique_ptr<std::mutex>> connection_locks_;  // admin writes, per connection
-  std::mutex workers_mu_;                                                // workers_, threads_, workers_stop_
-  std::unique_ptr<StopSignal> workers_stop_;  // this generation of workers (a reload starts another)
-  std::vector<std::unique_ptr<SyncWorker>> workers_;
-  std::vector<std::thread> threads_;
+  std::unique_ptr<Scheduler> scheduler_;
+  StatusListener listener_;  // set before Start
+  std::mutex control_mu_;    // one add / replace / remove / pause / resync at a time
+  mutable std::mutex connections_mu_;  // connections_
+  std::map<std::string, Entry> connections_;  // YAML and API connections, by id
   std::thread ticker_;
   std::thread topic_check_;                  // the state topics' start-up check (CheckStateTopics)
   std::atomic<bool> topic_check_cancel_{false};

@@ -6,6 +6,9 @@
 
 #include "common/log.hpp"
 #include "connectors/diagnosis.hpp"
+#include "events/events.hpp"
+#include "runtime/listing_guard.hpp"
+#include "snapshot/identity.hpp"
 
 namespace ats::runtime {
 namespace {
@@ -31,7 +34,6 @@ SyncWorker::SyncWorker(config::ConnectionConfig connection, connectors::SourcePt
                        : std::make_shared<http::RateLimiter>(source_->rate_limit().requests,
                                                              seconds(source_->rate_limit().per_s))),
       request_backoff_(milliseconds(1000), milliseconds(30000)),
-      cycle_backoff_(milliseconds(2000), milliseconds(300000)),
       selection_(connection_),
       policy_(connection_.fields),
       builder_(connection_, source_->name(), deps_.topics, policy_),
@@ -50,27 +52,16 @@ SyncWorker::SyncWorker(config::ConnectionConfig connection, connectors::SourcePt
                }}),
       started_at_(std::chrono::system_clock::now()) {
   for (const auto& secret : source_->secrets()) log::RegisterSecret(secret);
-  // Shutdown abandons a request in flight instead of waiting for the source's answer or timeout.
-  client_.SetStopSignal(&deps_.stop);
   deps_.status.AddConnection(connection_.id, std::string(source_->name()));
   deps_.metrics.ConnectionUp(connection_.id).Set(0);
   deps_.metrics.RateLimitRemaining(connection_.id).Set(-1);
   deps_.metrics.SyncLag(connection_.id).Set(0);
 }
 
-// Waits `d`, or less when Wake() is called (an admin request) — false when stopped meanwhile.
+// Waits `d` within a cycle (a retry, a rate-limit window): this holds the pool thread (see
+// docs/architecture.md, "Scheduling"). False when stopped meanwhile.
 bool SyncWorker::Sleep(milliseconds d) const {
-  const auto deadline = std::chrono::steady_clock::now() + d;
-  while (true) {
-    const auto left = std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left <= milliseconds::zero()) return true;
-    if (deps_.stop.WaitFor(std::min(left, milliseconds(200)))) return false;
-    if (wake_.exchange(false)) return true;
-  }
-}
-
-void SyncWorker::Wake() {
-  wake_.store(true);
+  return !deps_.stop.WaitFor(d);
 }
 
 std::string SyncWorker::ImportedJobsKey(const std::string& connection) {
@@ -102,7 +93,7 @@ Result<http::Response> SyncWorker::Execute(const http::Request& request, CycleRe
   while (true) {
     if (deps_.stop.stopped()) return shutdown();
     http::Request attempt = request;
-    if (auto authorized = source_->Authorize(attempt, client_); !authorized) {
+    if (auto authorized = source_->Authorize(attempt, *client_); !authorized) {
       CountError(authorized.error());
       if (auto give_up = retry_after_failure(authorized.error(), "Could not obtain credentials; retrying."))
         return *give_up;
@@ -117,7 +108,7 @@ Result<http::Response> SyncWorker::Execute(const http::Request& request, CycleRe
       sink->failure.reset();
       sink->begin();
     }
-    auto response = sink != nullptr ? client_.Execute(attempt, sink->chunk) : client_.Execute(attempt);
+    auto response = sink != nullptr ? client_->Execute(attempt, sink->chunk) : client_->Execute(attempt);
     if (!response && deps_.stop.stopped()) return shutdown();  // interrupted by the stop: not a fault
     if (sink != nullptr && sink->failure) {
       // The body was fine as far as HTTP goes, but processing it failed: a malformed document
@@ -271,6 +262,7 @@ Result<void> SyncWorker::SyncStreamedEntity(Entity entity, CycleReport& report) 
 // Incremental when the source can filter by time, a cursor exists and the last full listing
 // (the only one that can see deletions) is recent enough (pipeline::ListingState).
 bool SyncWorker::UseIncremental(Entity entity) {
+  if (force_full_.count(entity) > 0) return false;  // a resync
   return listing_state_.UseIncremental(entity, source_->SupportsQuery(entity),
                                        std::chrono::system_clock::now());
 }
@@ -346,7 +338,7 @@ Result<void> SyncWorker::SyncEntity(Entity entity, CycleReport& report) {
   SeenIds seen;
   const auto old_cursor = listing_state_.MetaTime(entity, "cursor");
   std::optional<std::pair<ResumeMarker, http::Request>> resume;
-  if (Resumable(entity)) {
+  if (Resumable(entity) && force_full_.count(entity) == 0) {  // a resync lists from page 1
     auto loaded = LoadResumeMarker(entity);
     if (!loaded) return loaded.error();
     resume = std::move(*loaded);
@@ -416,6 +408,22 @@ Result<void> SyncWorker::SyncEntity(Entity entity, CycleReport& report) {
 }
 
 Result<CycleReport> SyncWorker::RunCycle() {
+  http::Client client;
+  return RunCycle(client);
+}
+
+Result<CycleReport> SyncWorker::RunCycle(http::Client& client) {
+  // Shutdown or the connection's removal abandons a request in flight instead of waiting for the
+  // source's answer or timeout.
+  client.SetStopSignal(&deps_.stop);
+  client_ = &client;
+  struct Release {
+    SyncWorker* worker;
+    ~Release() {
+      worker->client_ = nullptr;
+      worker->force_full_.clear();
+    }
+  } release{this};
   CycleReport report;
   selection_.ClearSelected();
   cycle_started_ = std::chrono::system_clock::now();
@@ -441,59 +449,12 @@ Result<CycleReport> SyncWorker::RunCycle() {
   return report;
 }
 
-void SyncWorker::Run() {
-  const std::string& id = connection_.id;
-  while (!deps_.stop.stopped()) {
-    deps_.status.SetState(id, telemetry::ConnectionState::kSyncing);
-    const auto t0 = std::chrono::steady_clock::now();
-    auto result = RunCycle();
-    const auto now = std::chrono::system_clock::now();
-    const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    std::chrono::milliseconds wait;
-    if (result) {
-      deps_.metrics.ConnectionUp(id).Set(1);
-      deps_.metrics.SyncDuration(id).Observe(took);
-      deps_.metrics.LastSuccessfulSync(id).Set(std::chrono::duration<double>(now.time_since_epoch()).count());
-      deps_.status.CycleSucceeded(id, now, result->events(), result->records, result->dead_lettered);
-      {
-        std::lock_guard lock(gauges_mu_);
-        last_success_ = now;
-      }
-      UpdateGauges(now);  // do not leave lag/freshness stale until the next tick
-      log::Info("Sync cycle complete.", {{"connection", id},
-                                         {"records", result->records},
-                                         {"requests", result->requests},
-                                         {"created", result->created},
-                                         {"updated", result->updated},
-                                         {"deleted", result->deleted},
-                                         {"jobs_imported", result->jobs_imported},
-                                         {"dead_lettered", result->dead_lettered},
-                                         {"seconds", took}});
-      cycle_backoff_.Reset();
-      deps_.status.SetState(id, telemetry::ConnectionState::kIdle);
-      wait = seconds(connection_.poll_interval_s);
-    } else {
-      if (deps_.stop.stopped()) break;
-      const Error& error = result.error();
-      deps_.metrics.ConnectionUp(id).Set(0);
-      const auto diagnosis = connectors::Diagnose(error, source_->name());
-      deps_.status.CycleFailed(id, now, error, diagnosis.category, diagnosis.fix);
-      // Permanent failures (credentials, scopes, subdomain) need a human; retry at the poll
-      // interval so a fixed secret is picked up, without hammering the API meanwhile.
-      wait = error.retryable()
-                 ? std::min<milliseconds>(cycle_backoff_.Next(), seconds(connection_.poll_interval_s))
-                 : milliseconds(seconds(std::max(connection_.poll_interval_s, 60)));
-      log::Error("Sync cycle failed.", {{"connection", id},
-                                        {"kind", ToString(error.category)},
-                                        {"retryable", error.retryable()},
-                                        {"error", error.message},
-                                        {"retry_in_ms", static_cast<long long>(wait.count())}});
-      deps_.status.SetState(id, error.retryable() ? telemetry::ConnectionState::kBackingOff
-                                                  : telemetry::ConnectionState::kFailed);
-    }
-    if (!Sleep(wait)) break;
+void SyncWorker::MarkSucceeded(SystemTime now) {
+  {
+    std::lock_guard lock(gauges_mu_);
+    last_success_ = now;
   }
-  deps_.status.SetState(id, telemetry::ConnectionState::kStopped);
+  UpdateGauges(now);  // do not leave lag/freshness stale until the next tick
 }
 
 void SyncWorker::UpdateGauges(SystemTime now) {

@@ -1,5 +1,5 @@
 #pragma once
-// One connection's poll loop: list every entity page by page, diff each page against the
+// One connection's sync cycle (scheduled by runtime/connection_task.hpp): list every entity page by page, diff each page against the
 // snapshot and publish the implied events; a page's snapshot updates are committed only once
 // Kafka acknowledged its events (pages travel in stages, one in flight while the next gathers:
 // see pipeline::Stager). After a complete listing, records missing from it are deleted. A
@@ -82,15 +82,22 @@ class SyncWorker {
   SyncWorker(config::ConnectionConfig connection, connectors::SourcePtr source, WorkerDeps deps,
              std::shared_ptr<http::RateLimiter> limiter = nullptr);
 
-  // One complete cycle (every entity, every page). Used by Run() and directly by tests.
+  // One complete cycle (every entity, every page) over `client`, the HTTP client of the pool
+  // thread running it (runtime/connection_task.hpp): the worker owns no connection of its own.
+  // `client` is told the worker's stop signal, so a stop abandons a request in flight.
+  Result<CycleReport> RunCycle(http::Client& client);
+  // The same over a client made for this one cycle (tests).
   Result<CycleReport> RunCycle();
-  // Cycles until stop is signalled: poll_interval_s after success, backoff after failure.
-  void Run();
   // Refreshes the lag and freshness gauges (called every second by the service).
   void UpdateGauges(SystemTime now);
+  // A cycle succeeded at `now`: the lag counts from here (called by the connection's task).
+  void MarkSucceeded(SystemTime now);
+  // The next cycle lists these entities in full whatever the incremental cursor or an
+  // interrupted listing says (a resync through the control API); cleared by RunCycle.
+  void ForceFullListing(std::set<Entity> entities) { force_full_ = std::move(entities); }
   const std::string& id() const { return connection_.id; }
-  // Ends the current wait early: the next cycle starts now (e.g. after a job import).
-  void Wake();
+  std::string_view source_name() const { return source_->name(); }
+  const config::ConnectionConfig& connection() const { return connection_; }
   // Snapshot metadata key of the jobs imported through the admin API (a JSON array of ids).
   static std::string ImportedJobsKey(const std::string& connection);
   // Jobs removed from the selection through the admin API (DELETE), a JSON array of ids: they
@@ -150,17 +157,16 @@ class SyncWorker {
   // Jobs owed a backfill whose backfill the cycle completed: no longer owed (end of a cycle).
   Result<void> SettleBackfills();
   void CountError(const Error& error);
-  bool Sleep(std::chrono::milliseconds d) const;  // false when stopped meanwhile
+  bool Sleep(std::chrono::milliseconds d) const;  // false when stopped meanwhile (waits within a cycle)
 
   config::ConnectionConfig connection_;
   connectors::SourcePtr source_;
   WorkerDeps deps_;
-  http::Client client_;
+  http::Client* client_ = nullptr;  // the pool thread's, during RunCycle
   std::shared_ptr<http::RateLimiter> limiter_;
   Backoff request_backoff_;
-  Backoff cycle_backoff_;
   pipeline::JobSelection selection_;  // rules, admin imports/removals, this cycle's jobs, backfills owed
-  mutable std::atomic<bool> wake_{false};
+  std::set<Entity> force_full_;       // ForceFullListing
   SystemTime cycle_started_{};
   // The listing whose pages record where to resume (ProcessPage writes it with each page);
   // unset for streamed documents and the backfill listings of imported jobs.

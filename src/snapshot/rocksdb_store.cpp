@@ -279,6 +279,36 @@ class RocksDbStore final : public SnapshotStore {
     return n;
   }
 
+  Result<void> DeleteRanges(const std::vector<std::string>& connections,
+                            const std::vector<std::string>& meta_prefixes) override {
+    rocksdb::WriteBatch wb;
+    for (const auto& connection : connections) {
+      if (auto ok = CheckConnection(connection); !ok) return ok;
+      // "r\0<connection>\0" up to "r\0<connection>\1": every entity of the connection.
+      std::string prefix = "r";
+      prefix.push_back('\0');
+      prefix.append(connection);
+      prefix.push_back('\0');
+      if (auto s = wb.DeleteRange(prefix, PrefixUpperBound(prefix)); !s.ok()) return FromStatus(path_, "purge", s);
+    }
+    for (const auto& name : meta_prefixes) {
+      if (name.empty() || static_cast<unsigned char>(name.back()) == 0xff)
+        return Error::Permanent(ErrorCategory::kSnapshot, "snapshot: bad metadata prefix to delete");
+      const std::string prefix = MetaKey(name);
+      std::string upper = prefix;
+      upper.back() = static_cast<char>(static_cast<unsigned char>(upper.back()) + 1);
+      if (auto s = wb.DeleteRange(prefix, upper); !s.ok()) return FromStatus(path_, "purge", s);
+    }
+    if (wb.Count() == 0) return Ok();
+    if (auto healthy = Check(); !healthy) return healthy;
+    std::shared_lock lock(db_mu_);
+    if (auto usable = Usable(); !usable) return usable;
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    if (auto s = db_->Write(wo, &wb); !s.ok()) return FromStatus(path_, "purge", s);
+    return Ok();
+  }
+
   Result<std::optional<std::string>> GetMeta(std::string_view key) override {
     std::shared_lock lock(db_mu_);
     if (auto usable = Usable(); !usable) return usable.error();

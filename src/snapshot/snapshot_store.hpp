@@ -68,6 +68,15 @@ class SnapshotStore {
   // cannot take commits (a write failed, e.g. a full disk, and the store could not recover yet:
   // retryable; its directory was removed or replaced: permanent).
   virtual Result<void> Check() { return Ok(); }
+  // Removes, in one atomic and durable write, every record of each of `connections` (all
+  // entities) and every metadata key starting with one of `meta_prefixes` (each non-empty).
+  // A removed connection's purge (runtime::ConnectionRuntime::RemoveConnection).
+  virtual Result<void> DeleteRanges(const std::vector<std::string>& connections,
+                                    const std::vector<std::string>& meta_prefixes) {
+    (void)connections;
+    (void)meta_prefixes;
+    return Error::Permanent(ErrorCategory::kSnapshot, "snapshot: this store cannot delete ranges");
+  }
 };
 
 // Opens (creating if absent) a RocksDB snapshot at `path`. A directory that exists but is not

@@ -14,6 +14,8 @@ const prometheus::Histogram::BucketBoundaries kHttpBuckets{0.01, 0.025, 0.05, 0.
                                                            1,    2.5,   5,    10,  30};
 // A whole sync cycle: a second to hours for a full listing under rate limits.
 const prometheus::Histogram::BucketBoundaries kSyncBuckets{0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600};
+// A cycle's start after its due time: on time is milliseconds, a starved pool seconds to a minute.
+const prometheus::Histogram::BucketBoundaries kLatenessBuckets{0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60};
 
 }  // namespace
 
@@ -106,6 +108,11 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
                             .Help("1 while the snapshot takes commits; 0 after a failed write (e.g. a full "
                                   "disk) until it recovers, or for good once its directory was removed")
                             .Register(r);
+  cycle_lateness_ = &BuildHistogram()
+                         .Name("ats_connector_cycle_start_lateness_seconds")
+                         .Help("How late sync cycles started after they were due (scheduler queue and pool).")
+                         .Register(r);
+  cycle_lateness_all_ = &cycle_lateness_->Add({}, kLatenessBuckets);
 }
 
 std::string Metrics::Serialize() const {
@@ -167,6 +174,10 @@ prometheus::Counter& Metrics::HttpServerRefused(const std::string& reason) {
 
 prometheus::Gauge& Metrics::SnapshotWritable() {
   return snapshot_writable_->Add({});
+}
+
+prometheus::Histogram& Metrics::CycleStartLateness() {
+  return *cycle_lateness_all_;
 }
 
 }  // namespace ats::telemetry

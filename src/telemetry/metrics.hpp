@@ -42,6 +42,8 @@ class Metrics {
   // Requests the HTTP port refused before a handler ran, by reason (bounded: see RefusalName).
   prometheus::Counter& HttpServerRefused(const std::string& reason);
   prometheus::Gauge& SnapshotWritable();  // 1 while the snapshot takes commits, else 0
+  // How late a sync cycle started after it was due (the scheduler's queue; no labels).
+  prometheus::Histogram& CycleStartLateness();
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;
@@ -63,6 +65,8 @@ class Metrics {
   prometheus::Family<prometheus::Counter>* producer_recreated_;
   prometheus::Family<prometheus::Counter>* http_refused_;
   prometheus::Family<prometheus::Gauge>* snapshot_writable_;
+  prometheus::Family<prometheus::Histogram>* cycle_lateness_;
+  prometheus::Histogram* cycle_lateness_all_;
 };
 
 }  // namespace ats::telemetry

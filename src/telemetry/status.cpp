@@ -34,6 +34,12 @@ void StatusBoard::SetState(const std::string& id, ConnectionState state) {
   connections_[id].state = state;
 }
 
+void StatusBoard::SetPaused(const std::string& id, bool paused) {
+  std::lock_guard lock(mu_);
+  auto it = connections_.find(id);
+  if (it != connections_.end()) it->second.paused = paused;
+}
+
 void StatusBoard::CycleSucceeded(const std::string& id, SystemTime at, long long events, long long records,
                                  long long dead_lettered) {
   std::lock_guard lock(mu_);
@@ -99,7 +105,7 @@ bool StatusBoard::Ready(std::string* why_not) const {
     return fail("snapshot not writable" +
                 (snapshot_detail_.empty() ? "" : ": " + log::Redact(snapshot_detail_)));
   for (const auto& [id, c] : connections_)
-    if (!c.tried) return fail("connection " + id + " has not completed a sync attempt yet");
+    if (!c.tried && !c.paused) return fail("connection " + id + " has not completed a sync attempt yet");
   return true;
 }
 
@@ -120,8 +126,9 @@ std::string StatusBoard::ToJson(SystemTime now) const {
     w.Key("id").String(c.id);
     w.Key("source").String(c.source);
     w.Key("state").String(ToString(c.state));
-    w.Key("status").String(!c.tried ? "Pending" : (c.up ? "Active" : "Failed"));
+    w.Key("status").String(c.paused ? "Paused" : !c.tried ? "Pending" : (c.up ? "Active" : "Failed"));
     w.Key("up").Bool(c.up);
+    w.Key("paused").Bool(c.paused);
     auto time_or_null = [&](const char* key, const std::optional<SystemTime>& t) {
       w.Key(key);
       if (t) {

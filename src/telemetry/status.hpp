@@ -21,6 +21,7 @@ struct ConnectionStatus {
   ConnectionState state = ConnectionState::kStarting;
   bool tried = false;  // at least one cycle finished (successfully or not)
   bool up = false;     // the last cycle succeeded
+  bool paused = false;  // paused through the control API: no cycles; counts as tried for readiness
   std::optional<SystemTime> last_attempt;
   std::optional<SystemTime> last_success;
   std::optional<Error> last_error;
@@ -38,6 +39,7 @@ class StatusBoard {
   void AddConnection(const std::string& id, const std::string& source);
   void RemoveConnection(const std::string& id);
   void SetState(const std::string& id, ConnectionState state);
+  void SetPaused(const std::string& id, bool paused);
   void CycleSucceeded(const std::string& id, SystemTime at, long long events, long long records,
                       long long dead_lettered);
   // `category` and `fix` come from connectors::Diagnose.
@@ -50,7 +52,7 @@ class StatusBoard {
 
   std::vector<ConnectionStatus> connections() const;
   // Ready: config loaded, Kafka reachable, the snapshot writable, every connection tried at least
-  // once.
+  // once (or paused).
   bool Ready(std::string* why_not = nullptr) const;
   // JSON document for /status. Error messages pass through log::Redact.
   std::string ToJson(SystemTime now) const;

@@ -158,6 +158,10 @@ TEST_F(SyncOptionsTest, AReloadAddsAndRemovesJobsAndAnInvalidOneIsRefused) {
     Read(jobs, candidates);
     return jobs.count(published_[0]) > 0;
   }));
+  // The job's import is published before its candidates: let the first cycle finish and read
+  // what it published, so that what follows is only what the swap causes.
+  ASSERT_TRUE(Eventually([&] { return service.Summary("acme")->cycles >= 1; }));
+  Read(jobs, candidates);
   candidates.clear();
 
   // Swap the selection: job 1 in, job 0 out.
@@ -177,7 +181,12 @@ TEST_F(SyncOptionsTest, AReloadAddsAndRemovesJobsAndAnInvalidOneIsRefused) {
   // A job that left the selection stops its events (nothing is deleted downstream).
   const std::string quiet = *CandidatesOf(published_[0]).begin();
   ASSERT_TRUE(tenant_->MoveCandidate(quiet, "offer"));
-  ASSERT_TRUE(service.Reload(next).ok());  // same config: restarts the workers, a cycle runs now
+  // A reload restarts only a changed connection (which runs a cycle at once): change a setting
+  // that does not touch the selection, and wait for that cycle.
+  config::Config touched = next;
+  touched.connections[0].request_timeout_s += 1;
+  ASSERT_TRUE(service.Reload(touched).ok());
+  ASSERT_TRUE(Eventually([&] { return service.Summary(touched.connections[0].id)->cycles >= 1; }));
   jobs.clear();
   candidates.clear();
   Read(jobs, candidates);
@@ -185,7 +194,7 @@ TEST_F(SyncOptionsTest, AReloadAddsAndRemovesJobsAndAnInvalidOneIsRefused) {
   for (const auto& [id, change] : candidates) EXPECT_NE(change, "deleted") << id;
 
   // Refused whole: a change that needs a restart.
-  config::Config moved = next;
+  config::Config moved = touched;
   moved.snapshot.path = dir_.File("elsewhere");
   auto refused = service.Reload(moved);
   ASSERT_FALSE(refused.ok());

@@ -1,0 +1,302 @@
+// Service as a ConnectionRuntime: connections added, replaced, paused, resynced and removed one
+// at a time while the others run on (contract §2), and a reload applied as a difference.
+#include <algorithm>
+#include <set>
+
+#include "common/log.hpp"
+#include "connectors/registry.hpp"
+#include "runtime/service.hpp"
+#include "runtime/source_state.hpp"
+
+namespace ats::runtime {
+namespace {
+
+Error NoConnection(const std::string& id) {
+  return Error::Permanent(ErrorCategory::kConfig, "no connection '" + id + "'");
+}
+
+}  // namespace
+
+Result<Service::Prepared> Service::Prepare(const config::ConnectionConfig& connection) {
+  Prepared prepared;
+  prepared.state = std::make_unique<SnapshotStateStore>(*store_, connection.id, keyring_ ? &*keyring_ : nullptr);
+  auto source = connectors::CreateSource(connection, {prepared.state.get()});
+  if (!source) return source.error();
+  prepared.source = std::move(source).value();
+  return prepared;
+}
+
+std::shared_ptr<ConnectionTask> Service::MakeTask(const config::ConnectionConfig& connection,
+                                                  Prepared prepared) {
+  auto stop = std::make_unique<StopSignal>();
+  if (stop_.stopped()) stop->Stop();
+  WorkerDeps deps{*store_, *publisher_, metrics_, status_, *stop, config_.kafka.topics, options_.log_events};
+  // Connections on one Workable account pace their requests together (Workable's limit is per token).
+  auto limiter = limiters_.For(connection, prepared.source->rate_limit());
+  auto worker = std::make_unique<SyncWorker>(connection, std::move(prepared.source), deps, limiter);
+  return std::make_shared<ConnectionTask>(std::move(stop), std::move(prepared.state), std::move(worker),
+                                          std::move(limiter),
+                                          TaskDeps{*scheduler_, *store_, metrics_, status_, &listener_});
+}
+
+std::shared_ptr<ConnectionTask> Service::Task(const std::string& id) const {
+  std::lock_guard lock(connections_mu_);
+  auto it = connections_.find(id);
+  return it == connections_.end() ? nullptr : it->second.task;
+}
+
+Result<bool> Service::StoredPaused(const std::string& id) {
+  auto stored = store_->GetMeta(PausedKey(id));
+  if (!stored) return stored.error();
+  return stored->has_value() && **stored == "true";
+}
+
+Result<void> Service::AddConnection(const config::ConnectionConfig& connection, Origin origin) {
+  if (!scheduler_ || stop_.stopped())
+    return Error::Permanent(ErrorCategory::kInternal, "the service is not running");
+  auto prepared = Prepare(connection);
+  if (!prepared) return prepared.error();
+  std::lock_guard control(control_mu_);
+  return AddLocked(connection, origin, std::move(prepared).value());
+}
+
+Result<void> Service::AddLocked(const config::ConnectionConfig& connection, Origin origin,
+                                Prepared prepared) {
+  if (Task(connection.id))
+    return Error::Permanent(ErrorCategory::kConfig, "a connection '" + connection.id + "' exists already");
+  auto paused = StoredPaused(connection.id);  // set through the control API before a restart
+  if (!paused) return paused.error();
+  auto task = MakeTask(connection, std::move(prepared));
+  {
+    std::lock_guard lock(connections_mu_);
+    connections_[connection.id] = Entry{connection, origin, task, std::chrono::system_clock::now()};
+  }
+  task->Start(*paused);
+  if (*paused)
+    log::Info("Connection paused (through the control API); no cycles until resumed.",
+              {{"connection", connection.id}});
+  return Ok();
+}
+
+Result<void> Service::ReplaceConnection(const config::ConnectionConfig& connection) {
+  if (!scheduler_ || stop_.stopped())
+    return Error::Permanent(ErrorCategory::kInternal, "the service is not running");
+  auto prepared = Prepare(connection);
+  if (!prepared) return prepared.error();
+  std::lock_guard control(control_mu_);
+  return ReplaceLocked(connection, std::move(prepared).value());
+}
+
+// The old task finishes its page in hand and stops; its /status entry goes with it, so the new
+// one counts its cycles afresh (a replaced connection is a restarted one).
+Result<void> Service::ReplaceLocked(const config::ConnectionConfig& connection, Prepared prepared) {
+  Entry old;
+  {
+    std::lock_guard lock(connections_mu_);
+    auto it = connections_.find(connection.id);
+    if (it == connections_.end()) return NoConnection(connection.id);
+    old = it->second;
+  }
+  const bool paused = old.task->paused();
+  old.task->StopAndWait();
+  status_.RemoveConnection(connection.id);
+  auto task = MakeTask(connection, std::move(prepared));
+  {
+    std::lock_guard lock(connections_mu_);
+    connections_[connection.id] = Entry{connection, old.origin, task, std::chrono::system_clock::now()};
+  }
+  task->Start(paused);
+  log::Info("Connection settings replaced; it runs with the new ones.", {{"connection", connection.id}});
+  return Ok();
+}
+
+Result<void> Service::RemoveConnection(const std::string& id, bool purge) {
+  if (!scheduler_) return Error::Permanent(ErrorCategory::kInternal, "the service is not running");
+  std::lock_guard control(control_mu_);
+  return RemoveLocked(id, purge);
+}
+
+Result<void> Service::RemoveLocked(const std::string& id, bool purge) {
+  auto task = Task(id);
+  if (!task) return NoConnection(id);
+  task->StopAndWait();
+  {
+    std::lock_guard lock(connections_mu_);
+    connections_.erase(id);
+  }
+  status_.RemoveConnection(id);
+  if (purge) {
+    // Its records (and the written-ahead and tombstone namespaces) and every metadata key
+    // (cursors, resume markers, selection, control flags, the source's state).
+    auto purged = store_->DeleteRanges(
+        {id, "~pending/" + id, "~gone/" + id},
+        {"sync/" + id + "/", "selection/" + id + "/", "control/" + id + "/", "source/" + id + "/"});
+    if (!purged) return purged;
+  }
+  log::Info("Connection removed.", {{"connection", id}, {"purged", purge}});
+  return Ok();
+}
+
+Result<void> Service::SetPaused(const std::string& id, bool paused) {
+  std::lock_guard control(control_mu_);
+  auto task = Task(id);
+  if (!task) return NoConnection(id);
+  snapshot::Batch batch;
+  if (paused)
+    batch.PutMeta(PausedKey(id), "true");
+  else
+    batch.DeleteMeta(PausedKey(id));
+  if (auto saved = store_->Commit(batch); !saved) return saved;
+  task->SetPaused(paused);
+  log::Info(paused ? "Connection paused." : "Connection resumed.", {{"connection", id}});
+  return Ok();
+}
+
+Result<void> Service::Resync(const std::string& id, const ResyncScope& scope) {
+  if (!scope.entity.empty() && scope.entity != "jobs" && scope.entity != "candidates")
+    return Error::Permanent(ErrorCategory::kConfig, "unknown entity '" + scope.entity +
+                                                        "' to resync; use \"jobs\" or \"candidates\"");
+  std::lock_guard control(control_mu_);
+  auto task = Task(id);
+  if (!task) return NoConnection(id);
+  snapshot::Batch batch;
+  batch.PutMeta(ResyncKey(id), EncodeResync(scope, std::chrono::system_clock::now()));
+  if (auto saved = store_->Commit(batch); !saved) return saved;
+  task->Wake();
+  log::Info("Resync requested; the next cycle lists in full.", {{"connection", id}});
+  return Ok();
+}
+
+ConnectionSummary Service::SummaryOf(const Entry& entry, const telemetry::ConnectionStatus* status,
+                                     SystemTime now) const {
+  ConnectionSummary s;
+  s.id = entry.config.id;
+  s.source = entry.config.source;
+  s.origin = entry.origin;
+  s.paused = status != nullptr ? status->paused : false;
+  s.status = "Pending";
+  s.state = std::string(telemetry::ToString(telemetry::ConnectionState::kStarting));
+  SystemTime since = entry.added;
+  if (status != nullptr) {
+    s.status = status->paused ? "Paused" : !status->tried ? "Pending" : status->up ? "Active" : "Failed";
+    s.state = std::string(telemetry::ToString(status->state));
+    if (status->tried && !status->up && status->last_error) {
+      s.category = status->error_category;
+      s.reason = log::Redact(status->last_error->message);
+      s.fix = status->error_fix;
+    }
+    s.last_attempt = status->last_attempt;
+    s.last_success = status->last_success;
+    if (status->last_success) since = *status->last_success;
+    s.cycles = status->cycles;
+    s.records_fetched = status->records_fetched;
+    s.events_published = status->events_published;
+    s.dead_lettered = status->dead_lettered;
+  }
+  s.lag_s = std::max(0.0, std::chrono::duration<double>(now - since).count());
+  return s;
+}
+
+std::vector<ConnectionSummary> Service::Summaries() const {
+  std::map<std::string, telemetry::ConnectionStatus> statuses;
+  for (auto& c : status_.connections()) statuses[c.id] = std::move(c);
+  const auto now = std::chrono::system_clock::now();
+  std::vector<ConnectionSummary> out;
+  std::lock_guard lock(connections_mu_);
+  out.reserve(connections_.size());
+  for (const auto& [id, entry] : connections_) {  // a std::map: sorted by id
+    auto it = statuses.find(id);
+    out.push_back(SummaryOf(entry, it == statuses.end() ? nullptr : &it->second, now));
+  }
+  return out;
+}
+
+std::optional<ConnectionSummary> Service::Summary(const std::string& id) const {
+  std::optional<telemetry::ConnectionStatus> status;
+  for (auto& c : status_.connections())
+    if (c.id == id) status = std::move(c);
+  std::lock_guard lock(connections_mu_);
+  auto it = connections_.find(id);
+  if (it == connections_.end()) return std::nullopt;
+  return SummaryOf(it->second, status ? &*status : nullptr, std::chrono::system_clock::now());
+}
+
+std::optional<config::ConnectionConfig> Service::Connection(const std::string& id) const {
+  std::lock_guard lock(connections_mu_);
+  auto it = connections_.find(id);
+  if (it == connections_.end()) return std::nullopt;
+  return it->second.config;
+}
+
+void Service::SetStatusListener(StatusListener listener) {
+  listener_ = std::move(listener);
+}
+
+// Every connection is told to stop first, then each is waited for: they finish their pages
+// in parallel.
+void Service::StopConnections() {
+  std::vector<std::shared_ptr<ConnectionTask>> tasks;
+  {
+    std::lock_guard lock(connections_mu_);
+    for (const auto& [id, entry] : connections_) tasks.push_back(entry.task);
+  }
+  for (const auto& task : tasks) task->RequestStop();
+  for (const auto& task : tasks) task->StopAndWait();
+}
+
+Result<void> Service::ApplyConnections(const std::vector<config::ConnectionConfig>& next) {
+  std::lock_guard control(control_mu_);
+  std::map<std::string, Entry> yaml;
+  {
+    std::lock_guard lock(connections_mu_);
+    for (const auto& [id, entry] : connections_) {
+      if (entry.origin == Origin::kYaml) {
+        yaml.emplace(id, entry);
+        continue;
+      }
+      for (const auto& c : next)
+        if (c.id == id)
+          return Error::Permanent(ErrorCategory::kConfig,
+                                  "connections: '" + id +
+                                      "' is a connection created through the API; give the YAML "
+                                      "one another id (or delete the API one first); the running "
+                                      "configuration is kept");
+    }
+  }
+  // Sources of what is added or changed first: a bad one refuses the reload before anything stops.
+  std::map<std::string, Prepared> prepared;
+  for (const auto& c : next) {
+    auto it = yaml.find(c.id);
+    if (it != yaml.end() && it->second.config == c) continue;
+    auto made = Prepare(c);
+    if (!made) return made.error();
+    prepared.emplace(c.id, std::move(made).value());
+  }
+  std::set<std::string> next_ids;
+  for (const auto& c : next) next_ids.insert(c.id);
+  size_t removed = 0, changed = 0, added = 0;
+  for (const auto& [id, entry] : yaml) {
+    if (next_ids.count(id) > 0) continue;
+    if (auto gone = RemoveLocked(id, /*purge=*/false); !gone) return gone;
+    ++removed;
+  }
+  for (const auto& c : next) {
+    auto it = prepared.find(c.id);
+    if (it == prepared.end()) continue;  // unchanged: keeps running
+    auto done = yaml.count(c.id) > 0 ? ReplaceLocked(c, std::move(it->second))
+                                     : AddLocked(c, Origin::kYaml, std::move(it->second));
+    if (!done) return done;
+    ++(yaml.count(c.id) > 0 ? changed : added);
+  }
+  {
+    std::lock_guard lock(config_mu_);
+    config_.connections = next;
+  }
+  log::Info("Connections reloaded as a difference.", {{"added", added},
+                                                      {"changed", changed},
+                                                      {"removed", removed},
+                                                      {"unchanged", next.size() - added - changed}});
+  return Ok();
+}
+
+}  // namespace ats::runtime
