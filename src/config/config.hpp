@@ -126,6 +126,9 @@ struct TopicsConfig {
   // Compacted current-state topics: the full record per key, a tombstone when it goes.
   std::string candidates_state = "ats.candidates.state.v1";
   std::string jobs_state = "ats.jobs.state.v1";
+  // A connection created, changed, paused, turned Active or Failed, a listing completed (the
+  // control plane's view; key = connection id).
+  std::string connection_status = "ats.connection-status.v1";
 };
 
 struct KafkaConfig {
@@ -155,6 +158,14 @@ struct HttpConfig {
   int max_header_bytes = 32768;         // request line + headers (431 past it)
   // Bearer token of the admin API (/v1/...), from admin_token_file or ${ENV}; empty = API off.
   std::string admin_token;
+  // Read-only token of the admin API (GET routes only), from http.read_token_file; empty = none.
+  std::string read_token;
+};
+
+struct SecretsConfig {
+  // The keyring that seals API connections' credentials at rest; empty = the connections API
+  // refuses writes (create one with `ats-connector keygen --out FILE`).
+  std::string keyring_file;
 };
 
 struct Config {
@@ -162,6 +173,7 @@ struct Config {
   KafkaConfig kafka;
   SnapshotConfig snapshot;
   HttpConfig http;
+  SecretsConfig secrets;
   std::string log_level = "info";
   int shutdown_grace_s = 25;
 };
@@ -193,6 +205,16 @@ enum class Purpose { kAny, kRun };
 using EnvLookup = std::optional<std::string> (*)(const std::string& name);
 Config LoadConfigFile(const std::string& path, EnvLookup env = nullptr, Purpose purpose = Purpose::kAny);
 Config LoadConfigString(const std::string& yaml, EnvLookup env = nullptr, Purpose purpose = Purpose::kAny);
+
+// One connection as the control API receives it (POST /v1/connections): JSON in the shape of a
+// YAML connection, every rule of the YAML loader, problem paths relative to the connection
+// ("workable.subdomain"), credentials inline only (no *_file keys), ${...} refused, not expanded.
+struct ConnectionDocumentResult {
+  std::optional<ConnectionConfig> connection;  // set when `problems` is empty
+  std::vector<Problem> problems;
+};
+inline constexpr size_t kMaxConnectionDocumentBytes = 256 * 1024;  // the admin server's body limit
+ConnectionDocumentResult ParseConnectionDocument(const std::string& json);
 
 // The https://{subdomain}.workable.com/spi/v3 base URL, or the base_url override.
 std::string WorkableBaseUrl(const WorkableConfig& c);

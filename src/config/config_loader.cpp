@@ -409,6 +409,33 @@ class Loader {
  public:
   Loader(EnvLookup env, Purpose purpose) : env_(env != nullptr ? env : &ProcessEnv), purpose_(purpose) {}
 
+  // One connection sent to the control API (JSON, which is YAML): the rules of a YAML
+  // connection, paths relative to it, credentials inline only, nothing expanded.
+  ConnectionDocumentResult LoadConnection(const std::string& text) {
+    api_mode_ = true;
+    ConnectionDocumentResult result;
+    YAML::Node node;
+    try {
+      node = YAML::Load(text);
+    } catch (const YAML::Exception& e) {
+      result.problems.push_back({"", "the body is not valid JSON: " + e.msg});
+      return result;
+    }
+    if (!node.IsMap()) {
+      result.problems.push_back({"", "expected a JSON object (one connection), got " + Describe(node)});
+      return result;
+    }
+    ConnectionConfig c;
+    try {
+      ReadConnection(Field{node, ""}, c);
+    } catch (const YAML::Exception& e) {  // defensive, as in Load
+      Add("", std::string("YAML error: ") + e.what());
+    }
+    if (problems_.empty()) result.connection = std::move(c);
+    result.problems = std::move(problems_);
+    return result;
+  }
+
   Config Load(const std::string& text) {
     Config cfg;
     try {
@@ -480,7 +507,7 @@ class Loader {
                   Describe(root.node) + "; see examples/connector.yaml");
       return;
     }
-    CheckKeys(root, {"log_level", "shutdown_grace_s", "connections", "kafka", "snapshot", "http"});
+    CheckKeys(root, {"log_level", "shutdown_grace_s", "connections", "kafka", "snapshot", "http", "secrets"});
 
     if (auto f = Get(root, "log_level")) {
       std::string level;
@@ -496,6 +523,9 @@ class Loader {
     ReadInt(root, "shutdown_grace_s", cfg.shutdown_grace_s, {1, 300, true});
     ReadConnections(root, cfg.connections);
     if (auto f = Get(root, "kafka")) ReadKafka(*f, cfg.kafka);
+    if (auto f = Get(root, "secrets")) {
+      if (CheckMap(*f, {"keyring_file"})) ReadString(*f, "keyring_file", cfg.secrets.keyring_file, /*allow_empty=*/false);
+    }
     if (auto f = Get(root, "snapshot")) {
       if (CheckMap(*f, {"path"})) ReadString(*f, "path", cfg.snapshot.path, /*allow_empty=*/false);
     }
@@ -596,6 +626,13 @@ class Loader {
   // Replaces ${NAME} with the variable's value; "$${" is a literal "${". Sets `used_env` when at
   // least one reference was replaced. Returns nullopt (with a problem) on an unset variable.
   std::optional<std::string> Expand(std::string_view raw, const std::string& path, bool* used_env = nullptr) {
+    if (api_mode_) {  // the API takes values as they are: no environment of ours to read from
+      if (raw.find("${") != std::string_view::npos) {
+        Add(path, "${...} is not expanded in a connection sent to the API: send the value itself");
+        return std::nullopt;
+      }
+      return std::string(raw);
+    }
     std::string out;
     bool ok = true;
     for (size_t i = 0; i < raw.size();) {
@@ -1145,10 +1182,17 @@ class Loader {
       return false;
     }
     if (!file && !inline_value) {
-      if (required) {
+      if (required && api_mode_) {
+        Add(f.path.empty() ? std::string(spec.inline_key) : Join(f.path, spec.inline_key),
+            "missing credential: set " + std::string(spec.inline_key) + ": <" + noun + ">");
+      } else if (required) {
         Add(f.path, "missing credential: set " + std::string(spec.file_key) + " (a path) or " +
                         std::string(spec.inline_key) + ": ${ENV_VAR}");
       }
+      return false;
+    }
+    if (file && api_mode_) {
+      Add(file->path, "the API takes the credential itself: " + std::string(spec.inline_key) + ": <" + noun + ">");
       return false;
     }
     if (file) {
@@ -1207,7 +1251,7 @@ class Loader {
               (spec.spaces_allowed ? "control characters" : "spaces or control characters"));
       return false;
     }
-    if (!used_env) {
+    if (!used_env && !api_mode_) {
       log::Warn("inline secret; prefer " + std::string(spec.file_key) + " or ${ENV}",
                 {{"path", inline_value->path}});
     }
@@ -1552,7 +1596,7 @@ class Loader {
 
   void ReadTopics(const Field& f, TopicsConfig& t) {
     if (!CheckMap(f, {"candidate_changed", "job_imported", "job_changed", "dead_letter", "candidates_state",
-                      "jobs_state"}))
+                      "jobs_state", "connection_status"}))
       return;
     const std::vector<std::pair<std::string_view, std::string*>> topics = {
         {"candidate_changed", &t.candidate_changed},
@@ -1560,7 +1604,8 @@ class Loader {
         {"job_changed", &t.job_changed},
         {"dead_letter", &t.dead_letter},
         {"candidates_state", &t.candidates_state},
-        {"jobs_state", &t.jobs_state}};
+        {"jobs_state", &t.jobs_state},
+        {"connection_status", &t.connection_status}};
     for (const auto& [key, target] : topics) {
       auto topic = Get(f, key);
       if (!topic) continue;
@@ -1622,6 +1667,7 @@ class Loader {
 
   EnvLookup env_;
   Purpose purpose_;
+  bool api_mode_ = false;  // LoadConnection: a connection sent to the control API
   std::vector<Problem> problems_;
 };
 
@@ -1667,6 +1713,12 @@ std::optional<WorkdayReportUrl> ParseWorkdayReportUrl(const std::string& url) {
   out.report = std::string(seg[5]);
   out.query = parts->query;
   return out;
+}
+
+ConnectionDocumentResult ParseConnectionDocument(const std::string& json) {
+  if (json.size() > kMaxConnectionDocumentBytes)
+    return {std::nullopt, {Problem{"", "the connection is over " + std::to_string(kMaxConnectionDocumentBytes) + " bytes"}}};
+  return Loader(nullptr, Purpose::kAny).LoadConnection(json);
 }
 
 Config LoadConfigString(const std::string& yaml, EnvLookup env, Purpose purpose) {

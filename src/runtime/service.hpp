@@ -6,6 +6,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -13,7 +14,10 @@
 #include "common/result.hpp"
 #include "common/stop.hpp"
 #include "config/config.hpp"
+#include "connections/keyring.hpp"
+#include "control/control_api.hpp"
 #include "kafka/embedded_cluster.hpp"
+#include "runtime/connection_runtime.hpp"
 #include "runtime/publisher.hpp"
 #include "runtime/rate_limiters.hpp"
 #include "runtime/sync_worker.hpp"
@@ -28,10 +32,10 @@ struct ServiceOptions {
   bool log_events = false;  // a log line per published event (sandbox mode)
 };
 
-class Service {
+class Service : public ConnectionRuntime {
  public:
   explicit Service(config::Config config, ServiceOptions options = {});
-  ~Service();
+  ~Service() override;
   Service(const Service&) = delete;
   Service& operator=(const Service&) = delete;
 
@@ -50,14 +54,25 @@ class Service {
   telemetry::StatusBoard& status() { return status_; }
   const StopSignal& stop_signal() const { return stop_; }
 
+  // ConnectionRuntime (the control API drives these).
+  Result<void> AddConnection(const config::ConnectionConfig& connection, Origin origin) override;
+  Result<void> ReplaceConnection(const config::ConnectionConfig& connection) override;
+  Result<void> RemoveConnection(const std::string& id, bool purge) override;
+  Result<void> SetPaused(const std::string& id, bool paused) override;
+  Result<void> Resync(const std::string& id, const ResyncScope& scope) override;
+  std::vector<ConnectionSummary> Summaries() const override;
+  std::optional<ConnectionSummary> Summary(const std::string& id) const override;
+  std::optional<config::ConnectionConfig> Connection(const std::string& id) const override;
+  void SetStatusListener(StatusListener listener) override;
+
  private:
   void Tick();
   void CheckSnapshot();  // updates readiness, /status and the metric from SnapshotStore::Check
   Result<void> StartWorkers(const std::vector<config::ConnectionConfig>& connections);
   void StopWorkers();
-  telemetry::AdminReply JobsApi(const telemetry::AdminRequest& request);
-  std::optional<telemetry::AdminReply> Authorize(const telemetry::AdminRequest& request);
-  std::mutex& ConnectionLock(const std::string& connection);
+  void PublishStatus(const ConnectionStatusChange& change);  // ats.connection-status.v1
+  // (api branch, until the scheduler replaces the workers: restarts them without the paused ones)
+  Result<void> RestartWorkers_tmp();
 
   config::Config config_;
   ServiceOptions options_;
@@ -72,9 +87,12 @@ class Service {
   std::vector<std::unique_ptr<connectors::StateStore>> source_states_;
   RateLimiters limiters_;  // one per Workable account (or connection), kept across reloads
   std::mutex reload_mu_;            // one reload at a time
-  std::mutex config_mu_;            // config_.connections and admin token, read by admin requests
-  std::mutex connection_locks_mu_;  // connection_locks_
-  std::map<std::string, std::unique_ptr<std::mutex>> connection_locks_;  // admin writes, per connection
+  mutable std::mutex config_mu_;    // config_.connections, the tokens, origins_, paused_, read by admin requests
+  std::unique_ptr<connections::Keyring> keyring_;    // secrets.keyring_file; null: API writes refused
+  std::unique_ptr<control::ControlApi> control_;     // the /v1 routes
+  std::set<std::string> api_connections_;            // ids created through the API
+  std::set<std::string> paused_;
+  StatusListener status_listener_;
   std::mutex workers_mu_;                                                // workers_, threads_, workers_stop_
   std::unique_ptr<StopSignal> workers_stop_;  // this generation of workers (a reload starts another)
   std::vector<std::unique_ptr<SyncWorker>> workers_;
