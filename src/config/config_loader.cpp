@@ -443,6 +443,13 @@ class Loader {
     } catch (const YAML::Exception& e) {  // defensive: the walk itself should never throw
       Add("", std::string("YAML error: ") + e.what());
     }
+    // With the control API on, connections may all come through it (POST /v1/connections).
+    if (!no_connections_path_.empty() && cfg.http.admin_token.empty()) {
+      Add(no_connections_path_,
+          "required: list at least one connection (- id: ..., source: workable; see "
+          "examples/connector.yaml), or turn the control API on (http.admin_token_file) and create "
+          "them with POST /v1/connections");
+    }
     const bool kafka_reported = std::any_of(problems_.begin(), problems_.end(), [](const Problem& p) {
       return p.path.empty() || p.path.rfind("kafka", 0) == 0;
     });
@@ -785,9 +792,7 @@ class Loader {
   void ReadConnections(const Field& root, std::vector<ConnectionConfig>& out) {
     auto f = Get(root, "connections");
     if (!f || f->node.IsNull()) {
-      Add("connections",
-          "required: list at least one connection (- id: ..., source: workable); "
-          "see examples/connector.yaml");
+      no_connections_path_ = "connections";  // fine when the control API is on (LoadDocument)
       return;
     }
     if (!f->node.IsSequence()) {
@@ -796,7 +801,7 @@ class Loader {
       return;
     }
     if (f->node.size() == 0) {
-      Add(f->path, "is empty: list at least one connection; see examples/connector.yaml");
+      no_connections_path_ = f->path;
       return;
     }
     std::map<std::string, std::string> id_paths;  // id -> path of its first use
@@ -1667,6 +1672,7 @@ class Loader {
 
   EnvLookup env_;
   Purpose purpose_;
+  std::string no_connections_path_;  // set when the file lists no connection
   bool api_mode_ = false;  // LoadConnection: a connection sent to the control API
   std::vector<Problem> problems_;
 };

@@ -190,6 +190,8 @@ Result<void> Service::Reload(config::Config next) {
   StopWorkers();
   {
     std::lock_guard lock(config_mu_);
+    for (const auto& c : config_.connections)  // API connections are not in the file
+      if (api_connections_.count(c.id) > 0) next.connections.push_back(c);
     for (const auto& old : config_.connections) {
       const bool kept = std::any_of(next.connections.begin(), next.connections.end(),
                                     [&](const auto& c) { return c.id == old.id; });
@@ -203,7 +205,7 @@ Result<void> Service::Reload(config::Config next) {
   log::Level level = log::Level::kInfo;
   if (log::ParseLevel(next.log_level, level)) log::SetLevel(level);
   if (stop_.stopped()) return Ok();
-  auto started = StartWorkers(next.connections);
+  auto started = RestartWorkers_tmp();
   if (started) log::Info("Configuration reloaded.", {{"connections", next.connections.size()}});
   return started;
 }

@@ -74,3 +74,34 @@ TEST(ConnectionDocumentTest, NoInlineSecretWarningIsLogged) {
 
 }  // namespace
 }  // namespace ats::config
+
+namespace ats::config {
+namespace {
+
+std::optional<std::string> TokenEnv(const std::string& name) {
+  if (name == "ATS_ADMIN_TOKEN") return std::string("admin-token-0123456789abcdef");
+  return std::nullopt;
+}
+
+// With the control API on, a config may list no connections: they come through POST.
+TEST(ConnectionDocumentTest, NoConnectionsIsFineOnlyWithTheControlApiOn) {
+  for (const char* connections : {"", "connections: []\n"}) {
+    const std::string with_api = std::string(connections) + "http:\n  admin_token: ${ATS_ADMIN_TOKEN}\n";
+    EXPECT_NO_THROW({
+      Config c = LoadConfigString(with_api, &TokenEnv);
+      EXPECT_TRUE(c.connections.empty());
+    }) << with_api;
+    const std::string without = std::string(connections) + "log_level: info\n";
+    try {
+      LoadConfigString(without, &TokenEnv);
+      ADD_FAILURE() << "accepted: " << without;
+    } catch (const ConfigError& e) {
+      ASSERT_EQ(e.problems().size(), 1u);
+      EXPECT_EQ(e.problems()[0].path, "connections");
+      EXPECT_NE(e.problems()[0].message.find("POST /v1/connections"), std::string::npos);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace ats::config
