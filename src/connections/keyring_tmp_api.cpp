@@ -41,7 +41,7 @@ std::string Keyring::Seal(std::string_view plaintext, std::string_view) const {
 }
 Result<std::string> Keyring::Open(std::string_view sealed, std::string_view) const {
   const std::string prefix = "v1:" + primary_ + ":stub:";
-  if (sealed.substr(0, prefix.size()) != prefix || sealed.size() % 2 != 0)
+  if (sealed.substr(0, prefix.size()) != prefix || (sealed.size() - prefix.size()) % 2 != 0)
     return Error::Permanent(ErrorCategory::kConfig, "not a seal");
   std::string out;
   for (size_t i = prefix.size(); i + 1 < sealed.size(); i += 2)

@@ -179,7 +179,9 @@ TEST_F(ControlApiTest, BadConnectionsAre422WithTheirPathsAndStoreNothing) {
       EXPECT_EQ(r->status, 422) << route << " " << c.body << " -> " << r->body;
       EXPECT_EQ(testing::JsonField(r->body, "status"), "Failed") << r->body;
       EXPECT_EQ(testing::JsonField(r->body, "category"), "Invalid Configuration") << r->body;
-      if (!c.path.empty()) EXPECT_NE(r->body.find(R"({"path":")" + c.path + "\""), std::string::npos) << r->body;
+      if (!c.path.empty()) {
+        EXPECT_NE(r->body.find(R"({"path":")" + c.path + "\""), std::string::npos) << r->body;
+      }
       EXPECT_NE(r->body.find(c.message), std::string::npos) << r->body;
     }
   }
