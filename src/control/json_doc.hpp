@@ -4,13 +4,19 @@
 // with every secret replaced by {"configured": true, "fingerprint": "<8 hex>"}.
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <yaml-cpp/yaml.h>
 
 namespace ats::control {
 
-// nullopt when `json` is not one JSON object.
+// Whether `s` is valid UTF-8 (JSON text must be).
+bool ValidUtf8(std::string_view s);
+// `s` with every byte that does not belong to a valid UTF-8 sequence replaced by U+FFFD: what a
+// reply echoes (an id from the path, a key from a body) stays valid JSON.
+std::string Utf8Safe(std::string_view s);
+// nullopt when `json` is not one JSON object (or not UTF-8).
 std::optional<YAML::Node> ParseObject(const std::string& json);
 // Compact JSON; quoted scalars stay strings, plain ones that read as numbers, booleans or null
 // are written bare.

@@ -3,13 +3,14 @@
 #include "common/json_writer.hpp"
 #include "common/time.hpp"
 #include "control/control_api.hpp"
+#include "control/json_doc.hpp"
 
 namespace ats::control {
 
 telemetry::AdminReply ErrorReply(int status, const std::string& message) {
   JsonWriter w;
   w.BeginObject();
-  w.Key("error").String(message);
+  w.Key("error").String(Utf8Safe(message));
   w.EndObject();
   return {status, w.Take()};
 }
@@ -22,13 +23,13 @@ telemetry::AdminReply ProblemsReply(const std::vector<config::Problem>& problems
   w.Key("error").String("the connection has " + std::to_string(problems.size()) + " problem(s); see problems");
   w.Key("status").String("Failed");
   w.Key("category").String("Invalid Configuration");
-  w.Key("reason").String(first);
+  w.Key("reason").String(Utf8Safe(first));
   w.Key("fix").String("correct each field named in problems and send the connection again");
   w.Key("problems").BeginArray();
   for (const auto& p : problems) {
     w.BeginObject();
-    w.Key("path").String(p.path);
-    w.Key("message").String(p.message);
+    w.Key("path").String(Utf8Safe(p.path));
+    w.Key("message").String(Utf8Safe(p.message));
     w.EndObject();
   }
   w.EndArray();
@@ -40,12 +41,12 @@ telemetry::AdminReply CheckReply(const runtime::CheckResult& result, int active_
   JsonWriter w;
   w.BeginObject();
   if (!result.active) w.Key("error").String("the connection did not validate: " + result.category);
-  w.Key("id").String(result.connection);
+  w.Key("id").String(Utf8Safe(result.connection));
   w.Key("source").String(result.source);
   w.Key("status").String(result.active ? "Active" : "Failed");
   if (!result.active) {
     w.Key("category").String(result.category);
-    w.Key("reason").String(result.reason);
+    w.Key("reason").String(Utf8Safe(result.reason));
     w.Key("fix").String(result.fix);
   }
   w.Key("requests").Int(result.requests);

@@ -99,7 +99,13 @@ std::string Settings(const config::ConnectionConfig& c) {
 
 }  // namespace
 
+namespace {
+// JSON is UTF-8: anything else is refused before it is parsed, stored or echoed.
+Reply NotUtf8() { return ProblemsReply({{"", "the body is not valid UTF-8 (JSON text must be)"}}); }
+}  // namespace
+
 Reply ControlApi::Validate(const Request& request) {
+  if (!ValidUtf8(request.body)) return NotUtf8();
   auto parsed = config::ParseConnectionDocument(request.body);
   if (!parsed.connection) return ProblemsReply(parsed.problems);
   return CheckReply(deps_.check(*parsed.connection), 200);
@@ -107,6 +113,7 @@ Reply ControlApi::Validate(const Request& request) {
 
 Reply ControlApi::Create(const Request& request) {
   if (deps_.keyring == nullptr) return NoKeyring();
+  if (!ValidUtf8(request.body)) return NotUtf8();
   auto parsed = config::ParseConnectionDocument(request.body);
   if (!parsed.connection) return ProblemsReply(parsed.problems);
   const config::ConnectionConfig& c = *parsed.connection;

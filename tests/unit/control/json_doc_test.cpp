@@ -58,3 +58,21 @@ TEST(JsonDocTest, UnknownKeysAreNamed) {
 
 }  // namespace
 }  // namespace ats::control
+
+namespace ats::control {
+namespace {
+
+// Replies echo ids and keys; JSON must stay UTF-8 whatever a client sent.
+TEST(JsonDocTest, InvalidUtf8IsRefusedAndNeverEchoed) {
+  EXPECT_TRUE(ValidUtf8("plain, é, 日本, 😀"));
+  for (const std::string bad : {"\xff", "a\xc3", "\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "T\xf0:"}) {
+    EXPECT_FALSE(ValidUtf8(bad)) << bad;
+    EXPECT_TRUE(ValidUtf8(Utf8Safe(bad))) << bad;
+    EXPECT_FALSE(ParseObject("{\"" + bad + "\":1}")) << bad;
+  }
+  EXPECT_EQ(Utf8Safe("a\xffz"), "a\xEF\xBF\xBDz");
+  EXPECT_EQ(Utf8Safe("ok é"), "ok é");
+}
+
+}  // namespace
+}  // namespace ats::control
