@@ -32,10 +32,18 @@ Result<Keyring> Keyring::Parse(const std::string& text) {
     return Error::Permanent(ErrorCategory::kConfig, "not a keyring: run `ats-connector keygen --out FILE`");
   return Keyring{};
 }
-std::string Keyring::Generate(const std::string&) { return "keys: [{id: k1, key: stub}]\nprimary: k1\n"; }
-Result<std::string> Keyring::AddKey(const std::string& existing, const std::string&) { return existing; }
-const std::string& Keyring::primary_id() const { return primary_; }
-std::vector<std::string> Keyring::key_ids() const { return {primary_}; }
+std::string Keyring::Generate(const std::string&) {
+  return "keys: [{id: k1, key: stub}]\nprimary: k1\n";
+}
+Result<std::string> Keyring::AddKey(const std::string& existing, const std::string&) {
+  return existing;
+}
+const std::string& Keyring::primary_id() const {
+  return primary_;
+}
+std::vector<std::string> Keyring::key_ids() const {
+  return {primary_};
+}
 std::string Keyring::Seal(std::string_view plaintext, std::string_view) const {
   return "v1:" + primary_ + ":stub:" + Hex(plaintext);
 }

@@ -5,7 +5,8 @@
 
 namespace ats::control {
 
-void ControlApi::Audit(const Request& request, const std::string& action, const std::string& connection) const {
+void ControlApi::Audit(const Request& request, const std::string& action,
+                       const std::string& connection) const {
   log::Info("audit", {{"actor", Actor(request)}, {"action", action}, {"connection", connection}});
 }
 

@@ -19,11 +19,13 @@ bool SameToken(const std::string& authorization, const std::string& token) {
 
 std::optional<telemetry::AdminReply> ControlApi::Authorize(const Request& request) const {
   const Tokens tokens = deps_.tokens ? deps_.tokens() : Tokens{};
-  if (tokens.write.empty()) return ErrorReply(403, "the admin API is off: set http.admin_token_file to enable it");
+  if (tokens.write.empty())
+    return ErrorReply(403, "the admin API is off: set http.admin_token_file to enable it");
   if (SameToken(request.authorization, tokens.write)) return std::nullopt;
   if (SameToken(request.authorization, tokens.read)) {
     if (request.method == "GET") return std::nullopt;
-    return ErrorReply(403, "the read-only token (http.read_token_file) cannot change anything; use the write token");
+    return ErrorReply(
+        403, "the read-only token (http.read_token_file) cannot change anything; use the write token");
   }
   return ErrorReply(401, "missing or wrong bearer token (Authorization: Bearer <http.admin_token_file>)");
 }

@@ -3,8 +3,9 @@
 namespace ats::control {
 namespace {
 Error NoKeyring() {
-  return Error::Permanent(ErrorCategory::kConfig,
-                          "no keyring: set secrets.keyring_file (create one with `ats-connector keygen --out FILE`)");
+  return Error::Permanent(
+      ErrorCategory::kConfig,
+      "no keyring: set secrets.keyring_file (create one with `ats-connector keygen --out FILE`)");
 }
 }  // namespace
 

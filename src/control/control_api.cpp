@@ -35,16 +35,22 @@ void ControlApi::Register(telemetry::AdminServer& server) {
   };
   const size_t doc = config::kMaxConnectionDocumentBytes;
   const std::string id = "/v1/connections/([^/]+)";
-  server.Handle("GET", "/v1/openapi.yaml",
-                [](const Request&) { return Reply{200, OpenApiDocument(), "application/yaml"}; }, 0);
+  server.Handle(
+      "GET", "/v1/openapi.yaml",
+      [](const Request&) {
+        return Reply{200, OpenApiDocument(), "application/yaml"};
+      },
+      0);
   server.Handle("GET", "/v1/connections", bind(&ControlApi::List), 0);
   server.Handle("POST", "/v1/connections", bind(&ControlApi::Create), doc);
   server.Handle("POST", "/v1/connections/validate", bind(&ControlApi::Validate), doc);
   server.Handle("GET", id, bind(&ControlApi::Get), 0);
   server.Handle("PATCH", id, bind(&ControlApi::Patch), doc);
   server.Handle("DELETE", id, bind(&ControlApi::Delete), 0);
-  server.Handle("POST", id + "/pause", [this](const Request& r) { return Pause(r, true); }, kSmallBody);
-  server.Handle("POST", id + "/resume", [this](const Request& r) { return Pause(r, false); }, kSmallBody);
+  server.Handle(
+      "POST", id + "/pause", [this](const Request& r) { return Pause(r, true); }, kSmallBody);
+  server.Handle(
+      "POST", id + "/resume", [this](const Request& r) { return Pause(r, false); }, kSmallBody);
   server.Handle("POST", id + "/resync", bind(&ControlApi::Resync), kSmallBody);
   server.Handle("POST", id + "/check", bind(&ControlApi::Check), kSmallBody);
   server.Handle("GET", id + "/jobs", bind(&ControlApi::Jobs), 0);
@@ -67,9 +73,9 @@ Result<std::vector<config::ConnectionConfig>> ControlApi::StoredConnections() {
     auto parsed = config::ParseConnectionDocument(document);
     if (!parsed.connection) {
       const auto& p = parsed.problems.front();
-      return Error::Permanent(ErrorCategory::kConfig, "stored API connection '" + id + "' no longer loads: " +
-                                                          p.path + ": " + p.message +
-                                                          " (delete it with DELETE /v1/connections/" + id + ")");
+      return Error::Permanent(ErrorCategory::kConfig,
+                              "stored API connection '" + id + "' no longer loads: " + p.path + ": " +
+                                  p.message + " (delete it with DELETE /v1/connections/" + id + ")");
     }
     out.push_back(std::move(*parsed.connection));
   }

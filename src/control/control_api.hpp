@@ -32,13 +32,13 @@ struct Tokens {
 
 struct ControlDeps {
   runtime::ConnectionRuntime& runtime;
-  snapshot::SnapshotStore& store;          // where ConnectionStore keeps API connections
-  const connections::Keyring* keyring;     // null: the connections API refuses writes (503, says why)
+  snapshot::SnapshotStore& store;       // where ConnectionStore keeps API connections
+  const connections::Keyring* keyring;  // null: the connections API refuses writes (503, says why)
   // Validates a connection as `ats-connector check` does (runtime::CheckConnection); replaceable in tests.
   std::function<runtime::CheckResult(const config::ConnectionConfig&)> check;
   std::function<void(const runtime::ConnectionStatusChange&)> publish_status;  // ats.connection-status.v1
-  std::function<Tokens()> tokens;                      // read on every request's head
-  std::function<void(const std::string&)> wake = {};   // a connection's next cycle now (jobs routes)
+  std::function<Tokens()> tokens;                                              // read on every request's head
+  std::function<void(const std::string&)> wake = {};  // a connection's next cycle now (jobs routes)
 };
 
 class ControlApi {

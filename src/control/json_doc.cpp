@@ -38,8 +38,7 @@ void Write(JsonWriter& w, const YAML::Node& node) {
         w.String(node.Scalar());
       }
       break;
-    default:
-      w.Null();
+    default: w.Null();
   }
 }
 

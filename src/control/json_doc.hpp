@@ -2,12 +2,12 @@
 // A connection document as the control API keeps it: the JSON body parsed as a YAML node (JSON is
 // YAML), written back as canonical JSON, merged with a JSON merge patch (RFC 7396), and shown
 // with every secret replaced by {"configured": true, "fingerprint": "<8 hex>"}.
+#include <yaml-cpp/yaml.h>
+
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <yaml-cpp/yaml.h>
 
 namespace ats::control {
 

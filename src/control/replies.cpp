@@ -20,7 +20,8 @@ telemetry::AdminReply ProblemsReply(const std::vector<config::Problem>& problems
   w.BeginObject();
   const std::string first =
       problems.empty() ? "" : (problems[0].path.empty() ? "" : problems[0].path + ": ") + problems[0].message;
-  w.Key("error").String("the connection has " + std::to_string(problems.size()) + " problem(s); see problems");
+  w.Key("error").String("the connection has " + std::to_string(problems.size()) +
+                        " problem(s); see problems");
   w.Key("status").String("Failed");
   w.Key("category").String("Invalid Configuration");
   w.Key("reason").String(Utf8Safe(first));

@@ -16,7 +16,9 @@ using Reply = telemetry::AdminReply;
 constexpr size_t kDefaultPage = 100;
 constexpr size_t kMaxPage = 1000;
 
-Reply NotFound(const std::string& id) { return ErrorReply(404, "no connection '" + id + "'"); }
+Reply NotFound(const std::string& id) {
+  return ErrorReply(404, "no connection '" + id + "'");
+}
 
 Reply FromYaml(const std::string& id) {
   return ErrorReply(409, "connection '" + id +
@@ -25,9 +27,10 @@ Reply FromYaml(const std::string& id) {
 }
 
 Reply NoKeyring() {
-  return ErrorReply(503,
-                    "the connections API cannot store credentials without a keyring: set secrets.keyring_file "
-                    "(create one with `ats-connector keygen --out FILE`) and restart");
+  return ErrorReply(
+      503,
+      "the connections API cannot store credentials without a keyring: set secrets.keyring_file "
+      "(create one with `ats-connector keygen --out FILE`) and restart");
 }
 
 Reply UnknownFields(const std::vector<std::string>& unknown) {
@@ -44,8 +47,8 @@ bool ReachChanged(const config::ConnectionConfig& a, const config::ConnectionCon
   const auto& db = b.workday;
   if (wa.subdomain != wb.subdomain || wa.api_token != wb.api_token || wa.base_url != wb.base_url) return true;
   if (da.rest_endpoint != db.rest_endpoint || da.token_endpoint != db.token_endpoint ||
-      da.client_id != db.client_id || da.client_secret != db.client_secret || da.refresh_token != db.refresh_token ||
-      da.reports.size() != db.reports.size())
+      da.client_id != db.client_id || da.client_secret != db.client_secret ||
+      da.refresh_token != db.refresh_token || da.reports.size() != db.reports.size())
     return true;
   for (size_t i = 0; i < da.reports.size(); ++i)
     if (da.reports[i].url != db.reports[i].url || da.reports[i].password != db.reports[i].password ||
@@ -101,7 +104,9 @@ std::string Settings(const config::ConnectionConfig& c) {
 
 namespace {
 // JSON is UTF-8: anything else is refused before it is parsed, stored or echoed.
-Reply NotUtf8() { return ProblemsReply({{"", "the body is not valid UTF-8 (JSON text must be)"}}); }
+Reply NotUtf8() {
+  return ProblemsReply({{"", "the body is not valid UTF-8 (JSON text must be)"}});
+}
 }  // namespace
 
 Reply ControlApi::Validate(const Request& request) {
@@ -274,7 +279,10 @@ Reply ControlApi::Resync(const Request& request) {
   runtime::ResyncScope scope;
   if (request.body.find_first_not_of(" \t\r\n") != std::string::npos) {
     auto body = ParseObject(request.body);
-    if (!body) return ProblemsReply({{"", R"(expected {}, {"entity": "jobs"|"candidates"}, {"job_id": ...} or {"candidate_id": ...})"}});
+    if (!body)
+      return ProblemsReply(
+          {{"",
+            R"(expected {}, {"entity": "jobs"|"candidates"}, {"job_id": ...} or {"candidate_id": ...})"}});
     if (auto unknown = UnknownKeys(*body, {"entity", "job_id", "candidate_id"}); !unknown.empty())
       return UnknownFields(unknown);
     if (body->size() > 1) return ProblemsReply({{"", "give at most one of entity, job_id and candidate_id"}});

@@ -62,7 +62,8 @@ telemetry::AdminReply ControlApi::Jobs(const Request& request) {
     for (auto& id : runtime::DecodeStringArray(**stored_removed)) removed.insert(std::move(id));
   auto stored_owed = deps_.store.GetMeta(runtime::SyncWorker::BackfillOwedKey(connection->id));
   if (!stored_owed) return reply(503, stored_owed.error().message);
-  const runtime::OwedBackfills owed = stored_owed->has_value() ? runtime::DecodeOwedBackfills(**stored_owed) : runtime::OwedBackfills{};
+  const runtime::OwedBackfills owed =
+      stored_owed->has_value() ? runtime::DecodeOwedBackfills(**stored_owed) : runtime::OwedBackfills{};
   const auto wake = [&] {
     if (deps_.wake) deps_.wake(connection->id);
   };
@@ -98,8 +99,9 @@ telemetry::AdminReply ControlApi::Jobs(const Request& request) {
     const std::string& job = request.captures.size() > 1 ? request.captures[1] : std::string();
     auto in_snapshot = deps_.store.Get({connection->id, Entity::kJob, job});
     if (!in_snapshot) return reply(503, in_snapshot.error().message);
-    const bool named = std::find(imported.begin(), imported.end(), job) != imported.end() ||
-                       std::find(connection->jobs.begin(), connection->jobs.end(), job) != connection->jobs.end();
+    const bool named =
+        std::find(imported.begin(), imported.end(), job) != imported.end() ||
+        std::find(connection->jobs.begin(), connection->jobs.end(), job) != connection->jobs.end();
     if (!in_snapshot->has_value() && !named) return reply(404, "job " + job + " is not in the selection");
     imported.erase(std::remove(imported.begin(), imported.end(), job), imported.end());
     removed.insert(job);
@@ -134,12 +136,12 @@ telemetry::AdminReply ControlApi::Jobs(const Request& request) {
       write_job(id, "api");
   if (connection->all_jobs) {
     (void)deps_.store.ForEach(connection->id, Entity::kJob,
-                          [&](std::string_view id, const snapshot::StoredRecord&) {
-                            const std::string job(id);
-                            if (std::find(imported.begin(), imported.end(), job) == imported.end())
-                              write_job(job, "all");
-                            return true;
-                          });
+                              [&](std::string_view id, const snapshot::StoredRecord&) {
+                                const std::string job(id);
+                                if (std::find(imported.begin(), imported.end(), job) == imported.end())
+                                  write_job(job, "all");
+                                return true;
+                              });
   }
   w.EndArray();
   w.EndObject();

@@ -25,7 +25,8 @@ Result<void> Service::AddConnection(const config::ConnectionConfig& connection, 
   {
     std::lock_guard lock(config_mu_);
     for (const auto& c : config_.connections)
-      if (c.id == connection.id) return Error::Permanent(ErrorCategory::kConfig, "connection '" + c.id + "' exists");
+      if (c.id == connection.id)
+        return Error::Permanent(ErrorCategory::kConfig, "connection '" + c.id + "' exists");
     config_.connections.push_back(connection);
     if (origin == Origin::kApi) api_connections_.insert(connection.id);
     if (auto p = store_->GetMeta("control/" + connection.id + "/paused"); p && p->has_value())
@@ -53,7 +54,8 @@ Result<void> Service::RemoveConnection(const std::string& id, bool purge) {
     std::lock_guard lock(config_mu_);
     auto it = std::find_if(config_.connections.begin(), config_.connections.end(),
                            [&](const auto& c) { return c.id == id; });
-    if (it == config_.connections.end()) return Error::Permanent(ErrorCategory::kConfig, "no connection '" + id + "'");
+    if (it == config_.connections.end())
+      return Error::Permanent(ErrorCategory::kConfig, "no connection '" + id + "'");
     config_.connections.erase(it);
     api_connections_.erase(id);
     paused_.erase(id);

@@ -3,6 +3,8 @@
 // secrets never in a response or a log line, one audit line per write, API connections stored
 // in the snapshot (RocksDB on disk) and ats.connection-status.v1 events read back from the mock
 // Kafka and validated against schemas/. The runtime behind the API is a recording fake.
+#include "control/control_api.hpp"
+
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <yaml-cpp/yaml.h>
@@ -13,7 +15,6 @@
 #include <thread>
 
 #include "common/log.hpp"
-#include "control/control_api.hpp"
 #include "control/connection_store.hpp"
 #include "events/events.hpp"
 #include "runtime/check.hpp"
@@ -63,19 +64,22 @@ class ControlApiTest : public testing::PipelineHarness {
   }
 
   void StartApi(bool with_keyring = true) {
-    control::ControlDeps deps{runtime_,
-                              *store_,
-                              with_keyring ? &keyring_ : nullptr,
-                              [](const config::ConnectionConfig& c) { return runtime::CheckConnection(c, nullptr); },
-                              [this](const runtime::ConnectionStatusChange& c) {
-                                events::ConnectionStatusInfo info;
-                                info.change = c.change;
-                                ASSERT_TRUE(publisher_
-                                                ->PublishAndAwait({events::ConnectionStatus(
-                                                    {c.connection, c.source, c.at}, info, kStatusTopic)})
-                                                .ok());
-                              },
-                              [] { return control::Tokens{kWrite, kRead}; }};
+    control::ControlDeps deps{
+        runtime_,
+        *store_,
+        with_keyring ? &keyring_ : nullptr,
+        [](const config::ConnectionConfig& c) { return runtime::CheckConnection(c, nullptr); },
+        [this](const runtime::ConnectionStatusChange& c) {
+          events::ConnectionStatusInfo info;
+          info.change = c.change;
+          ASSERT_TRUE(publisher_
+                          ->PublishAndAwait(
+                              {events::ConnectionStatus({c.connection, c.source, c.at}, info, kStatusTopic)})
+                          .ok());
+        },
+        [] {
+          return control::Tokens{kWrite, kRead};
+        }};
     api_ = std::make_unique<control::ControlApi>(std::move(deps));
     admin_ = std::make_unique<telemetry::AdminServer>(metrics_, status_);
     api_->Register(*admin_);
@@ -84,7 +88,8 @@ class ControlApiTest : public testing::PipelineHarness {
   }
 
   std::string Workable(const std::string& id, const std::string& token, const std::string& extra = "") {
-    return R"({"id":")" + id + R"(","source":"workable","poll_interval_s":60,"workable":{"subdomain":"acme",)" +
+    return R"({"id":")" + id +
+           R"(","source":"workable","poll_interval_s":60,"workable":{"subdomain":"acme",)" +
            R"("api_token":")" + token + R"(","base_url":")" + tenant_->base_url() +
            R"(","allow_insecure_http":true})" + extra + "}";
   }
@@ -92,8 +97,12 @@ class ControlApiTest : public testing::PipelineHarness {
   httplib::Result Post(const std::string& path, const std::string& body, const char* token = kWrite) {
     return http_->Post(path, Auth(token), body, "application/json");
   }
-  httplib::Result Get(const std::string& path, const char* token = kWrite) { return http_->Get(path, Auth(token)); }
-  static httplib::Headers Auth(const char* token) { return {{"Authorization", std::string("Bearer ") + token}}; }
+  httplib::Result Get(const std::string& path, const char* token = kWrite) {
+    return http_->Get(path, Auth(token));
+  }
+  static httplib::Headers Auth(const char* token) {
+    return {{"Authorization", std::string("Bearer ") + token}};
+  }
 
   std::string Log() {
     std::lock_guard lock(log_mu_);
@@ -131,8 +140,9 @@ TEST_F(ControlApiTest, CreateValidatesStoresAndShowsSecretsOnlyAsFingerprints) {
   ASSERT_TRUE(got);
   EXPECT_EQ(got->status, 200) << got->body;
   EXPECT_EQ(got->body.find(token_), std::string::npos) << got->body;
-  EXPECT_NE(got->body.find(R"("api_token":{"configured":true,"fingerprint":")" + connections::Fingerprint(token_)),
-            std::string::npos)
+  EXPECT_NE(
+      got->body.find(R"("api_token":{"configured":true,"fingerprint":")" + connections::Fingerprint(token_)),
+      std::string::npos)
       << got->body;
   EXPECT_NE(got->body.find(R"("origin":"api")"), std::string::npos);
   EXPECT_NE(got->body.find(R"("paused":false)"), std::string::npos);
@@ -217,10 +227,11 @@ TEST_F(ControlApiTest, ARevokedWorkdayRefreshTokenIs422) {
   sim::WorkdayTenant workday(o);
   ASSERT_TRUE(workday.Start());
   ASSERT_NO_FATAL_FAILURE(StartApi());
-  const std::string body = R"({"id":"wd","source":"workday","workday":{"rest_endpoint":")" + workday.rest_endpoint() +
-                           R"(","token_endpoint":")" + workday.token_endpoint() + R"(","client_id":")" + o.client_id +
-                           R"(","client_secret":")" + o.client_secret + R"(","refresh_token":")" + o.refresh_token +
-                           R"(","allow_insecure_http":true,"reports":[{"url":")" + workday.report_url() + R"("}]}})";
+  const std::string body =
+      R"({"id":"wd","source":"workday","workday":{"rest_endpoint":")" + workday.rest_endpoint() +
+      R"(","token_endpoint":")" + workday.token_endpoint() + R"(","client_id":")" + o.client_id +
+      R"(","client_secret":")" + o.client_secret + R"(","refresh_token":")" + o.refresh_token +
+      R"(","allow_insecure_http":true,"reports":[{"url":")" + workday.report_url() + R"("}]}})";
   workday.SetFault(sim::WorkdayFault::kInvalidGrant);
   auto r = Post("/v1/connections", body);
   ASSERT_TRUE(r);
@@ -234,7 +245,8 @@ TEST_F(ControlApiTest, ARevokedWorkdayRefreshTokenIs422) {
   EXPECT_EQ(good->status, 201) << good->body;
   auto got = Get("/v1/connections/wd");
   ASSERT_TRUE(got);
-  for (const auto& secret : {o.client_secret, o.refresh_token}) EXPECT_EQ(got->body.find(secret), std::string::npos);
+  for (const auto& secret : {o.client_secret, o.refresh_token})
+    EXPECT_EQ(got->body.find(secret), std::string::npos);
 }
 
 TEST_F(ControlApiTest, UnknownIdsAre404AndYamlConnectionsAre409) {
@@ -246,7 +258,8 @@ TEST_F(ControlApiTest, UnknownIdsAre404AndYamlConnectionsAre409) {
     EXPECT_EQ(Post(std::string("/v1/connections/nope/") + action, "{}")->status, 404) << action;
   EXPECT_EQ(Get("/v1/connections/nope/jobs")->status, 404);
 
-  auto patch = http_->Patch("/v1/connections/from-yaml", Auth(kWrite), R"({"poll_interval_s":120})", "application/json");
+  auto patch = http_->Patch("/v1/connections/from-yaml", Auth(kWrite), R"({"poll_interval_s":120})",
+                            "application/json");
   ASSERT_TRUE(patch);
   EXPECT_EQ(patch->status, 409);
   EXPECT_NE(patch->body.find("config file"), std::string::npos) << patch->body;
@@ -356,7 +369,8 @@ TEST_F(ControlApiTest, PauseResumeResyncDeleteAndTheirBodies) {
 
 TEST_F(ControlApiTest, ListIsPagedAndBounded) {
   ASSERT_NO_FATAL_FAILURE(StartApi());
-  for (const char* id : {"b", "c", "d"}) ASSERT_EQ(Post("/v1/connections", Workable(id, token_))->status, 201);
+  for (const char* id : {"b", "c", "d"})
+    ASSERT_EQ(Post("/v1/connections", Workable(id, token_))->status, 201);
   std::vector<std::string> seen;
   std::string cursor;
   for (int page = 0; page < 10; ++page) {
@@ -395,13 +409,16 @@ TEST_F(ControlApiTest, EveryWriteIsAuditedWithoutItsSecretAndPublishedAsAStatusE
   ASSERT_EQ(Post("/v1/connections", Workable("acme", token_))->status, 201);
   ASSERT_EQ(Post("/v1/connections/acme/pause", "")->status, 200);
   ASSERT_EQ(Post("/v1/connections/acme/resume", "")->status, 200);
-  ASSERT_EQ(http_->Patch("/v1/connections/acme", Auth(kWrite), R"({"poll_interval_s":90})", "application/json")->status,
-            200);
+  ASSERT_EQ(
+      http_->Patch("/v1/connections/acme", Auth(kWrite), R"({"poll_interval_s":90})", "application/json")
+          ->status,
+      200);
   ASSERT_EQ(http_->Delete("/v1/connections/acme", Auth(kWrite))->status, 200);
 
   const std::string log = Log();
   for (const char* action : {"create", "pause", "resume", "update", "delete"})
-    EXPECT_NE(log.find(std::string(R"("action":")") + action + R"(")"), std::string::npos) << action << "\n" << log;
+    EXPECT_NE(log.find(std::string(R"("action":")") + action + R"(")"), std::string::npos) << action << "\n"
+                                                                                           << log;
   EXPECT_NE(log.find(R"("actor":"admin")"), std::string::npos) << log;
   EXPECT_EQ(log.find(token_), std::string::npos) << log;
   EXPECT_EQ(log.find(kWrite), std::string::npos) << log;
@@ -447,7 +464,8 @@ TEST_F(ControlApiTest, TheOpenApiDocumentListsExactlyTheRoutes) {
   for (const auto& [method, path] : routes) {
     std::string concrete = path;
     for (const auto& [param, value] : {std::pair{"{id}", "from-yaml"}, std::pair{"{job_id}", "J1"}})
-      if (auto at = concrete.find(param); at != std::string::npos) concrete.replace(at, std::string(param).size(), value);
+      if (auto at = concrete.find(param); at != std::string::npos)
+        concrete.replace(at, std::string(param).size(), value);
     httplib::Request req;
     req.method = method;
     req.path = concrete;

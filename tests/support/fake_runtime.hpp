@@ -16,7 +16,8 @@ class FakeRuntime final : public runtime::ConnectionRuntime {
   Result<void> AddConnection(const config::ConnectionConfig& c, runtime::Origin origin) override {
     std::lock_guard lock(mu_);
     calls_.push_back("add " + c.id);
-    if (connections_.count(c.id)) return Error::Permanent(ErrorCategory::kConfig, "connection '" + c.id + "' exists");
+    if (connections_.count(c.id))
+      return Error::Permanent(ErrorCategory::kConfig, "connection '" + c.id + "' exists");
     connections_[c.id] = {c, origin, false};
     return Ok();
   }

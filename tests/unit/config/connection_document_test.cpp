@@ -15,9 +15,8 @@ std::string Problems(const ConnectionDocumentResult& r) {
 }
 
 TEST(ConnectionDocumentTest, AJsonConnectionParsesLikeAYamlOne) {
-  auto r = ParseConnectionDocument(
-      R"({"id":"acme","source":"workable","poll_interval_s":120,"jobs":["J1"],)"
-      R"("workable":{"subdomain":"acme","api_token":"tok-0123456789"}})");
+  auto r = ParseConnectionDocument(R"({"id":"acme","source":"workable","poll_interval_s":120,"jobs":["J1"],)"
+                                   R"("workable":{"subdomain":"acme","api_token":"tok-0123456789"}})");
   ASSERT_TRUE(r.connection) << Problems(r);
   EXPECT_EQ(r.connection->id, "acme");
   EXPECT_EQ(r.connection->poll_interval_s, 120);
@@ -40,8 +39,9 @@ TEST(ConnectionDocumentTest, CredentialFilesAndEnvironmentReferencesAreRefused) 
   auto file = ParseConnectionDocument(
       R"({"id":"a","source":"workable","workable":{"subdomain":"a","api_token_file":"/etc/hostname"}})");
   EXPECT_FALSE(file.connection);
-  EXPECT_NE(Problems(file).find("workable.api_token_file: the API takes the credential itself: api_token: <token>"),
-            std::string::npos)
+  EXPECT_NE(
+      Problems(file).find("workable.api_token_file: the API takes the credential itself: api_token: <token>"),
+      std::string::npos)
       << Problems(file);
   setenv("ATS_DOC_TEST_TOKEN", "from-env-0123456789", 1);
   auto env = ParseConnectionDocument(
@@ -50,7 +50,8 @@ TEST(ConnectionDocumentTest, CredentialFilesAndEnvironmentReferencesAreRefused) 
   EXPECT_NE(Problems(env).find("not expanded"), std::string::npos) << Problems(env);
   auto missing = ParseConnectionDocument(R"({"id":"a","source":"workable","workable":{"subdomain":"a"}})");
   EXPECT_FALSE(missing.connection);
-  EXPECT_NE(Problems(missing).find("workable.api_token: missing credential"), std::string::npos) << Problems(missing);
+  EXPECT_NE(Problems(missing).find("workable.api_token: missing credential"), std::string::npos)
+      << Problems(missing);
 }
 
 TEST(ConnectionDocumentTest, NotAnObjectOrNotJsonIsOneProblem) {

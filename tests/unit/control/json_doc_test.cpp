@@ -1,9 +1,10 @@
 // The control API's connection documents: canonical JSON, RFC 7396 merge patches and secrets
 // shown only as fingerprints.
+#include "control/json_doc.hpp"
+
 #include <gtest/gtest.h>
 
 #include "connections/keyring.hpp"
-#include "control/json_doc.hpp"
 
 namespace ats::control {
 namespace {
@@ -13,8 +14,9 @@ std::string Merge(const std::string& target, const std::string& patch) {
 }
 
 TEST(JsonDocTest, ToJsonKeepsStringsNumbersBooleansAndNull) {
-  EXPECT_EQ(ToJson(*ParseObject(R"({"a":"60","b":60,"c":true,"d":"true","e":null,"f":[1,"x"],"g":{"h":-1.5e3}})")),
-            R"({"a":"60","b":60,"c":true,"d":"true","e":null,"f":[1,"x"],"g":{"h":-1.5e3}})");
+  EXPECT_EQ(
+      ToJson(*ParseObject(R"({"a":"60","b":60,"c":true,"d":"true","e":null,"f":[1,"x"],"g":{"h":-1.5e3}})")),
+      R"({"a":"60","b":60,"c":true,"d":"true","e":null,"f":[1,"x"],"g":{"h":-1.5e3}})");
   EXPECT_EQ(ToJson(*ParseObject(R"({"s":"quote \" and \\ back"})")), R"({"s":"quote \" and \\ back"})");
   EXPECT_FALSE(ParseObject("[1]"));
   EXPECT_FALSE(ParseObject("{\"a\":"));
