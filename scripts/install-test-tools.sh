@@ -30,6 +30,19 @@ flock 9
 log() { echo "install-test-tools: $*"; }
 die() { echo "install-test-tools: ERROR $*" >&2; exit 1; }
 
+# ---- Schemathesis (tests/api-fuzz) ---------------------------------------------------------
+# From PyPI into a venv of its own (a venv's scripts name its path, so it is built in place; a
+# failed install is removed, and the check below is on its last file, the verified command).
+schemathesis_dir=$tools/schemathesis-$SCHEMATHESIS_VERSION
+if ! "$schemathesis_dir/bin/schemathesis" --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION"; then
+  log "installing schemathesis $SCHEMATHESIS_VERSION (PyPI) into $schemathesis_dir"
+  rm -rf "$schemathesis_dir"
+  { python3 -m venv "$schemathesis_dir" &&
+    "$schemathesis_dir/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"; } ||
+    { rm -rf "$schemathesis_dir"; die "schemathesis $SCHEMATHESIS_VERSION: venv or pip install failed (Debian: python3-venv)"; }
+fi
+log "schemathesis $SCHEMATHESIS_VERSION present in $schemathesis_dir"
+
 helm_dir=$tools/helm-$HELM_VERSION
 kubeconform_dir=$tools/kubeconform-$KUBECONFORM_VERSION
 schema_dir=$tools/kubernetes-schemas-$KUBERNETES_SCHEMA_VERSION-kv$KUBERNETES_VALIDATE_VERSION

@@ -134,6 +134,9 @@ struct TopicsConfig {
   // Compacted current-state topics: the full record per key, a tombstone when it goes.
   std::string candidates_state = "ats.candidates.state.v1";
   std::string jobs_state = "ats.jobs.state.v1";
+  // A connection created, changed, paused, turned Active or Failed, a listing completed (the
+  // control plane's view; key = connection id).
+  std::string connection_status = "ats.connection-status.v1";
 };
 
 struct KafkaConfig {
@@ -170,8 +173,9 @@ struct HttpConfig {
 
 // Secrets at rest (docs/guarantees.md "Secrets at rest").
 struct SecretsConfig {
-  // The keyring (`ats-connector keygen --out FILE`) that seals secrets the connector stores: a
-  // rotated Workday refresh token in the snapshot. Empty = none (they are stored unencrypted).
+  // The keyring (`ats-connector keygen --out FILE`) that seals secrets the connector stores:
+  // API connections' credentials and rotated Workday refresh tokens in the snapshot. Empty =
+  // none: rotated tokens are stored unencrypted and the connections API refuses writes.
   // Only the path is kept: whoever seals loads it with connections::Keyring::Load.
   std::string keyring_file;
 };
@@ -220,6 +224,16 @@ enum class Purpose { kAny, kRun };
 using EnvLookup = std::optional<std::string> (*)(const std::string& name);
 Config LoadConfigFile(const std::string& path, EnvLookup env = nullptr, Purpose purpose = Purpose::kAny);
 Config LoadConfigString(const std::string& yaml, EnvLookup env = nullptr, Purpose purpose = Purpose::kAny);
+
+// One connection as the control API receives it (POST /v1/connections): JSON in the shape of a
+// YAML connection, every rule of the YAML loader, problem paths relative to the connection
+// ("workable.subdomain"), credentials inline only (no *_file keys), ${...} refused, not expanded.
+struct ConnectionDocumentResult {
+  std::optional<ConnectionConfig> connection;  // set when `problems` is empty
+  std::vector<Problem> problems;
+};
+inline constexpr size_t kMaxConnectionDocumentBytes = 256 * 1024;  // the admin server's body limit
+ConnectionDocumentResult ParseConnectionDocument(const std::string& json);
 
 // The https://{subdomain}.workable.com/spi/v3 base URL, or the base_url override.
 std::string WorkableBaseUrl(const WorkableConfig& c);

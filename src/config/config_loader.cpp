@@ -410,12 +410,46 @@ class Loader {
  public:
   Loader(EnvLookup env, Purpose purpose) : env_(env != nullptr ? env : &ProcessEnv), purpose_(purpose) {}
 
+  // One connection sent to the control API (JSON, which is YAML): the rules of a YAML
+  // connection, paths relative to it, credentials inline only, nothing expanded.
+  ConnectionDocumentResult LoadConnection(const std::string& text) {
+    api_mode_ = true;
+    ConnectionDocumentResult result;
+    YAML::Node node;
+    try {
+      node = YAML::Load(text);
+    } catch (const YAML::Exception& e) {
+      result.problems.push_back({"", "the body is not valid JSON: " + e.msg});
+      return result;
+    }
+    if (!node.IsMap()) {
+      result.problems.push_back({"", "expected a JSON object (one connection), got " + Describe(node)});
+      return result;
+    }
+    ConnectionConfig c;
+    try {
+      ReadConnection(Field{node, ""}, c);
+    } catch (const YAML::Exception& e) {  // defensive, as in Load
+      Add("", std::string("YAML error: ") + e.what());
+    }
+    if (problems_.empty()) result.connection = std::move(c);
+    result.problems = std::move(problems_);
+    return result;
+  }
+
   Config Load(const std::string& text) {
     Config cfg;
     try {
       LoadDocument(text, cfg);
     } catch (const YAML::Exception& e) {  // defensive: the walk itself should never throw
       Add("", std::string("YAML error: ") + e.what());
+    }
+    // With the control API on, connections may all come through it (POST /v1/connections).
+    if (!no_connections_path_.empty() && cfg.http.admin_token.empty()) {
+      Add(no_connections_path_,
+          "required: list at least one connection (- id: ..., source: workable; see "
+          "examples/connector.yaml), or turn the control API on (http.admin_token_file) and create "
+          "them with POST /v1/connections");
     }
     const bool kafka_reported = std::any_of(problems_.begin(), problems_.end(), [](const Problem& p) {
       return p.path.empty() || p.path.rfind("kafka", 0) == 0;
@@ -644,6 +678,13 @@ class Loader {
   // Replaces ${NAME} with the variable's value; "$${" is a literal "${". Sets `used_env` when at
   // least one reference was replaced. Returns nullopt (with a problem) on an unset variable.
   std::optional<std::string> Expand(std::string_view raw, const std::string& path, bool* used_env = nullptr) {
+    if (api_mode_) {  // the API takes values as they are: no environment of ours to read from
+      if (raw.find("${") != std::string_view::npos) {
+        Add(path, "${...} is not expanded in a connection sent to the API: send the value itself");
+        return std::nullopt;
+      }
+      return std::string(raw);
+    }
     std::string out;
     bool ok = true;
     for (size_t i = 0; i < raw.size();) {
@@ -796,9 +837,7 @@ class Loader {
   void ReadConnections(const Field& root, std::vector<ConnectionConfig>& out) {
     auto f = Get(root, "connections");
     if (!f || f->node.IsNull()) {
-      Add("connections",
-          "required: list at least one connection (- id: ..., source: workable); "
-          "see examples/connector.yaml");
+      no_connections_path_ = "connections";  // fine when the control API is on (LoadDocument)
       return;
     }
     if (!f->node.IsSequence()) {
@@ -807,7 +846,7 @@ class Loader {
       return;
     }
     if (f->node.size() == 0) {
-      Add(f->path, "is empty: list at least one connection; see examples/connector.yaml");
+      no_connections_path_ = f->path;
       return;
     }
     std::map<std::string, std::string> id_paths;  // id -> path of its first use
@@ -1193,10 +1232,17 @@ class Loader {
       return false;
     }
     if (!file && !inline_value) {
-      if (required) {
+      if (required && api_mode_) {
+        Add(f.path.empty() ? std::string(spec.inline_key) : Join(f.path, spec.inline_key),
+            "missing credential: set " + std::string(spec.inline_key) + ": <" + noun + ">");
+      } else if (required) {
         Add(f.path, "missing credential: set " + std::string(spec.file_key) + " (a path) or " +
                         std::string(spec.inline_key) + ": ${ENV_VAR}");
       }
+      return false;
+    }
+    if (file && api_mode_) {
+      Add(file->path, "the API takes the credential itself: " + std::string(spec.inline_key) + ": <" + noun + ">");
       return false;
     }
     if (file) {
@@ -1255,7 +1301,7 @@ class Loader {
               (spec.spaces_allowed ? "control characters" : "spaces or control characters"));
       return false;
     }
-    if (!used_env) {
+    if (!used_env && !api_mode_) {
       log::Warn("inline secret; prefer " + std::string(spec.file_key) + " or ${ENV}",
                 {{"path", inline_value->path}});
     }
@@ -1600,7 +1646,7 @@ class Loader {
 
   void ReadTopics(const Field& f, TopicsConfig& t) {
     if (!CheckMap(f, {"candidate_changed", "job_imported", "job_changed", "dead_letter", "candidates_state",
-                      "jobs_state"}))
+                      "jobs_state", "connection_status"}))
       return;
     const std::vector<std::pair<std::string_view, std::string*>> topics = {
         {"candidate_changed", &t.candidate_changed},
@@ -1608,7 +1654,8 @@ class Loader {
         {"job_changed", &t.job_changed},
         {"dead_letter", &t.dead_letter},
         {"candidates_state", &t.candidates_state},
-        {"jobs_state", &t.jobs_state}};
+        {"jobs_state", &t.jobs_state},
+        {"connection_status", &t.connection_status}};
     for (const auto& [key, target] : topics) {
       auto topic = Get(f, key);
       if (!topic) continue;
@@ -1670,6 +1717,8 @@ class Loader {
 
   EnvLookup env_;
   Purpose purpose_;
+  std::string no_connections_path_;  // set when the file lists no connection
+  bool api_mode_ = false;  // LoadConnection: a connection sent to the control API
   std::vector<Problem> problems_;
 };
 
@@ -1715,6 +1764,12 @@ std::optional<WorkdayReportUrl> ParseWorkdayReportUrl(const std::string& url) {
   out.report = std::string(seg[5]);
   out.query = parts->query;
   return out;
+}
+
+ConnectionDocumentResult ParseConnectionDocument(const std::string& json) {
+  if (json.size() > kMaxConnectionDocumentBytes)
+    return {std::nullopt, {Problem{"", "the connection is over " + std::to_string(kMaxConnectionDocumentBytes) + " bytes"}}};
+  return Loader(nullptr, Purpose::kAny).LoadConnection(json);
 }
 
 Config LoadConfigString(const std::string& yaml, EnvLookup env, Purpose purpose) {

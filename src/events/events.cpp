@@ -396,4 +396,35 @@ Message DeadLetter(const Context& ctx, const RejectedRecord& rejected, const std
   return m;
 }
 
+Message ConnectionStatus(const Context& ctx, const ConnectionStatusInfo& info, const std::string& topic) {
+  JsonWriter w;
+  w.BeginObject();
+  WriteCommon(w, ctx);
+  w.Key("change").String(info.change);
+  w.Key("at").String(FormatRfc3339Millis(ctx.detected_at));
+  if (info.change == "failed") {
+    w.Key("category").String(info.category);
+    w.Key("reason").String(info.reason);
+    w.Key("fix").String(info.fix);
+  }
+  if (info.change == "listing_completed") {
+    w.Key("counts").BeginObject();
+    w.Key("records").Int(info.records);
+    w.Key("created").Int(info.created);
+    w.Key("updated").Int(info.updated);
+    w.Key("deleted").Int(info.deleted);
+    w.Key("dead_lettered").Int(info.dead_lettered);
+    w.EndObject();
+  }
+  w.EndObject();
+  Message m;
+  m.topic = topic;
+  m.key = ctx.connection;
+  m.value = w.Take();
+  // A status change happens once: its id is the connection, the change and its time.
+  m.headers = Headers(ctx, ShortSha256(ctx.connection + '\0' + info.change + '\0' + FormatRfc3339Millis(ctx.detected_at)),
+                      kConnectionStatusType, ctx.connection);
+  return m;
+}
+
 }  // namespace ats::events

@@ -15,6 +15,7 @@ inline constexpr std::string_view kCandidateChangedType = "com.ats-connector.can
 inline constexpr std::string_view kJobImportedType = "com.ats-connector.job-imported.v1";
 inline constexpr std::string_view kJobChangedType = "com.ats-connector.job-changed.v1";
 inline constexpr std::string_view kDeadLetterType = "com.ats-connector.dead-letter.v1";
+inline constexpr std::string_view kConnectionStatusType = "com.ats-connector.connection-status.v1";
 
 struct Context {
   std::string connection;  // connection id
@@ -76,5 +77,14 @@ Message StateTombstone(const Context& ctx, std::string_view id, const std::strin
 // key "<connection>/<entity>"; data per schemas/dead-letter.v1.schema.json. The raw record is
 // truncated to 64 KiB (the reason says so) so one huge field cannot block the topic.
 Message DeadLetter(const Context& ctx, const RejectedRecord& rejected, const std::string& topic);
+
+// A connection's status changed (the control API and the runtime report them); never a secret.
+struct ConnectionStatusInfo {
+  std::string change;  // created|updated|deleted|paused|resumed|active|failed|listing_completed
+  std::string category, reason, fix;  // failed (reason redacted)
+  long long records = 0, created = 0, updated = 0, deleted = 0, dead_lettered = 0;  // listing_completed
+};
+// key "<connection>"; data per schemas/connection-status.v1.schema.json; ce_time = ctx.detected_at.
+Message ConnectionStatus(const Context& ctx, const ConnectionStatusInfo& info, const std::string& topic);
 
 }  // namespace ats::events

@@ -1,40 +1,18 @@
 #include "runtime/service.hpp"
 
-#include <simdjson.h>
-
 #include <algorithm>
 #include <set>
 
 #include "common/json_writer.hpp"
 #include "common/log.hpp"
 #include "connectors/registry.hpp"
+#include "events/events.hpp"
+#include "runtime/check.hpp"
 #include "runtime/source_state.hpp"
 #include "runtime/topic_check.hpp"
 
 namespace ats::runtime {
 namespace {
-
-// {"job_ids": ["A", "B"]}: a non-empty list of non-empty strings.
-Result<std::vector<std::string>> ParseJobIds(const std::string& body) {
-  simdjson::ondemand::parser parser;
-  simdjson::padded_string padded(body);
-  std::vector<std::string> ids;
-  auto bad = [] {
-    return Error::Permanent(ErrorCategory::kBadResponse,
-                            R"(expected a JSON body like {"job_ids": ["GROOV005", "4BC3F1C9E0"]})");
-  };
-  simdjson::ondemand::document doc;
-  if (parser.iterate(padded).get(doc)) return bad();
-  simdjson::ondemand::array array;
-  if (doc["job_ids"].get_array().get(array)) return bad();
-  for (auto element : array) {
-    std::string_view id;
-    if (element.get_string().get(id) || id.empty()) return bad();
-    ids.emplace_back(id);
-  }
-  if (ids.empty()) return bad();
-  return ids;
-}
 
 telemetry::HttpLimits HttpLimitsOf(const config::HttpConfig& http) {
   telemetry::HttpLimits limits;
@@ -84,7 +62,8 @@ Result<void> Service::Start() {
     // need not be, the cluster living only as long as the process.)
     for (const auto* topic : {&config_.kafka.topics.candidate_changed, &config_.kafka.topics.job_imported,
                               &config_.kafka.topics.job_changed, &config_.kafka.topics.dead_letter,
-                              &config_.kafka.topics.candidates_state, &config_.kafka.topics.jobs_state}) {
+                              &config_.kafka.topics.candidates_state, &config_.kafka.topics.jobs_state,
+                              &config_.kafka.topics.connection_status}) {
       if (auto created = embedded_->CreateTopic(*topic, 4, std::min(3, config_.kafka.embedded_brokers));
           !created)
         return created.error();
@@ -114,12 +93,27 @@ Result<void> Service::Start() {
     log::Warn("Kafka is not reachable yet; events wait until it is.", {{"error", ping.error().message}});
   }
 
+  control::ControlDeps deps{
+      *this,
+      *store_,
+      keyring_ ? &*keyring_ : nullptr,
+      [this](const config::ConnectionConfig& c) {
+        // A rotated Workday refresh token lands where the connection's worker will read it.
+        SnapshotStateStore state(*store_, c.id, keyring_ ? &*keyring_ : nullptr);
+        return CheckConnection(c, &state);
+      },
+      [this](const ConnectionStatusChange& change) { PublishStatus(change); },
+      [this] {
+        std::lock_guard lock(config_mu_);
+        return control::Tokens{config_.http.admin_token, config_.http.read_token};
+      },
+      [this](const std::string& id) {
+        if (auto task = Task(id)) task->Wake();
+      }};
+  control_ = std::make_unique<control::ControlApi>(std::move(deps));
+  SetStatusListener([this](const ConnectionStatusChange& change) { PublishStatus(change); });
   admin_ = std::make_unique<telemetry::AdminServer>(metrics_, status_, HttpLimitsOf(config_.http));
-  admin_->SetAuthorizer([this](const telemetry::AdminRequest& r) { return Authorize(r); });
-  const std::string jobs_route = "/v1/connections/([^/]+)/jobs";
-  admin_->Handle("GET", jobs_route, [this](const telemetry::AdminRequest& r) { return JobsApi(r); });
-  admin_->Handle("POST", jobs_route, [this](const telemetry::AdminRequest& r) { return JobsApi(r); });
-  admin_->Handle("DELETE", jobs_route + "/([^/]+)", [this](const telemetry::AdminRequest& r) { return JobsApi(r); });
+  control_->Register(*admin_);
   if (auto bound = admin_->Start(config_.http.listen, config_.http.health_listen); !bound)
     return bound.error();
 
@@ -127,6 +121,18 @@ Result<void> Service::Start() {
   scheduler_->Start();
   for (const auto& connection : config_.connections)
     if (auto added = AddConnection(connection, Origin::kYaml); !added) return added;
+  // Connections created through the API, stored sealed in the snapshot, join the YAML ones.
+  auto stored = control_->StoredConnections();
+  if (!stored) return stored.error();
+  for (const auto& connection : *stored) {
+    if (Connection(connection.id)) {
+      return Error::Permanent(ErrorCategory::kConfig,
+                              "connection '" + connection.id +
+                                  "' is defined both in the config file and through the API; remove it from "
+                                  "the file, or delete the API one (DELETE /v1/connections/" + connection.id + ")");
+    }
+    if (auto added = AddConnection(connection, Origin::kApi); !added) return added;
+  }
   ticker_ = std::thread([this] {
     while (!stop_.WaitFor(std::chrono::seconds(1))) Tick();
   });
@@ -181,141 +187,24 @@ Result<void> Service::Reload(config::Config next) {
   return Ok();
 }
 
-// The admin API's bearer token, checked on the request head (before any body is read).
-std::optional<telemetry::AdminReply> Service::Authorize(const telemetry::AdminRequest& request) {
-  auto reply = [](int status, const std::string& message) {
-    return telemetry::AdminReply{status, "{\"error\":" + JsonString(message) + "}"};
-  };
-  std::string token;
-  {
-    std::lock_guard lock(config_mu_);
-    token = config_.http.admin_token;
-  }
-  if (token.empty()) return reply(403, "the admin API is off: set http.admin_token_file to enable it");
-  const std::string expected = "Bearer " + token;
-  // Constant-time comparison: the time taken does not tell how much of a guess was right.
-  unsigned char diff = expected.size() == request.authorization.size() ? 0 : 1;
-  for (size_t i = 0; i < expected.size() && i < request.authorization.size(); ++i)
-    diff |= static_cast<unsigned char>(expected[i] ^ request.authorization[i]);
-  if (diff != 0)
-    return reply(401, "missing or wrong bearer token (Authorization: Bearer <http.admin_token_file>)");
-  return std::nullopt;
-}
-
-std::mutex& Service::ConnectionLock(const std::string& connection) {
-  std::lock_guard lock(connection_locks_mu_);
-  auto& slot = connection_locks_[connection];
-  if (!slot) slot = std::make_unique<std::mutex>();
-  return *slot;
-}
-
-// GET  /v1/connections/{id}/jobs  -> the selection and each job's import state
-// POST /v1/connections/{id}/jobs  {"job_ids": [...]} -> imports more jobs, no restart
-// DELETE /v1/connections/{id}/jobs/{job_id} -> the job leaves the selection (job-changed
-//   left_selection; its candidates' events stop) until it is imported again
-telemetry::AdminReply Service::JobsApi(const telemetry::AdminRequest& request) {
-  auto reply = [](int status, const std::string& message) {
-    return telemetry::AdminReply{status, "{\"error\":" + JsonString(message) + "}"};
-  };
-  std::optional<config::ConnectionConfig> connection;
-  if (!request.captures.empty()) connection = Connection(request.captures[0]);
-  if (!connection) return reply(404, "no connection with that id");
-
-  // One read-modify-write of a connection's imported jobs at a time: concurrent imports all land.
-  std::lock_guard write_lock(ConnectionLock(connection->id));
-  const std::string key = SyncWorker::ImportedJobsKey(connection->id);
-  auto stored = store_->GetMeta(key);
-  if (!stored) return reply(503, stored.error().message);
-  std::vector<std::string> imported =
-      stored->has_value() ? DecodeStringArray(**stored) : std::vector<std::string>{};
-  const std::string removed_key = SyncWorker::RemovedJobsKey(connection->id);
-  auto stored_removed = store_->GetMeta(removed_key);
-  if (!stored_removed) return reply(503, stored_removed.error().message);
-  std::set<std::string> removed;
-  if (stored_removed->has_value())
-    for (auto& id : DecodeStringArray(**stored_removed)) removed.insert(std::move(id));
-  auto stored_owed = store_->GetMeta(SyncWorker::BackfillOwedKey(connection->id));
-  if (!stored_owed) return reply(503, stored_owed.error().message);
-  const OwedBackfills owed = stored_owed->has_value() ? DecodeOwedBackfills(**stored_owed) : OwedBackfills{};
-  const auto wake = [&] {
-    if (auto task = Task(connection->id)) task->Wake();
-  };
-
-  // The imported list (in import order) and the removed set, in one commit.
-  const auto save = [&]() -> Result<void> {
-    JsonWriter list;
-    list.BeginArray();
-    for (const auto& id : imported) list.String(id);
-    list.EndArray();
-    snapshot::Batch batch;
-    batch.PutMeta(key, list.Take());
-    batch.PutMeta(removed_key, EncodeStringArray(removed));
-    return store_->Commit(batch);
-  };
-
-  if (request.method == "POST") {
-    auto ids = ParseJobIds(request.body);
-    if (!ids) return reply(400, ids.error().message);
-    for (auto& id : *ids) {
-      removed.erase(id);  // imported again after a DELETE
-      if (std::find(imported.begin(), imported.end(), id) == imported.end())
-        imported.push_back(std::move(id));
-    }
-    if (auto saved = save(); !saved) return reply(503, saved.error().message);
-    wake();
-    log::Info("Jobs imported through the admin API.",
-              {{"connection", connection->id}, {"jobs", ids->size()}});
-  }
-
-  if (request.method == "DELETE") {
-    const std::string& job = request.captures.size() > 1 ? request.captures[1] : std::string();
-    auto in_snapshot = store_->Get({connection->id, Entity::kJob, job});
-    if (!in_snapshot) return reply(503, in_snapshot.error().message);
-    const bool named = std::find(imported.begin(), imported.end(), job) != imported.end() ||
-                       std::find(connection->jobs.begin(), connection->jobs.end(), job) != connection->jobs.end();
-    if (!in_snapshot->has_value() && !named) return reply(404, "job " + job + " is not in the selection");
-    imported.erase(std::remove(imported.begin(), imported.end(), job), imported.end());
-    removed.insert(job);
-    if (auto saved = save(); !saved) return reply(503, saved.error().message);
-    wake();
-    log::Info("Job removed from the selection through the admin API.",
-              {{"connection", connection->id}, {"job", job}});
-  }
-
-  JsonWriter w;
-  w.BeginObject();
-  w.Key("connection").String(connection->id);
-  w.Key("jobs_rule").String(connection->all_jobs ? "all" : "list");
-  w.Key("jobs").BeginArray();
-  auto write_job = [&](const std::string& id, const char* origin) {
-    auto in_snapshot = store_->Get({connection->id, Entity::kJob, id});
-    w.BeginObject();
-    w.Key("job_id").String(id);
-    w.Key("origin").String(origin);
-    // imported: its job-imported event and its candidates' backfill were acknowledged by Kafka;
-    // pending: not yet; removed: taken out with DELETE (it leaves at the next cycle).
-    const char* state = removed.count(id) > 0                                            ? "removed"
-                        : in_snapshot && in_snapshot->has_value() && owed.count(id) == 0 ? "imported"
-                                                                                         : "pending";
-    w.Key("state").String(state);
-    w.EndObject();
-  };
-  for (const auto& id : connection->jobs) write_job(id, "config");
-  for (const auto& id : imported)
-    if (std::find(connection->jobs.begin(), connection->jobs.end(), id) == connection->jobs.end())
-      write_job(id, "api");
-  if (connection->all_jobs) {
-    (void)store_->ForEach(connection->id, Entity::kJob,
-                          [&](std::string_view id, const snapshot::StoredRecord&) {
-                            const std::string job(id);
-                            if (std::find(imported.begin(), imported.end(), job) == imported.end())
-                              write_job(job, "all");
-                            return true;
-                          });
-  }
-  w.EndArray();
-  w.EndObject();
-  return {request.method == "GET" ? 200 : 202, w.Take()};
+// ats.connection-status.v1: what the control API and the runtime report, enqueued (not awaited:
+// a status event must not hold an API request while Kafka is away).
+void Service::PublishStatus(const ConnectionStatusChange& change) {
+  events::Context ctx{change.connection, change.source, change.at};
+  events::ConnectionStatusInfo info;
+  info.change = change.change;
+  info.category = change.category;
+  info.reason = change.reason;
+  info.fix = change.fix;
+  info.records = change.records;
+  info.created = change.created;
+  info.updated = change.updated;
+  info.deleted = change.deleted;
+  info.dead_lettered = change.dead_lettered;
+  auto published = publisher_->Publish({events::ConnectionStatus(ctx, info, config_.kafka.topics.connection_status)});
+  if (!published)
+    log::Warn("A connection-status event could not be enqueued.",
+              {{"connection", change.connection}, {"change", change.change}, {"error", published.error().message}});
 }
 
 // A snapshot that cannot take commits (a full disk, its directory removed) makes the process

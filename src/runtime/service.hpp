@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -16,6 +17,7 @@
 #include "common/stop.hpp"
 #include "config/config.hpp"
 #include "connections/keyring.hpp"
+#include "control/control_api.hpp"
 #include "kafka/embedded_cluster.hpp"
 #include "runtime/connection_runtime.hpp"
 #include "runtime/connection_task.hpp"
@@ -37,7 +39,7 @@ struct ServiceOptions {
 class Service final : public ConnectionRuntime {
  public:
   explicit Service(config::Config config, ServiceOptions options = {});
-  ~Service();
+  ~Service() override;
   Service(const Service&) = delete;
   Service& operator=(const Service&) = delete;
 
@@ -71,6 +73,7 @@ class Service final : public ConnectionRuntime {
   telemetry::StatusBoard& status() { return status_; }
   const StopSignal& stop_signal() const { return stop_; }
 
+
  private:
   void Tick();
   void CheckSnapshot();  // updates readiness, /status and the metric from SnapshotStore::Check
@@ -97,9 +100,7 @@ class Service final : public ConnectionRuntime {
   void StopConnections();
   // Reload: the YAML connections' difference to `next`, applied whole or not at all.
   Result<void> ApplyConnections(const std::vector<config::ConnectionConfig>& next);
-  telemetry::AdminReply JobsApi(const telemetry::AdminRequest& request);
-  std::optional<telemetry::AdminReply> Authorize(const telemetry::AdminRequest& request);
-  std::mutex& ConnectionLock(const std::string& connection);
+  void PublishStatus(const ConnectionStatusChange& change);  // ats.connection-status.v1
 
   config::Config config_;
   ServiceOptions options_;
@@ -115,8 +116,7 @@ class Service final : public ConnectionRuntime {
   RateLimiters limiters_;  // one per Workable account (or connection), kept across reloads
   std::mutex reload_mu_;            // one reload at a time
   std::mutex config_mu_;            // config_.connections (the YAML ones) and the admin token
-  std::mutex connection_locks_mu_;  // connection_locks_
-  std::map<std::string, std::unique_ptr<std::mutex>> connection_locks_;  // admin writes, per connection
+  std::unique_ptr<control::ControlApi> control_;  // the /v1 routes
   std::unique_ptr<Scheduler> scheduler_;
   StatusListener listener_;  // set before Start
   std::mutex control_mu_;    // one add / replace / remove / pause / resync at a time

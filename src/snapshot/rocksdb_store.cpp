@@ -319,6 +319,23 @@ class RocksDbStore final : public SnapshotStore {
     return std::optional<std::string>(std::move(value));
   }
 
+  Result<void> ForEachMeta(std::string_view prefix,
+                           const std::function<bool(std::string_view key, std::string_view value)>& fn) override {
+    std::shared_lock lock(db_mu_);
+    if (auto usable = Usable(); !usable) return usable.error();
+    const std::string start = MetaKey(prefix);
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+    for (it->Seek(start); it->Valid(); it->Next()) {
+      const rocksdb::Slice k = it->key();
+      if (!k.starts_with(start)) break;
+      const std::string_view name(k.data() + 2, k.size() - 2);
+      if (name == kFormatMetaKey) continue;
+      if (!fn(name, std::string_view(it->value().data(), it->value().size()))) break;
+    }
+    if (!it->status().ok()) return FromStatus(path_, "scan meta", it->status());
+    return Ok();
+  }
+
   Result<void> Commit(const Batch& batch) override {
     if (batch.empty()) return Ok();
     rocksdb::WriteBatch wb;

@@ -62,6 +62,13 @@ class SnapshotStore {
                                const std::function<bool(std::string_view id, const StoredRecord&)>& fn) = 0;
   virtual Result<size_t> Count(std::string_view connection, Entity entity) = 0;
   virtual Result<std::optional<std::string>> GetMeta(std::string_view key) = 0;
+  // Visits every metadata key starting with `prefix`, in key order. Stops early when fn returns false.
+  virtual Result<void> ForEachMeta(std::string_view prefix,
+                                   const std::function<bool(std::string_view key, std::string_view value)>& fn) {
+    (void)prefix;
+    (void)fn;
+    return Error::Permanent(ErrorCategory::kInternal, "this snapshot store cannot list metadata");
+  }
   // Atomic and durable (fsync) before it returns.
   virtual Result<void> Commit(const Batch& batch) = 0;
   // Health, called periodically (and by Commit before it writes): an error while the snapshot

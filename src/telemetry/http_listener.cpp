@@ -239,6 +239,14 @@ int HttpListener::OnHead(MHD_Connection* c, const char* url, const char* method,
   p->request.method = method;
   p->request.path = path;
   p->request.authorization = Header(c, MHD_HTTP_HEADER_AUTHORIZATION);
+  MHD_get_connection_values(
+      c, MHD_GET_ARGUMENT_KIND,
+      [](void* cls, MHD_ValueKind, const char* key, const char* value) -> MHD_Result {
+        auto* query = static_cast<std::map<std::string, std::string>*>(cls);
+        if (key != nullptr && query->size() < 32) (*query)[key] = value != nullptr ? value : "";
+        return MHD_YES;
+      },
+      &p->request.query);
   if (route.authorize && authorizer_) {
     if (auto refused = authorizer_(p->request)) {
       if (on_refusal_) on_refusal_(HttpRefusal::kUnauthorized);

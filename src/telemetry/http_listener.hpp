@@ -10,6 +10,7 @@
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <regex>
@@ -30,6 +31,7 @@ struct HttpRequest {
   std::vector<std::string> captures;  // the route pattern's groups, e.g. the connection id
   std::string body;
   std::string authorization;  // the Authorization header, "" when absent
+  std::map<std::string, std::string> query;  // the URL's query arguments (?purge=true), decoded
 };
 struct HttpReply {
   int status = 200;

@@ -423,13 +423,42 @@ TEST(EventsTest, EveryEventTypeValidatesAgainstItsSchema) {
 
 TEST(EventsTest, SchemaExamplesAreValid) {
   std::vector<testing::EventForValidation> events;
-  for (const std::string name : {"candidate-changed.v1", "job-imported.v1", "job-changed.v1", "dead-letter.v1"}) {
+  for (const std::string name :
+       {"candidate-changed.v1", "job-imported.v1", "job-changed.v1", "dead-letter.v1", "connection-status.v1"}) {
     const std::string text =
         testing::ReadFile(testing::SourceDir() + "/schemas/examples/" + name + ".example.json");
     ASSERT_FALSE(text.empty()) << name;
     events.push_back({"com.ats-connector." + name, Compact(text)});
   }
   EXPECT_EQ(testing::ValidateAgainstSchemas(events), "");
+}
+
+// Every change of ats.connection-status.v1 as built is valid, keyed by the connection, with
+// the failure fields only on failed and counts only on listing_completed.
+TEST(EventsTest, ConnectionStatusEventsAreValidAndKeyedByConnection) {
+  std::vector<testing::EventForValidation> events;
+  for (const std::string change :
+       {"created", "updated", "deleted", "paused", "resumed", "active", "failed", "listing_completed"}) {
+    ConnectionStatusInfo info;
+    info.change = change;
+    info.category = "Token Errors";
+    info.reason = "401";
+    info.fix = "new token";
+    info.records = 12;
+    info.created = 3;
+    const Message m = ConnectionStatus(Ctx(), info, "status-topic");
+    EXPECT_EQ(m.topic, "status-topic");
+    EXPECT_EQ(m.key, Ctx().connection);
+    EXPECT_EQ(m.value.find("Token Errors") != std::string::npos, change == "failed") << m.value;
+    EXPECT_EQ(m.value.find("\"counts\"") != std::string::npos, change == "listing_completed") << m.value;
+    bool typed = false;
+    for (const auto& [k, v] : m.headers) typed |= k == "ce_type" && v == kConnectionStatusType;
+    EXPECT_TRUE(typed);
+    events.push_back({std::string(kConnectionStatusType), m.value});
+  }
+  EXPECT_EQ(testing::ValidateAgainstSchemas(events), "");
+  events.push_back({std::string(kConnectionStatusType), R"({"connection":"a","source":"workable","change":"failed","at":"2026-07-23T18:58:18.123Z"})"});
+  EXPECT_NE(testing::ValidateAgainstSchemas(events), "") << "failed without category/reason/fix must be refused";
 }
 
 TEST(EventsTest, ValidatorRejectsBrokenEvents) {
