@@ -268,8 +268,7 @@ Reply ControlApi::Pause(const Request& request, bool paused) {
   auto summary = deps_.runtime.Summary(id);
   if (!summary) return NotFound(id);
   if (auto set = deps_.runtime.SetPaused(id, paused); !set) return ErrorReply(503, set.error().message);
-  Audit(request, paused ? "pause" : "resume", id);
-  Publish(paused ? "paused" : "resumed", id, summary->source);
+  Audit(request, paused ? "pause" : "resume", id);  // (the runtime reports paused / resumed)
   auto now = deps_.runtime.Summary(id);
   return {200, SummaryJson(now ? *now : *summary)};
 }

@@ -67,7 +67,9 @@ class ConnectionRuntime {
   virtual std::vector<ConnectionSummary> Summaries() const = 0;  // sorted by id
   virtual std::optional<ConnectionSummary> Summary(const std::string& id) const = 0;
   virtual std::optional<config::ConnectionConfig> Connection(const std::string& id) const = 0;
-  virtual void SetStatusListener(StatusListener listener) = 0;  // before Start
+  // Before Start: an observer of the changes the runtime reports (active, failed, paused,
+  // resumed, listing_completed); the Service publishes them to ats.connection-status.v1 itself.
+  virtual void SetStatusListener(StatusListener listener) = 0;
 };
 
 }  // namespace ats::runtime

@@ -111,7 +111,12 @@ Result<void> Service::Start() {
         if (auto task = Task(id)) task->Wake();
       }};
   control_ = std::make_unique<control::ControlApi>(std::move(deps));
-  SetStatusListener([this](const ConnectionStatusChange& change) { PublishStatus(change); });
+  // What the runtime reports (active, failed, paused, resumed, listing_completed) goes to
+  // ats.connection-status.v1, and to an observer when one was set (tests).
+  listener_ = [this](const ConnectionStatusChange& change) {
+    PublishStatus(change);
+    if (observer_) observer_(change);
+  };
   admin_ = std::make_unique<telemetry::AdminServer>(metrics_, status_, HttpLimitsOf(config_.http));
   control_->Register(*admin_);
   if (auto bound = admin_->Start(config_.http.listen, config_.http.health_listen); !bound)

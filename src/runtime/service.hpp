@@ -118,7 +118,8 @@ class Service final : public ConnectionRuntime {
   std::mutex config_mu_;            // config_.connections (the YAML ones) and the admin token
   std::unique_ptr<control::ControlApi> control_;  // the /v1 routes
   std::unique_ptr<Scheduler> scheduler_;
-  StatusListener listener_;  // set before Start
+  StatusListener listener_;  // publishes ats.connection-status.v1, then tells observer_
+  StatusListener observer_;  // SetStatusListener's (before Start)
   std::mutex control_mu_;    // one add / replace / remove / pause / resync at a time
   mutable std::mutex connections_mu_;  // connections_
   std::map<std::string, Entry> connections_;  // YAML and API connections, by id

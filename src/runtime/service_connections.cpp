@@ -229,7 +229,7 @@ std::optional<config::ConnectionConfig> Service::Connection(const std::string& i
 }
 
 void Service::SetStatusListener(StatusListener listener) {
-  listener_ = std::move(listener);
+  observer_ = std::move(listener);
 }
 
 // Every connection is told to stop first, then each is waited for: they finish their pages

@@ -29,7 +29,7 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 port=$(free_port)
 token=fuzz-write-token-0123456789abcdef
 printf '%s\n' "$token" >"$work/admin-token" && chmod 600 "$work/admin-token"
-install -m 600 "$here/keyring.fixture.yaml" "$work/keyring.yaml"
+"$bin" keygen --out "$work/keyring.yaml" >/dev/null || { echo "ats-connector keygen failed"; exit 1; }
 
 "$sim" --workable-jobs 2 --workable-candidates 2 --workable-rate-limit 0 --workday-postings 0 \
   --kafka-bootstrap embedded --snapshot "$work/snapshot" --http-listen "127.0.0.1:$port" \

@@ -426,7 +426,7 @@ TEST_F(ControlApiTest, EveryWriteIsAuditedWithoutItsSecretAndPublishedAsAStatusE
   std::vector<testing::Event> events;
   ASSERT_TRUE(testing::Eventually([&] {
     for (auto& e : Consume()) events.push_back(std::move(e));
-    return events.size() >= 5;
+    return events.size() >= 3;
   }));
   std::vector<std::string> changes;
   std::vector<testing::EventForValidation> to_validate;
@@ -436,7 +436,8 @@ TEST_F(ControlApiTest, EveryWriteIsAuditedWithoutItsSecretAndPublishedAsAStatusE
     changes.push_back(testing::JsonField(e.value, "change"));
     to_validate.push_back({e.ce_type, e.value});
   }
-  EXPECT_EQ(changes, (std::vector<std::string>{"created", "paused", "resumed", "updated", "deleted"}));
+  // paused / resumed are the runtime's to report (ControlRestartTest reads them from the Service).
+  EXPECT_EQ(changes, (std::vector<std::string>{"created", "updated", "deleted"}));
   EXPECT_EQ(testing::ValidateAgainstSchemas(to_validate), "");
 }
 
