@@ -451,6 +451,17 @@ class Loader {
           "examples/connector.yaml), or turn the control API on (http.admin_token_file) and create "
           "them with POST /v1/connections");
     }
+    // The control API stores the credentials of the connections it creates: only sealed.
+    const bool secrets_reported = std::any_of(problems_.begin(), problems_.end(), [](const Problem& p) {
+      return p.path.rfind("secrets", 0) == 0;
+    });
+    if (!cfg.http.admin_token.empty() && cfg.secrets.keyring_file.empty() && !secrets_reported) {
+      Add("secrets.keyring_file",
+          "required with http.admin_token_file: the control API stores the credentials of the "
+          "connections it creates, sealed with this keyring; create one with `ats-connector keygen "
+          "--out /etc/ats-connector/keyring.yaml` and set secrets: {keyring_file: "
+          "/etc/ats-connector/keyring.yaml}");
+    }
     const bool kafka_reported = std::any_of(problems_.begin(), problems_.end(), [](const Problem& p) {
       return p.path.empty() || p.path.rfind("kafka", 0) == 0;
     });

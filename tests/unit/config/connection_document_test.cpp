@@ -1,9 +1,13 @@
 // ParseConnectionDocument: one connection as the control API receives it. The YAML rules apply,
 // paths are relative to the connection, credentials are inline only and nothing is expanded.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <fstream>
 
 #include "common/log.hpp"
 #include "config/config.hpp"
+#include "connections/keyring.hpp"
 
 namespace ats::config {
 namespace {
@@ -86,8 +90,15 @@ std::optional<std::string> TokenEnv(const std::string& name) {
 
 // With the control API on, a config may list no connections: they come through POST.
 TEST(ConnectionDocumentTest, NoConnectionsIsFineOnlyWithTheControlApiOn) {
+  const std::string keyring = ::testing::TempDir() + "connection_document_keyring.yaml";
+  {
+    std::ofstream out(keyring);
+    out << connections::Keyring::Generate();
+  }
+  ::chmod(keyring.c_str(), 0600);
   for (const char* connections : {"", "connections: []\n"}) {
-    const std::string with_api = std::string(connections) + "http:\n  admin_token: ${ATS_ADMIN_TOKEN}\n";
+    const std::string with_api = std::string(connections) + "http:\n  admin_token: ${ATS_ADMIN_TOKEN}\n" +
+                                 "secrets:\n  keyring_file: " + keyring + "\n";
     EXPECT_NO_THROW({
       Config c = LoadConfigString(with_api, &TokenEnv);
       EXPECT_TRUE(c.connections.empty());

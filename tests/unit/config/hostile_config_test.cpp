@@ -21,6 +21,7 @@
 
 #include "common/log.hpp"
 #include "config/config.hpp"
+#include "connections/keyring.hpp"
 #include "support/test_support.hpp"
 
 namespace ats::config {
@@ -166,8 +167,11 @@ TEST(HostileConfigTest, AnAdminTokenShorterThan16CharactersIsRefused) {
   for (const auto& p : problems) EXPECT_EQ(p.message.find("short-admin"), std::string::npos) << p.message;
 
   WriteFile(dir.File("admin"), "admin-token-0123456789\n");
+  WriteFile(dir.File("keyring.yaml"), connections::Keyring::Generate());
+  chmod(dir.File("keyring.yaml").c_str(), 0600);
   const std::string good = Workable("      api_token: token-0123456789abcdef\n") +
-                           "http:\n  admin_token_file: " + dir.File("admin") + "\n";
+                           "http:\n  admin_token_file: " + dir.File("admin") + "\n" +
+                           "secrets:\n  keyring_file: " + dir.File("keyring.yaml") + "\n";
   EXPECT_TRUE(ProblemsOf(good).empty()) << Dump(ProblemsOf(good));
 }
 

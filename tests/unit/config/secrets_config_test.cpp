@@ -36,6 +36,14 @@ const std::string kConnection = R"(connections:
       api_token: ${WORKABLE_TOKEN}
 )";
 
+// `secrets: {keyring_file: ...}` naming a new keyring in `dir` (the control API needs one).
+std::string KeyringIn(const TempDir& dir) {
+  const std::string path = dir.File("keyring.yaml");
+  WriteFile(path, connections::Keyring::Generate());
+  chmod(path.c_str(), 0600);
+  return "secrets:\n  keyring_file: " + path + "\n";
+}
+
 std::vector<Problem> ProblemsOf(const std::string& yaml) {
   try {
     LoadConfigString(yaml, &Env);
@@ -91,17 +99,28 @@ TEST(SecretsConfigTest, UnknownKeysUnderSecretsAreRejected) {
       HasProblem(ProblemsOf(kConnection + "secrets:\n  keyring_file: ''\n"), "secrets.keyring_file", ""));
 }
 
+TEST(SecretsConfigTest, TheControlApiNeedsAKeyring) {
+  const auto problems = ProblemsOf(kConnection + "http:\n  admin_token: ${ADMIN}\n");
+  ASSERT_EQ(problems.size(), 1u) << Dump(problems);
+  EXPECT_TRUE(HasProblem(problems, "secrets.keyring_file", "ats-connector keygen --out")) << Dump(problems);
+  TempDir dir;
+  EXPECT_TRUE(ProblemsOf(kConnection + "http:\n  admin_token: ${ADMIN}\n" + KeyringIn(dir)).empty());
+  EXPECT_TRUE(ProblemsOf(kConnection).empty());  // no API, no keyring needed
+}
+
 TEST(SecretsConfigTest, AReadTokenIsResolvedLikeTheAdminToken) {
-  const Config config =
-      LoadConfigString(kConnection + "http:\n  admin_token: ${ADMIN}\n  read_token: ${READ}\n", &Env);
+  TempDir dir;
+  const std::string keyring = KeyringIn(dir);
+  const Config config = LoadConfigString(
+      kConnection + "http:\n  admin_token: ${ADMIN}\n  read_token: ${READ}\n" + keyring, &Env);
   EXPECT_EQ(config.http.admin_token, "admin-token-0123456789");
   EXPECT_EQ(config.http.read_token, "read-token-9876543210");
 
-  TempDir dir;
   WriteFile(dir.File("read"), "read-token-from-a-file-42\n");
   ASSERT_EQ(chmod(dir.File("read").c_str(), 0600), 0);
   const Config from_file = LoadConfigString(
-      kConnection + "http:\n  admin_token: ${ADMIN}\n  read_token_file: " + dir.File("read") + "\n", &Env);
+      kConnection + "http:\n  admin_token: ${ADMIN}\n  read_token_file: " + dir.File("read") + "\n" + keyring,
+      &Env);
   EXPECT_EQ(from_file.http.read_token, "read-token-from-a-file-42");
 }
 
