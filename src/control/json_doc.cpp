@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <regex>
 
+#include <simdjson.h>
+
 #include "common/json_writer.hpp"
+#include "common/utf8.hpp"
 #include "connections/keyring.hpp"
 
 namespace ats::control {
@@ -42,50 +45,17 @@ void Write(JsonWriter& w, const YAML::Node& node) {
   }
 }
 
-// Length of the valid UTF-8 sequence at s[i], 0 when none starts there (RFC 3629: no overlongs,
-// no surrogates, nothing above U+10FFFF).
-size_t SequenceAt(std::string_view s, size_t i) {
-  const auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  const unsigned char c = b(i);
-  if (c < 0x80) return 1;
-  size_t n = 0;
-  unsigned char lo = 0x80, hi = 0xBF;
-  if (c >= 0xC2 && c <= 0xDF) {
-    n = 2;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    n = 3;
-    if (c == 0xE0) lo = 0xA0;
-    if (c == 0xED) hi = 0x9F;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    n = 4;
-    if (c == 0xF0) lo = 0x90;
-    if (c == 0xF4) hi = 0x8F;
-  } else {
-    return 0;
-  }
-  if (i + n > s.size()) return 0;
-  if (b(i + 1) < lo || b(i + 1) > hi) return 0;
-  for (size_t k = 2; k < n; ++k)
-    if (b(i + k) < 0x80 || b(i + k) > 0xBF) return 0;
-  return n;
-}
-
 }  // namespace
 
 bool ValidUtf8(std::string_view s) {
-  for (size_t i = 0; i < s.size();) {
-    const size_t n = SequenceAt(s, i);
-    if (n == 0) return false;
-    i += n;
-  }
-  return true;
+  return simdjson::validate_utf8(s.data(), s.size());
 }
 
 std::string Utf8Safe(std::string_view s) {
   if (ValidUtf8(s)) return std::string(s);
   std::string out;
   for (size_t i = 0; i < s.size();) {
-    const size_t n = SequenceAt(s, i);
+    const size_t n = Utf8SequenceAt(s, i);
     if (n == 0) {
       out += "\xEF\xBF\xBD";
       ++i;
