@@ -138,6 +138,9 @@ Result<void> Service::Start() {
     }
     if (auto added = AddConnection(connection, Origin::kApi); !added) return added;
   }
+  // From here on a connection the API creates (or a reload adds) does not make the process
+  // unready while its first cycle runs.
+  status_.SetStartupComplete();
   ticker_ = std::thread([this] {
     while (!stop_.WaitFor(std::chrono::seconds(1))) Tick();
   });

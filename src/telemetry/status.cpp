@@ -22,6 +22,12 @@ void StatusBoard::AddConnection(const std::string& id, const std::string& source
   auto& c = connections_[id];
   c.id = id;
   c.source = source;
+  c.gates_readiness = !startup_complete_;
+}
+
+void StatusBoard::SetStartupComplete() {
+  std::lock_guard lock(mu_);
+  startup_complete_ = true;
 }
 
 void StatusBoard::RemoveConnection(const std::string& id) {
@@ -105,7 +111,7 @@ bool StatusBoard::Ready(std::string* why_not) const {
     return fail("snapshot not writable" +
                 (snapshot_detail_.empty() ? "" : ": " + log::Redact(snapshot_detail_)));
   for (const auto& [id, c] : connections_)
-    if (!c.tried && !c.paused) return fail("connection " + id + " has not completed a sync attempt yet");
+    if (c.gates_readiness && !c.tried && !c.paused) return fail("connection " + id + " has not completed a sync attempt yet");
   return true;
 }
 

@@ -22,6 +22,9 @@ struct ConnectionStatus {
   bool tried = false;  // at least one cycle finished (successfully or not)
   bool up = false;     // the last cycle succeeded
   bool paused = false;  // paused through the control API: no cycles; counts as tried for readiness
+  // Added before start-up completed (SetStartupComplete): its first attempt gates readiness. One
+  // added later (the control API, a reload) does not make a running process unready.
+  bool gates_readiness = true;
   std::optional<SystemTime> last_attempt;
   std::optional<SystemTime> last_success;
   std::optional<Error> last_error;
@@ -51,8 +54,10 @@ class StatusBoard {
   void SetConfigLoaded(bool loaded);
 
   std::vector<ConnectionStatus> connections() const;
-  // Ready: config loaded, Kafka reachable, the snapshot writable, every connection tried at least
-  // once (or paused).
+  // Connections added from now on do not gate readiness (called at the end of start-up).
+  void SetStartupComplete();
+  // Ready: config loaded, Kafka reachable, the snapshot writable, every connection present at
+  // start-up tried at least once (or paused).
   bool Ready(std::string* why_not = nullptr) const;
   // JSON document for /status. Error messages pass through log::Redact.
   std::string ToJson(SystemTime now) const;
@@ -65,6 +70,7 @@ class StatusBoard {
   bool snapshot_writable_ = true;
   std::string snapshot_detail_;
   bool config_loaded_ = false;
+  bool startup_complete_ = false;
 };
 
 }  // namespace ats::telemetry

@@ -174,5 +174,90 @@ TEST(ConnectionControlTest, AResyncPublishesWhatTheIncrementalCursorHid) {
   EXPECT_FALSE((*store)->GetMeta(runtime::ResyncKey("a")).value().has_value());
 }
 
+// A connection added to a running process (the control API, a reload) does not make it unready
+// while its first cycle runs: readiness waits only for the connections present at start-up.
+TEST(ConnectionControlTest, AConnectionAddedLaterLeavesTheProcessReady) {
+  sim::WorkableTenantOptions options;
+  options.rate_limit_requests = 0;
+  options.jobs = 1;
+  options.candidates_per_job = 2;
+  sim::WorkableTenant first(options);
+  sim::WorkableTenant slow(options);
+  ASSERT_TRUE(first.Start());
+  ASSERT_TRUE(slow.Start());
+  testing::TempDir dir;
+  auto config = ServiceConfig(dir);
+  config.connections.push_back(Connection("first", first));
+  runtime::Service service(config);
+  ASSERT_TRUE(service.Start().ok());
+  service.status().SetKafkaReachable(true);  // the embedded cluster answers; the ticker may lag
+  ASSERT_TRUE(Eventually([&] { return service.status().Ready(); }));
+
+  // The added connection's first answer takes 3 s: its first cycle is still running below.
+  slow.SetFaultDelay(3s);
+  slow.SetFault(sim::Fault::kTimeout, 1);
+  auto added = Connection("added", slow);
+  added.request_timeout_s = 10;
+  ASSERT_TRUE(service.AddConnection(added, runtime::Origin::kApi).ok());
+  ASSERT_TRUE(Eventually([&] { return slow.stats().requests >= 1; }));
+  std::string why_not;
+  EXPECT_TRUE(service.status().Ready(&why_not)) << why_not;
+  EXPECT_EQ(Cycles(service, "added"), 0) << "the first cycle should still be waiting for the answer";
+  ASSERT_TRUE(Eventually([&] { return Cycles(service, "added") >= 1; }));
+}
+
+// A resync asked for while the connection is paused waits in the snapshot: after a restart and
+// the resume, the cycle lists the candidates in full and publishes what the cursor hid.
+TEST(ConnectionControlTest, AResyncRequestedWhilePausedSurvivesARestart) {
+  sim::WorkableTenantOptions options;
+  options.rate_limit_requests = 0;
+  options.jobs = 2;
+  options.candidates_per_job = 4;
+  sim::WorkableTenant tenant(options);
+  ASSERT_TRUE(tenant.Start());
+  testing::TempDir dir;
+  auto config = ServiceConfig(dir);
+  config.connections.push_back(Connection("a", tenant));
+  std::string victim;
+  {
+    runtime::Service service(config);
+    ASSERT_TRUE(service.Start().ok());
+    ASSERT_TRUE(Eventually([&] { return Cycles(service, "a") >= 2; }));
+    for (const auto& c : tenant.candidates())
+      for (const auto& j : tenant.jobs())
+        if (victim.empty() && j.shortcode == c.job_shortcode && j.state == "published") victim = c.id;
+    ASSERT_FALSE(victim.empty());
+    ASSERT_TRUE(tenant.DeleteCandidate(victim));
+    const long long before = Cycles(service, "a");
+    ASSERT_TRUE(Eventually([&] { return Cycles(service, "a") >= before + 1; }));  // incremental: unseen
+    ASSERT_TRUE(service.SetPaused("a", true).ok());
+    ASSERT_TRUE(service.Resync("a", {"candidates", "", ""}).ok());
+    service.Stop();
+  }
+  runtime::Service service(config);
+  ASSERT_TRUE(service.Start().ok());
+  auto consumer =
+      kafka::Consumer::Create(service.bootstrap_servers(), {config.kafka.topics.candidate_changed});
+  ASSERT_TRUE(consumer.ok()) << consumer.error().message;
+  ASSERT_TRUE(service.Summary("a").has_value());
+  EXPECT_TRUE(service.Summary("a")->paused);
+  ASSERT_TRUE(service.SetPaused("a", false).ok());
+  bool published = false;
+  std::vector<testing::EventForValidation> events;
+  ASSERT_TRUE(Eventually(
+      [&] {
+        auto drained = (*consumer)->Drain(300ms, 2s);
+        EXPECT_TRUE(drained.ok());
+        for (const auto& m : *drained) {
+          events.push_back({m.headers.at("ce_type"), m.value});
+          published = published || (testing::JsonField(m.value, "change") == "deleted" &&
+                                     testing::JsonField(m.value, "candidate_id") == victim);
+        }
+        return published;
+      },
+      60s));
+  EXPECT_EQ(testing::ValidateAgainstSchemas(events), "");
+}
+
 }  // namespace
 }  // namespace ats
