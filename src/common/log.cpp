@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <map>
 #include <mutex>
+#include <unordered_set>
 #include <vector>
 
 #include "common/json_writer.hpp"
@@ -12,9 +14,18 @@
 namespace ats::log {
 namespace {
 
+// The registered secrets, grouped by length (longest first, so a secret that contains another is
+// redacted whole): redacting a text looks up each of its substrings of a registered length in a
+// hash set, so the cost grows with the text and the number of distinct lengths, not with the
+// number of secrets (11 000 connections' tokens were 11 000 scans of every log line).
+struct Secrets {
+  std::unordered_set<std::string> all;  // node-based: the views below stay valid
+  std::map<size_t, std::unordered_set<std::string_view>, std::greater<>> by_length;
+};
+
 struct State {
   std::mutex mu;
-  std::vector<std::string> secrets;
+  Secrets secrets;
   std::function<void(std::string_view)> sink;
 };
 State& state() {
@@ -39,14 +50,17 @@ bool SafeInFinishedLine(std::string_view secret) {
   return secret.find_first_of("\"\\{}[]:,") == std::string_view::npos;
 }
 
-std::string RedactLocked(std::string_view text, const std::vector<std::string>& secrets,
-                         bool finished_line = false) {
+std::string RedactLocked(std::string_view text, const Secrets& secrets, bool finished_line = false) {
   std::string out(text);
-  for (const auto& secret : secrets) {
-    if (finished_line && !SafeInFinishedLine(secret)) continue;
-    for (size_t pos = out.find(secret); pos != std::string::npos; pos = out.find(secret, pos)) {
-      out.replace(pos, secret.size(), "[REDACTED]");
-      pos += 10;
+  for (const auto& [length, set] : secrets.by_length) {
+    for (size_t pos = 0; pos + length <= out.size();) {
+      const std::string_view candidate(out.data() + pos, length);
+      if (set.count(candidate) > 0 && (!finished_line || SafeInFinishedLine(candidate))) {
+        out.replace(pos, length, "[REDACTED]");
+        pos += 10;
+      } else {
+        ++pos;
+      }
     }
   }
   return out;
@@ -70,12 +84,19 @@ void RegisterSecret(std::string_view secret) {
   if (secret.empty()) return;
   auto& s = state();
   std::lock_guard lock(s.mu);
-  for (const auto& known : s.secrets)
-    if (known == secret) return;
-  s.secrets.emplace_back(secret);
-  // Longest first, so a secret that contains another is redacted whole.
-  std::sort(s.secrets.begin(), s.secrets.end(),
-            [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+  auto [it, inserted] = s.secrets.all.emplace(secret);
+  if (inserted) s.secrets.by_length[it->size()].insert(*it);
+}
+
+void UnregisterSecret(std::string_view secret) {
+  auto& s = state();
+  std::lock_guard lock(s.mu);
+  auto it = s.secrets.all.find(std::string(secret));
+  if (it == s.secrets.all.end()) return;
+  auto group = s.secrets.by_length.find(it->size());
+  group->second.erase(std::string_view(*it));
+  if (group->second.empty()) s.secrets.by_length.erase(group);
+  s.secrets.all.erase(it);
 }
 
 std::string Redact(std::string_view text) {

@@ -30,6 +30,9 @@ bool ParseLevel(std::string_view text, Level& out);
 // Registers a secret value (token, client secret, password), of any length (an empty one is
 // ignored). A short secret also redacts ordinary text that happens to contain it.
 void RegisterSecret(std::string_view secret);
+// Forgets a secret that can no longer appear (an access token replaced by its successor), so
+// short-lived secrets do not pile up in the registry over weeks.
+void UnregisterSecret(std::string_view secret);
 // Replaces every registered secret in `text`.
 std::string Redact(std::string_view text);
 // Tests capture lines here; nullptr restores stderr.

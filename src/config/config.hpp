@@ -234,6 +234,9 @@ struct ConnectionDocumentResult {
 };
 inline constexpr size_t kMaxConnectionDocumentBytes = 256 * 1024;  // the admin server's body limit
 ConnectionDocumentResult ParseConnectionDocument(const std::string& json);
+// The secret values a connection holds (tokens, client secret, report passwords, hash key),
+// non-empty ones only: what the log redaction must know once the connection is accepted.
+std::vector<std::string> SecretsOf(const ConnectionConfig& connection);
 
 // The https://{subdomain}.workable.com/spi/v3 base URL, or the base_url override.
 std::string WorkableBaseUrl(const WorkableConfig& c);

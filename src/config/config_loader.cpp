@@ -1300,7 +1300,10 @@ class Loader {
     bool used_env = false;
     std::optional<std::string> value = Expand(inline_value->node.Scalar(), inline_value->path, &used_env);
     if (!value) return false;
-    log::RegisterSecret(*value);
+    // A document sent to the control API registers nothing here: its secrets join the log
+    // redaction only once the connection is accepted (control::ControlApi), so refused
+    // documents cannot grow the redaction list.
+    if (!api_mode_) log::RegisterSecret(*value);
     if (value->empty()) {
       Add(inline_value->path,
           used_env ? "the environment variable holds an empty " + noun : std::string("must not be empty"));
@@ -1781,6 +1784,16 @@ ConnectionDocumentResult ParseConnectionDocument(const std::string& json) {
   if (json.size() > kMaxConnectionDocumentBytes)
     return {std::nullopt, {Problem{"", "the connection is over " + std::to_string(kMaxConnectionDocumentBytes) + " bytes"}}};
   return Loader(nullptr, Purpose::kAny).LoadConnection(json);
+}
+
+std::vector<std::string> SecretsOf(const ConnectionConfig& c) {
+  std::vector<std::string> out;
+  for (const std::string* s : {&c.workable.api_token, &c.workday.client_secret, &c.workday.refresh_token,
+                               &c.fields.hash_key})
+    if (!s->empty()) out.push_back(*s);
+  for (const auto& report : c.workday.reports)
+    if (!report.password.empty()) out.push_back(report.password);
+  return out;
 }
 
 Config LoadConfigString(const std::string& yaml, EnvLookup env, Purpose purpose) {

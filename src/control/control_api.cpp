@@ -77,9 +77,22 @@ Result<std::vector<config::ConnectionConfig>> ControlApi::StoredConnections() {
                               "stored API connection '" + id + "' no longer loads: " + p.path + ": " +
                                   p.message + " (delete it with DELETE /v1/connections/" + id + ")");
     }
+    for (const auto& secret : config::SecretsOf(*parsed.connection)) log::RegisterSecret(secret);
     out.push_back(std::move(*parsed.connection));
   }
   return out;
+}
+
+// The check of a connection not yet accepted, whose secrets the log redaction does not know
+// (ParseConnectionDocument registers none): whatever the source echoed of them is cut from the
+// reason here.
+runtime::CheckResult ControlApi::Check(const config::ConnectionConfig& connection) const {
+  runtime::CheckResult result = deps_.check(connection);
+  for (const auto& secret : config::SecretsOf(connection)) {
+    for (size_t at = result.reason.find(secret); at != std::string::npos; at = result.reason.find(secret, at))
+      result.reason.replace(at, secret.size(), "[redacted]");
+  }
+  return result;
 }
 
 }  // namespace ats::control

@@ -61,6 +61,8 @@ class ControlApi {
   std::optional<Reply> Authorize(const Request& request) const;
   std::string Actor(const Request& request) const;
   std::mutex& Lock(const std::string& id);
+  // deps_.check with the connection's own secrets cut from the reason (see the .cpp).
+  runtime::CheckResult Check(const config::ConnectionConfig& connection) const;
   void Audit(const Request& request, const std::string& action, const std::string& connection) const;
   void Publish(const std::string& change, const std::string& id, const std::string& source) const;
 

@@ -5,6 +5,7 @@
 #include <charconv>
 
 #include "common/json_writer.hpp"
+#include "common/log.hpp"
 #include "control/control_api.hpp"
 #include "control/json_doc.hpp"
 
@@ -113,7 +114,7 @@ Reply ControlApi::Validate(const Request& request) {
   if (!ValidUtf8(request.body)) return NotUtf8();
   auto parsed = config::ParseConnectionDocument(request.body);
   if (!parsed.connection) return ProblemsReply(parsed.problems);
-  return CheckReply(deps_.check(*parsed.connection), 200);
+  return CheckReply(Check(*parsed.connection), 200);
 }
 
 Reply ControlApi::Create(const Request& request) {
@@ -126,7 +127,7 @@ Reply ControlApi::Create(const Request& request) {
   auto stored = connections_.Contains(c.id);
   if (!stored) return ErrorReply(503, stored.error().message);
   if (*stored || deps_.runtime.Summary(c.id)) return ErrorReply(409, "connection '" + c.id + "' exists");
-  const runtime::CheckResult checked = deps_.check(c);
+  const runtime::CheckResult checked = Check(c);
   if (!checked.active) return CheckReply(checked, 201);
   const std::string document = ToJson(*ParseObject(request.body));
   if (auto put = connections_.Put(c.id, document); !put) return ErrorReply(503, put.error().message);
@@ -134,6 +135,7 @@ Reply ControlApi::Create(const Request& request) {
     (void)connections_.Remove(c.id);
     return ErrorReply(409, added.error().message);
   }
+  for (const auto& secret : config::SecretsOf(c)) log::RegisterSecret(secret);  // accepted: redacted from now on
   Audit(request, "create", c.id);
   Publish("created", c.id, c.source);
   return CheckReply(checked, 201);
@@ -220,7 +222,7 @@ Reply ControlApi::Patch(const Request& request) {
   auto parsed = config::ParseConnectionDocument(merged);
   if (!parsed.connection) return ProblemsReply(parsed.problems);
   if (ReachChanged(*running, *parsed.connection)) {
-    const runtime::CheckResult checked = deps_.check(*parsed.connection);
+    const runtime::CheckResult checked = Check(*parsed.connection);
     if (!checked.active) return CheckReply(checked, 200);
   }
   if (auto put = connections_.Put(id, merged); !put) return ErrorReply(503, put.error().message);
@@ -228,6 +230,7 @@ Reply ControlApi::Patch(const Request& request) {
     (void)connections_.Put(id, **document);
     return ErrorReply(503, replaced.error().message);
   }
+  for (const auto& secret : config::SecretsOf(*parsed.connection)) log::RegisterSecret(secret);
   Audit(request, "update", id);
   Publish("updated", id, parsed.connection->source);
   return Get(request);

@@ -53,7 +53,8 @@ Result<void> ReadOnce(connectors::Source& source, Entity entity, http::Client& c
 
 }  // namespace
 
-CheckResult CheckConnection(const config::ConnectionConfig& connection, connectors::StateStore* state) {
+CheckResult CheckConnection(const config::ConnectionConfig& connection, connectors::StateStore* state,
+                            bool register_secrets) {
   CheckResult result;
   result.connection = connection.id;
   result.source = connection.source;
@@ -67,7 +68,8 @@ CheckResult CheckConnection(const config::ConnectionConfig& connection, connecto
   };
   auto source = connectors::CreateSource(connection, {state});
   if (!source) return fail(source.error());
-  for (const auto& secret : (*source)->secrets()) log::RegisterSecret(secret);
+  if (register_secrets)
+    for (const auto& secret : (*source)->secrets()) log::RegisterSecret(secret);
   http::Client client;
   for (Entity entity : (*source)->entities()) {
     if (auto read = ReadOnce(**source, entity, client, result.requests); !read) return fail(read.error());

@@ -21,7 +21,11 @@ struct CheckResult {
 
 // `state` may be null (no snapshot): a rotated refresh token is then not persisted, so the
 // caller must not check a Workday connection whose snapshot is held by a running connector.
-CheckResult CheckConnection(const config::ConnectionConfig& connection, connectors::StateStore* state);
+// `register_secrets`: the connection's secrets join the log redaction (a configured connection);
+// false for a connection not yet accepted (the control API), whose secrets must not accumulate
+// there — the caller cuts them from the reason instead.
+CheckResult CheckConnection(const config::ConnectionConfig& connection, connectors::StateStore* state,
+                            bool register_secrets = true);
 
 // "acme (workday): Status: Active" or the Failed block with Category / Reason / Fix lines.
 std::string FormatCheckResult(const CheckResult& result);

@@ -100,7 +100,7 @@ Result<void> Service::Start() {
       [this](const config::ConnectionConfig& c) {
         // A rotated Workday refresh token lands where the connection's worker will read it.
         SnapshotStateStore state(*store_, c.id, keyring_ ? &*keyring_ : nullptr);
-        return CheckConnection(c, &state);
+        return CheckConnection(c, &state, /*register_secrets=*/false);
       },
       [this](const ConnectionStatusChange& change) { PublishStatus(change); },
       [this] {

@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
 #include <atomic>
@@ -68,7 +69,9 @@ class ControlApiTest : public testing::PipelineHarness {
         runtime_,
         *store_,
         with_keyring ? &keyring_ : nullptr,
-        [](const config::ConnectionConfig& c) { return runtime::CheckConnection(c, nullptr); },
+        [](const config::ConnectionConfig& c) {
+          return runtime::CheckConnection(c, nullptr, /*register_secrets=*/false);  // as the Service does
+        },
         [this](const runtime::ConnectionStatusChange& c) {
           events::ConnectionStatusInfo info;
           info.change = c.change;
@@ -218,6 +221,17 @@ TEST_F(ControlApiTest, AWrongWorkableTokenIs422TokenErrorsAndNothingStored) {
   ASSERT_TRUE(ok);
   EXPECT_EQ(ok->status, 200) << ok->body;
   EXPECT_FALSE(Stored("acme")) << "validate stores nothing";
+}
+
+// A refused document's token does not join the log redaction (any caller could grow it without
+// bound); an accepted connection's does.
+TEST_F(ControlApiTest, OnlyAcceptedConnectionsRegisterTheirSecretsForRedaction) {
+  ASSERT_NO_FATAL_FAILURE(StartApi());
+  const std::string refused = "refused-token-" + std::to_string(::getpid()) + "-7f3a9c";
+  ASSERT_EQ(Post("/v1/connections", Workable("acme", refused))->status, 422);
+  EXPECT_EQ(log::Redact(refused), refused) << "a refused token was registered";
+  ASSERT_EQ(Post("/v1/connections", Workable("acme", token_))->status, 201);
+  EXPECT_EQ(log::Redact("x " + token_ + " y"), "x [REDACTED] y");
 }
 
 TEST_F(ControlApiTest, ARevokedWorkdayRefreshTokenIs422) {

@@ -177,6 +177,7 @@ std::string WorkdayAuth::Redact(std::string text) const {
 
 void WorkdayAuth::Invalidate() {
   std::lock_guard lock(mu_);
+  if (!access_token_.empty()) log::UnregisterSecret(access_token_);  // rejected: never sent again
   access_token_.clear();
   expires_at_ = {};
 }
@@ -189,6 +190,9 @@ Result<std::string> WorkdayAuth::AccessToken(http::Client& client) {
 }
 
 Result<void> WorkdayAuth::RefreshLocked(http::Client& client) {
+  // The token this refresh replaces is never sent again: it leaves the redaction list (an hourly
+  // token per connection would otherwise pile up there for as long as the process runs).
+  if (!access_token_.empty()) log::UnregisterSecret(access_token_);
   access_token_.clear();
   std::string access_token;
   std::string rotated;
@@ -232,6 +236,10 @@ Result<void> WorkdayAuth::RefreshLocked(http::Client& client) {
   access_token_ = std::move(access_token);
   expires_at_ = clock_() + lifetime;
   return Ok();
+}
+
+WorkdayAuth::~WorkdayAuth() {
+  if (!access_token_.empty()) log::UnregisterSecret(access_token_);
 }
 
 Result<void> WorkdayAuth::Exchange(http::Client& client, const std::string& refresh_token,

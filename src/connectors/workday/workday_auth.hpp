@@ -55,6 +55,7 @@ class WorkdayAuth {
   // Client secret, every refresh token held, the current access token.
   std::vector<std::string> secrets() const;
   std::string refresh_token() const;  // the one the next refresh sends
+  ~WorkdayAuth();  // its access token leaves the log redaction with it
 
  private:
   WorkdayAuth(WorkdayOAuthSettings settings, StateStore* state, Clock clock);

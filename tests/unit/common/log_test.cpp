@@ -112,6 +112,27 @@ TEST_F(LogTest, ShortSecretsAreRedactedToo) {
   EXPECT_EQ(Redact("q5zk"), "[REDACTED]");
 }
 
+// Eleven thousand connections' tokens (one per tenant, of the same length): each is still
+// redacted wherever it appears, the same token registered twice counts once, and the others
+// stay readable.
+TEST_F(LogTest, ThousandsOfSecretsAreEachRedacted) {
+  for (int i = 0; i < 11000; ++i) RegisterSecret("many-token-" + std::to_string(100000 + i));
+  RegisterSecret("many-token-100007");
+  EXPECT_EQ(Redact("a many-token-100007 b many-token-110999 c many-token-099999"),
+            "a [REDACTED] b [REDACTED] c many-token-099999");
+  Info("cycle", {{"connection", "many-token-105000"}});
+  ASSERT_EQ(lines_.size(), 1u);
+  EXPECT_FALSE(Contains(lines_[0], "many-token-105000")) << lines_[0];
+}
+
+TEST_F(LogTest, AnUnregisteredSecretIsNoLongerRedactedAndTheOthersStillAre) {
+  RegisterSecret("old-access-token-31");
+  RegisterSecret("new-access-token-32");
+  UnregisterSecret("old-access-token-31");
+  UnregisterSecret("never-registered-33");
+  EXPECT_EQ(Redact("old-access-token-31 new-access-token-32"), "old-access-token-31 [REDACTED]");
+}
+
 TEST_F(LogTest, RedactFunction) {
   RegisterSecret("sekrit-value-77");
   EXPECT_EQ(Redact("a sekrit-value-77 b sekrit-value-77"), "a [REDACTED] b [REDACTED]");

@@ -1,5 +1,6 @@
 // WorkdayAuth against a token endpoint on 127.0.0.1 (httplib), with a fake StateStore and a fake
 // clock.
+#include "common/log.hpp"
 #include "connectors/workday/workday_auth.hpp"
 
 #include <gtest/gtest.h>
@@ -273,6 +274,26 @@ TEST(WorkdayAuthTest, InvalidateDropsTheCachedToken) {
   auth->Invalidate();
   EXPECT_EQ(*auth->AccessToken(client), "access-token-2");
   EXPECT_EQ(server.calls(), 2u);
+}
+
+// An access token lives an hour: the one a refresh replaces, and the last one when the auth goes,
+// leave the log redaction list, which would otherwise grow by one token per connection per hour.
+TEST(WorkdayAuthTest, ReplacedAccessTokensLeaveTheRedactionList) {
+  TokenServer server(Issue());
+  FakeClock clock;
+  {
+    auto auth = MakeAuth(server, nullptr, clock.fn());
+    http::Client client;
+    ASSERT_EQ(*auth->AccessToken(client), "access-token-1");
+    EXPECT_EQ(log::Redact("access-token-1"), "[REDACTED]");
+    auth->Invalidate();
+    ASSERT_EQ(*auth->AccessToken(client), "access-token-2");
+    EXPECT_EQ(log::Redact("access-token-1 access-token-2"), "access-token-1 [REDACTED]");
+    clock.now += 2h;  // expired: the refresh replaces it
+    ASSERT_EQ(*auth->AccessToken(client), "access-token-3");
+    EXPECT_EQ(log::Redact("access-token-2 access-token-3"), "access-token-2 [REDACTED]");
+  }
+  EXPECT_EQ(log::Redact("access-token-3"), "access-token-3");
 }
 
 TEST(WorkdayAuthTest, ConcurrentCallersShareOneTokenCall) {
