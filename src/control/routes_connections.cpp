@@ -135,7 +135,8 @@ Reply ControlApi::Create(const Request& request) {
     (void)connections_.Remove(c.id);
     return ErrorReply(409, added.error().message);
   }
-  for (const auto& secret : config::SecretsOf(c)) log::RegisterSecret(secret);  // accepted: redacted from now on
+  // Accepted: its secrets are redacted from the logs from now on.
+  for (const auto& secret : config::SecretsOf(c)) log::RegisterSecret(secret);
   Audit(request, "create", c.id);
   Publish("created", c.id, c.source);
   return CheckReply(checked, 201);
