@@ -9,6 +9,7 @@
 #include "common/result.hpp"
 #include "common/time.hpp"
 #include "config/config.hpp"
+#include "events/events.hpp"
 
 namespace ats::runtime {
 
@@ -47,6 +48,20 @@ struct ConnectionStatusChange {
   SystemTime at{};
 };
 using StatusListener = std::function<void(const ConnectionStatusChange&)>;
+// What an ats.connection-status.v1 event says of `change` (events::ConnectionStatus's input).
+inline events::ConnectionStatusInfo StatusInfo(const ConnectionStatusChange& change) {
+  events::ConnectionStatusInfo info;
+  info.change = change.change;
+  info.category = change.category;
+  info.reason = change.reason;
+  info.fix = change.fix;
+  info.records = change.records;
+  info.created = change.created;
+  info.updated = change.updated;
+  info.deleted = change.deleted;
+  info.dead_lettered = change.dead_lettered;
+  return info;
+}
 
 // The runtime as the control plane drives it. Every call touches only the connection it names:
 // no other connection stops, restarts or misses a cycle. Thread-safe.

@@ -199,17 +199,8 @@ Result<void> Service::Reload(config::Config next) {
 // a status event must not hold an API request while Kafka is away).
 void Service::PublishStatus(const ConnectionStatusChange& change) {
   events::Context ctx{change.connection, change.source, change.at};
-  events::ConnectionStatusInfo info;
-  info.change = change.change;
-  info.category = change.category;
-  info.reason = change.reason;
-  info.fix = change.fix;
-  info.records = change.records;
-  info.created = change.created;
-  info.updated = change.updated;
-  info.deleted = change.deleted;
-  info.dead_lettered = change.dead_lettered;
-  auto published = publisher_->Publish({events::ConnectionStatus(ctx, info, config_.kafka.topics.connection_status)});
+  auto published =
+      publisher_->Publish({events::ConnectionStatus(ctx, StatusInfo(change), config_.kafka.topics.connection_status)});
   if (!published)
     log::Warn("A connection-status event could not be enqueued.",
               {{"connection", change.connection}, {"change", change.change}, {"error", published.error().message}});

@@ -73,11 +73,9 @@ class ControlApiTest : public testing::PipelineHarness {
           return runtime::CheckConnection(c, nullptr, /*register_secrets=*/false);  // as the Service does
         },
         [this](const runtime::ConnectionStatusChange& c) {
-          events::ConnectionStatusInfo info;
-          info.change = c.change;
           ASSERT_TRUE(publisher_
-                          ->PublishAndAwait(
-                              {events::ConnectionStatus({c.connection, c.source, c.at}, info, kStatusTopic)})
+                          ->PublishAndAwait({events::ConnectionStatus({c.connection, c.source, c.at},
+                                                                      runtime::StatusInfo(c), kStatusTopic)})
                           .ok());
         },
         [] {
