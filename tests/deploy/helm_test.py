@@ -67,7 +67,8 @@ try:
             err.strip() or [line for line in out.splitlines() if line.startswith("# v")][:1])
 
     # ---- helm lint --strict ----------------------------------------------------------------------
-    for name, files in (("defaults", []), ("ci/full-values.yaml", [FULL])):
+    lint_cluster = values_file("lint-cluster.yaml", {"replicaCount": 3, "cluster": {"enabled": True}})
+    for name, files in (("defaults", []), ("ci/full-values.yaml", [FULL]), ("cluster mode", [lint_cluster])):
         p = dl.helm("lint", "--strict", dl.CHART_DIR, *[a for f in files for a in ("-f", f)])
         r.check(p.returncode == 0 and "0 chart(s) failed" in p.stdout, f"helm lint --strict passes with {name}",
                 (p.stdout + p.stderr).strip()[-400:])
@@ -231,6 +232,10 @@ try:
         "a snapshot outside the volume": ({"config": {"snapshot": {"path": "/data/snapshot"}}}, "/config/snapshot/path"),
         "a secret mount outside /var/run/secrets": ({"secretMountPath": "/etc/secrets"}, "/secretMountPath"),
         "an unknown pull policy": ({"image": {"pullPolicy": "Sometimes"}}, "/image/pullPolicy"),
+        "replicaCount 0": ({"replicaCount": 0}, "/replicaCount"),
+        "a misspelt cluster key": ({"cluster": {"enabled": True, "state_partition": 12}}, "state_partition"),
+        "an unknown cluster.delivery": ({"cluster": {"delivery": "exactly_twice"}}, "/cluster/delivery"),
+        "an unknown podAntiAffinity.type": ({"podAntiAffinity": {"type": "soft"}}, "/podAntiAffinity/type"),
     }
     for what, (data, where) in bad_values.items():
         bad = values_file("bad.yaml", data)
