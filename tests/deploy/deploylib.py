@@ -672,13 +672,18 @@ def temp_dir(prefix):
 
 def metrics_cpp_families(path=None):
     """{family: {"type": counter|gauge|histogram, "labels": set}} as registered in
-    src/telemetry/metrics.cpp (Build<Type>().Name("...") and member->Add({{"label", ...}}))."""
+    src/telemetry/metrics.cpp (Build<Type>().Name("...") or a gauge("...", ...) helper, and
+    member->Add({{"label", ...}}))."""
     with open(path or os.path.join(SOURCE_DIR, "src", "telemetry", "metrics.cpp")) as fh:
         text = fh.read()
     fams, member_of = {}, {}
     for m in re.finditer(r"(\w+)\s*=\s*&\s*Build(Counter|Gauge|Histogram)\(\)\s*\.Name\(\"([^\"]+)\"\)", text):
         fams[m.group(3)] = {"type": m.group(2).lower(), "labels": set()}
         member_of[m.group(1)] = m.group(3)
+    # Unlabelled gauges made through a local helper: member = gauge("name", "help").
+    for m in re.finditer(r"(\w+)\s*=\s*gauge\(\s*\"([^\"]+)\"", text):
+        fams[m.group(2)] = {"type": "gauge", "labels": set()}
+        member_of[m.group(1)] = m.group(2)
     for m in re.finditer(r"(\w+)->Add\((\{\{.*?\}\}|\{\})", text, re.S):
         fam = member_of.get(m.group(1))
         if fam:
