@@ -311,8 +311,8 @@ std::vector<std::string> Check(const TopicRequirement& want, const TopicShape& f
   const std::string n = std::to_string(found.partitions), wanted = std::to_string(spec.partitions);
   if (want.exact_partitions && found.partitions != spec.partitions) {
     problems.push_back("topic " + spec.name + " has " + n + " partitions, wanted exactly " + wanted +
-                       ": a partition count is fixed once the topic holds data (it decides which partition "
-                       "owns a connection); configure " +
+                       ": a partition count is fixed once the topic holds data (its records are placed by "
+                       "key: for the state topic, a connection's partition); configure " +
                        n + " instead, or delete the topic (" + topics_sh + " --delete --topic " + spec.name +
                        ") and let it be created again, losing what it holds");
   } else if (!want.exact_partitions && found.partitions < spec.partitions) {
@@ -377,7 +377,7 @@ Result<std::vector<std::string>> EnsureTopics(const std::string& bootstrap_serve
     if (create)
       missing.push_back(t.spec);
     else
-      problems.push_back("topic " + t.spec.name + " does not exist (cluster.create_topics is false): " +
+      problems.push_back("topic " + t.spec.name + " does not exist; create it with " +
                          CreateCommand(t.spec, bootstrap_servers));
   }
   if (!missing.empty())
