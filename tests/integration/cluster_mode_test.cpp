@@ -27,18 +27,21 @@ class ClusterModeTest : public testing::PipelineHarness {
   void SetUp() override {
     ASSERT_NO_FATAL_FAILURE(StartKafka());
     const std::string suffix = topics_.candidate_changed;  // unique per test on a real cluster
+    topics_.connection_status = "status-" + suffix;
     cluster_config_.mode = "kafka";
     cluster_config_.group_id = "g-" + suffix;
     cluster_config_.state_topic = "state-" + suffix;
     cluster_config_.connections_topic = "connections-" + suffix;
     cluster_config_.state_partitions = 4;
     cluster_config_.create_topics = false;
+    cluster_config_.replication_factor = 1;
+    cluster_config_.min_insync_replicas = 1;
     cluster_config_.commit_interval_ms = 20;
     cluster_config_.session_timeout_s = 6;
     if (RealKafka()) {
       auto created = kafka::CreateTopics(
-          bootstrap(), {{cluster_config_.state_topic, 4, 1, {{"cleanup.policy", "compact"}}},
-                        {cluster_config_.connections_topic, 1, 1, {{"cleanup.policy", "compact"}}},
+          bootstrap(), {{cluster_config_.state_topic, 4, 1, {{"cleanup.policy", "compact"}, {"min.insync.replicas", "1"}}},
+                        {cluster_config_.connections_topic, 1, 1, {{"cleanup.policy", "compact"}, {"min.insync.replicas", "1"}}},
                         {topics_.connection_status, 1, 1, {}}});
       ASSERT_TRUE(created.ok()) << created.error().message;
     } else {
@@ -112,7 +115,8 @@ class ClusterModeTest : public testing::PipelineHarness {
 TEST_F(ClusterModeTest, ReplicasShareConnectionsAndHandOverWithoutPublishingAgain) {
   std::vector<testing::Event> all;
   runtime::Service a(Replica("a"));
-  ASSERT_TRUE(a.Start().ok());
+  auto started = a.Start();
+  ASSERT_TRUE(started.ok()) << started.error().message;
   ASSERT_TRUE(Eventually([&] { return AllActive(a, kConnections); }, 60s)) << "replica a never ran every connection";
   auto first = CandidateEvents(all, kConnections * kCandidates);
   ASSERT_EQ(first.size(), static_cast<size_t>(kConnections));
@@ -120,7 +124,8 @@ TEST_F(ClusterModeTest, ReplicasShareConnectionsAndHandOverWithoutPublishingAgai
 
   // A second replica joins: the group splits the partitions; what moves is restored and goes on.
   runtime::Service b(Replica("b"));
-  ASSERT_TRUE(b.Start().ok());
+  started = b.Start();
+  ASSERT_TRUE(started.ok()) << started.error().message;
   ASSERT_TRUE(Eventually([&] {
     auto ra = Running(a), rb = Running(b);
     if (ra.empty() || rb.empty() || ra.size() + rb.size() != kConnections) return false;
