@@ -57,6 +57,9 @@ Result<void> RdKafkaTopicReader::Init(const TopicReaderOptions& options) {
       {"enable.partition.eof", "true"},  // how a partition's end is known, past control records
       {"auto.offset.reset", "earliest"},
       {"isolation.level", "read_committed"},
+      // A write waits for its read-back: a fetch that long-polls the broker answers a new record
+      // at once, but an empty one returns only after this wait (500 ms by default).
+      {"fetch.wait.max.ms", "100"},
   };
   if (auto r = internal::SetConfs(conf.get(), fixed, "kafka."); !r) return r;
   if (auto r = internal::SetConfs(conf.get(), options.rdkafka, "kafka.rdkafka."); !r) return r;
