@@ -141,6 +141,14 @@ Result<void> Service::Start() {
     PublishStatus(change);
     if (observer_) observer_(change);
   };
+  if (config_.cluster.kafka_mode()) {
+    // Not ready until the group assigned this replica its partitions and they are restored: set
+    // before the listener opens, so no probe sees "ready" in between.
+    telemetry::ClusterStatus cluster;
+    cluster.mode = "kafka";
+    cluster.group_id = config_.cluster.group_id;
+    status_.SetCluster(std::move(cluster));
+  }
   admin_ = std::make_unique<telemetry::AdminServer>(metrics_, status_, HttpLimitsOf(config_.http));
   control_->Register(*admin_);
   if (auto bound = admin_->Start(config_.http.listen, config_.http.health_listen); !bound)
