@@ -5,14 +5,16 @@
 
 namespace ats::runtime {
 
-Result<void> EnsureClusterTopics(const config::ClusterConfig& cluster, const std::string& bootstrap_servers,
+Result<void> EnsureClusterTopics(const config::ClusterConfig& cluster, const std::string& status_topic,
+                                 const std::string& bootstrap_servers,
                                  const std::map<std::string, std::string>& rdkafka) {
   const std::map<std::string, std::string> compact = {
       {"cleanup.policy", "compact"}, {"min.insync.replicas", std::to_string(cluster.min_insync_replicas)}};
   // The state topic's partition count is where every connection lives: exactly as configured.
   const std::vector<kafka::TopicRequirement> topics = {
       {{cluster.state_topic, cluster.state_partitions, cluster.replication_factor, compact}, true},
-      {{cluster.connections_topic, 1, cluster.replication_factor, compact}, true}};
+      {{cluster.connections_topic, 1, cluster.replication_factor, compact}, true},
+      {{status_topic, 4, cluster.replication_factor, {}}, false}};
   auto problems = kafka::EnsureTopics(bootstrap_servers, topics, rdkafka, cluster.create_topics,
                                       std::chrono::seconds(10));
   if (!problems) {

@@ -2,7 +2,9 @@
 // The cluster topics at start-up (real Kafka): the state changelog (cluster.state_partitions
 // partitions, compacted, min.insync.replicas) and the connections topic (one partition,
 // compacted), created when missing (cluster.create_topics) and checked when present; a
-// mismatch that breaks the guarantees stops start-up with the command that fixes it.
+// mismatch that breaks the guarantees stops start-up with the command that fixes it. The
+// connection-status topic too (every replica reads it for the status of connections others
+// run): created when missing, its partition count left to the operator.
 #include <map>
 #include <string>
 
@@ -11,7 +13,8 @@
 
 namespace ats::runtime {
 
-Result<void> EnsureClusterTopics(const config::ClusterConfig& cluster, const std::string& bootstrap_servers,
+Result<void> EnsureClusterTopics(const config::ClusterConfig& cluster, const std::string& status_topic,
+                                 const std::string& bootstrap_servers,
                                  const std::map<std::string, std::string>& rdkafka);
 
 }  // namespace ats::runtime

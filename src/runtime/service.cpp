@@ -110,6 +110,12 @@ Result<void> Service::Start() {
   }
 
   if (config_.cluster.kafka_mode()) {
+    // The cluster's topics first: the connections topic is read right below.
+    if (!config_.kafka.embedded())
+      if (auto ensured = EnsureClusterTopics(config_.cluster, config_.kafka.topics.connection_status, bootstrap_,
+                                             config_.kafka.rdkafka);
+          !ensured)
+        return ensured;
     if (auto opened = OpenDefinitions(); !opened) return opened;
     connection_store_ = std::make_unique<control::TopicConnectionStore>(*definitions_);
   } else {
@@ -311,9 +317,6 @@ void Service::Stop() {
 
 // Cluster mode: the group decides which connections run here (StartPartition, StopPartition).
 Result<void> Service::StartCluster() {
-  if (!config_.kafka.embedded())
-    if (auto ensured = EnsureClusterTopics(config_.cluster, bootstrap_, config_.kafka.rdkafka); !ensured)
-      return ensured;
   ClusterHooks hooks{[this](int p) { StartPartition(p); }, [this](int p) { RequestStopPartition(p); },
                      [this](int p) { StopPartition(p); }};
   cluster_ = std::make_unique<Cluster>(config_, bootstrap_, *store_, *publisher_outbox_, metrics_, status_,
