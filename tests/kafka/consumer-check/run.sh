@@ -4,6 +4,8 @@
 #   tests/kafka/consumer-check/run.sh --dump BOOTSTRAP OUT_FILE TIMEOUT_S TOPIC...
 #                                     (Dump.java: every committed record as a JSON line, for the
 #                                      cluster proof's verifier, tests/cluster/verify.py)
+#   tests/kafka/consumer-check/run.sh --leaders BOOTSTRAP TOPIC
+#                                     (Leaders.java: "PARTITION LEADER_NODE_ID" per partition)
 #   tests/kafka/consumer-check/run.sh --build-only
 # The jar and its classpath live in the cache ($ATS_KAFKA_CACHE or ~/.cache/ats-connector).
 set -euo pipefail
@@ -29,5 +31,6 @@ fi
 [[ ${1:-} == --build-only ]] && exit 0
 main=com.atsconnector.check.ConsumerCheck
 [[ ${1:-} == --dump ]] && { main=com.atsconnector.check.Dump; shift; }
+[[ ${1:-} == --leaders ]] && { main=com.atsconnector.check.Leaders; shift; }
 exec java -Xmx128m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
   -cp "$jar:$(cat "$build/classpath")" "$main" "$@"
