@@ -186,9 +186,29 @@ struct RuntimeConfig {
   int worker_threads = 8;  // pool threads running sync cycles (1..256); the thread budget's main part
 };
 
+// Cluster mode (`cluster:`, docs/operations.md "Cluster mode"): replicas share the connections
+// through a Kafka consumer group on the state topic, whose partitions are the unit of work; the
+// state lives in that compacted changelog and snapshot.path becomes a local cache of it.
+struct ClusterConfig {
+  std::string mode = "single";  // single: one process, local snapshot | kafka: replicas share the work
+  std::string group_id = "ats-connector";  // consumer group; transactional ids <group_id>-state-<p>
+  std::string state_topic = "ats.connector.state";              // compacted changelog
+  std::string connections_topic = "ats.connector.connections";  // compacted: API connection definitions
+  int state_partitions = 12;    // fixed once the topic exists: a connection's partition is its home
+  int replication_factor = 3;   // of the topics the connector creates
+  int min_insync_replicas = 2;
+  bool create_topics = true;    // create missing cluster topics; false: check them only
+  std::string delivery = "exactly_once";  // exactly_once (transactions) | at_least_once
+  int session_timeout_s = 10;   // a silent replica's partitions move after this
+  int commit_interval_ms = 100; // a partition's transaction gathers stages this long at most
+  bool kafka_mode() const { return mode == "kafka"; }
+  bool exactly_once() const { return delivery == "exactly_once"; }
+};
+
 struct Config {
   std::vector<ConnectionConfig> connections;
   RuntimeConfig runtime;
+  ClusterConfig cluster;
   KafkaConfig kafka;
   SnapshotConfig snapshot;
   HttpConfig http;

@@ -527,7 +527,7 @@ class Loader {
       return;
     }
     CheckKeys(root, {"log_level", "shutdown_grace_s", "connections", "kafka", "snapshot", "http", "secrets",
-                    "runtime"});
+                    "runtime", "cluster"});
 
     if (auto f = Get(root, "log_level")) {
       std::string level;
@@ -546,6 +546,7 @@ class Loader {
     if (auto f = Get(root, "runtime")) {
       if (CheckMap(*f, {"worker_threads"})) ReadInt(*f, "worker_threads", cfg.runtime.worker_threads, {1, 256, false});
     }
+    if (auto f = Get(root, "cluster")) ReadCluster(*f, cfg.cluster);
     if (auto f = Get(root, "snapshot")) {
       if (CheckMap(*f, {"path"})) ReadString(*f, "path", cfg.snapshot.path, /*allow_empty=*/false);
     }
@@ -1656,6 +1657,54 @@ class Loader {
     ReadInt(f, "delivery_timeout_s", k.delivery_timeout_s, {1, 86400, true});
     if (auto topics = Get(f, "topics")) ReadTopics(*topics, k.topics);
     if (auto rdkafka = Get(f, "rdkafka")) ReadRdkafka(*rdkafka, k.rdkafka);
+  }
+
+  void ReadCluster(const Field& f, ClusterConfig& c) {
+    if (!CheckMap(f, {"mode", "group_id", "state_topic", "connections_topic", "state_partitions",
+                      "replication_factor", "min_insync_replicas", "create_topics", "delivery",
+                      "session_timeout_s", "commit_interval_ms"}))
+      return;
+    for (auto [key, out, allowed, hint] :
+         {std::tuple{"mode", &c.mode, std::vector<std::string>{"single", "kafka"},
+                     "single (one process, local snapshot) or kafka (replicas share the connections)"},
+          std::tuple{"delivery", &c.delivery, std::vector<std::string>{"exactly_once", "at_least_once"},
+                     "exactly_once (Kafka transactions) or at_least_once (brokers without transactions)"}}) {
+      auto field = Get(f, key);
+      if (!field) continue;
+      std::string value;
+      if (!ReadString(*field, value)) continue;
+      if (std::find(allowed.begin(), allowed.end(), value) == allowed.end()) {
+        Add(field->path, "unknown value '" + value + "'; use " + hint);
+        continue;
+      }
+      *out = value;
+    }
+    ReadString(f, "group_id", c.group_id, /*allow_empty=*/false);
+    for (auto [key, out] : {std::pair{"state_topic", &c.state_topic}, {"connections_topic", &c.connections_topic}}) {
+      auto field = Get(f, key);
+      if (!field) continue;
+      std::string value;
+      if (!ReadString(*field, value)) continue;
+      if (!ValidTopic(value)) {
+        Add(field->path, "invalid topic name '" + value +
+                             "': Kafka allows 1-249 characters of a-z, A-Z, 0-9, '.', '_' and '-' (not '.' or '..')");
+        continue;
+      }
+      *out = value;
+    }
+    if (c.state_topic == c.connections_topic)
+      Add(Join(f.path, "connections_topic"), "same topic as cluster.state_topic; give each its own");
+    ReadInt(f, "state_partitions", c.state_partitions, {1, 1000, false});
+    ReadInt(f, "replication_factor", c.replication_factor, {1, 10, false});
+    ReadInt(f, "min_insync_replicas", c.min_insync_replicas, {1, 10, false});
+    if (c.min_insync_replicas > c.replication_factor)
+      Add(Join(f.path, "min_insync_replicas"),
+          "min_insync_replicas (" + std::to_string(c.min_insync_replicas) + ") exceeds replication_factor (" +
+              std::to_string(c.replication_factor) + "): no write could ever be acknowledged; use at most " +
+              std::to_string(c.replication_factor));
+    ReadBool(f, "create_topics", c.create_topics);
+    ReadInt(f, "session_timeout_s", c.session_timeout_s, {6, 300, false});
+    ReadInt(f, "commit_interval_ms", c.commit_interval_ms, {0, 10000, false});
   }
 
   void ReadTopics(const Field& f, TopicsConfig& t) {
