@@ -9,6 +9,7 @@ import re
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -31,7 +32,7 @@ for _sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
 
 
 def log(*args):
-    print(time.strftime("%H:%M:%S"), *args, flush=True)
+    print(time.strftime("%H:%M:%S"), *args, file=sys.stderr, flush=True)
 
 
 def wait_until(what, predicate, timeout_s, interval_s=0.2):
