@@ -45,7 +45,9 @@ def replica_config(args, connections_yaml, bootstrap, keyring):
         f"kafka:\n  bootstrap_servers: {bootstrap}\n  client_id: ats-proof\n"
         f"snapshot:\n  path: @SNAPSHOT@\nhttp:\n  listen: @LISTEN@\n"
         f"secrets:\n  keyring_file: {keyring}\nshutdown_grace_s: {args.grace_s}\nlog_level: info\n")
-    if args.mode == "kafka":
+    if args.mode == "single":
+        text += "cluster:\n  mode: single\n"
+    else:
         text += (f"cluster:\n  mode: kafka\n  group_id: ats-proof\n  state_partitions: {args.state_partitions}\n"
                  f"  delivery: {args.delivery}\n  session_timeout_s: {args.session_timeout_s}\n")
     return text
@@ -91,6 +93,10 @@ class Proof:
         victim = self.rng.choice(self.running())
         time.sleep(self.rng.uniform(0.5, a.kill_window_s))  # a random moment, changes flowing
         owned, _, conns = victim.owned()
+        # Then, for up to 2 s, aim at a stage in flight: messages queued in its producer.
+        deadline, in_flight = time.monotonic() + 2, False
+        while time.monotonic() < deadline and not in_flight:
+            in_flight = (victim.metric("ats_connector_kafka_queue_messages") or 0) > 0
         t_kill = time.time()
         victim.signal(signal.SIGKILL)
         victim.wait_exit(10)
@@ -104,10 +110,11 @@ class Proof:
             self.wait_ready([victim])
             takeover = time.time() - t_kill
         self.kills.append((t_kill, conns, takeover))
-        log(f"kill {n}: {victim.name} (pid {victim.pid}), {len(conns)} connections, partitions {sorted(owned)}: "
+        log(f"kill {n}: {victim.name}{' mid-publish' if in_flight else ''}, {len(conns)} connections, "
+            f"partitions {sorted(owned)}: "
             f"taken over in {takeover:.1f} s")
         self.results["kill"].append({"victim": victim.name, "connections": len(conns), "partitions": sorted(owned),
-                                     "takeover_s": round(takeover, 2)})
+                                     "takeover_s": round(takeover, 2), "mid_publish": in_flight})
 
     def rolling(self):
         exits = []
@@ -301,6 +308,7 @@ def main():
         firsts = proof.first_events(dump)
         result.update({
             "kill_trials": len(takeovers),
+            "kills_mid_publish": sum(1 for k in proof.results["kill"] if k["mid_publish"]),
             "takeover_s": {"p50": percentile(takeovers, 0.5), "p99": percentile(takeovers, 0.99),
                            "max": max(takeovers, default=None), "mean": round(statistics.mean(takeovers), 2)
                            if takeovers else None},
