@@ -140,6 +140,25 @@ class Proc:
                 pass
             self.popen.wait()
 
+    def log_size(self):
+        return os.path.getsize(self.log_path)
+
+    def wait_log(self, needle, offset, timeout_s):
+        """True as soon as `needle` appears in the log past byte `offset` (polled every 5 ms)."""
+        deadline = time.monotonic() + timeout_s
+        with open(self.log_path, "rb") as f:
+            f.seek(offset)
+            pending = b""
+            while time.monotonic() < deadline:
+                chunk = f.read()
+                if chunk:
+                    pending = (pending + chunk)[-4096:]
+                    if needle.encode() in pending:
+                        return True
+                else:
+                    time.sleep(0.005)
+        return False
+
     def log_text(self):
         with open(self.log_path, "rb") as f:
             return f.read().decode("utf-8", "replace")
@@ -227,8 +246,11 @@ class Replica(Proc):
         with open(self.config, "w", encoding="utf-8") as f:
             f.write(config_text.replace("@SNAPSHOT@", os.path.join(self.dir, "snapshot")).replace(
                 "@LISTEN@", f"127.0.0.1:{port}"))
+        # The test hook of docs/guarantees.md: 40 ms between Kafka's acknowledgement and the
+        # commit, so that a kill aimed at a publication lands before its commit.
+        env = dict(os.environ, ATS_FAULT_INJECT_COMMIT_DELAY_MS="40")
         super().__init__(f"replica-{index}", [binary, "run", "--config", self.config],
-                         os.path.join(self.dir, "connector.log"))
+                         os.path.join(self.dir, "connector.log"), env)
 
     def ready(self):
         return self.running() and http_get(self.port, "/readyz", 2)[0] == 200

@@ -44,7 +44,7 @@ def replica_config(args, connections_yaml, bootstrap, keyring):
     text = connections_yaml + (
         f"kafka:\n  bootstrap_servers: {bootstrap}\n  client_id: ats-proof\n"
         f"snapshot:\n  path: @SNAPSHOT@\nhttp:\n  listen: @LISTEN@\n"
-        f"secrets:\n  keyring_file: {keyring}\nshutdown_grace_s: {args.grace_s}\nlog_level: info\n")
+        f"secrets:\n  keyring_file: {keyring}\nshutdown_grace_s: {args.grace_s}\nlog_level: debug\n")
     if args.mode == "single":
         text += "cluster:\n  mode: single\n"
     else:
@@ -93,10 +93,10 @@ class Proof:
         victim = self.rng.choice(self.running())
         time.sleep(self.rng.uniform(0.5, a.kill_window_s))  # a random moment, changes flowing
         owned, _, conns = victim.owned()
-        # Then, for up to 2 s, aim at a stage in flight: messages queued in its producer.
-        deadline, in_flight = time.monotonic() + 2, False
-        while time.monotonic() < deadline and not in_flight:
-            in_flight = (victim.metric("ats_connector_kafka_queue_messages") or 0) > 0
+        # Then, for up to 3 s, aim at a stage in flight: the kill follows the debug line that
+        # starts a publication within milliseconds (the commit waits ATS_FAULT_INJECT_COMMIT_DELAY_MS
+        # after Kafka's acknowledgement, so the kill lands before it, as in tests/fault).
+        in_flight = victim.wait_log('"Publishing events."', victim.log_size(), 3)
         t_kill = time.time()
         victim.signal(signal.SIGKILL)
         victim.wait_exit(10)
