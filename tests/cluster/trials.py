@@ -79,6 +79,8 @@ class Proof:
 
     def wait_owned(self, replicas, partitions, timeout_s):
         """Until `replicas` own `partitions`, none restoring; returns the seconds it took."""
+        if not partitions:  # a /status without the cluster section would make this vacuous
+            raise RuntimeError("kafka mode: /status named no partition owned (no \"cluster\" section?)")
         t0 = time.monotonic()
 
         def covered():
