@@ -72,7 +72,11 @@ def http_get(port, path, timeout_s=3.0):
 
 def murmur2_partition(key, partitions):
     """Java's Utils.toPositive(Utils.murmur2(bytes)) % partitions (contract §2)."""
-    data = key.encode("utf-8")
+    return (murmur2(key.encode("utf-8")) & 0x7FFFFFFF) % partitions
+
+
+def murmur2(data):
+    """Kafka's Utils.murmur2 as an unsigned 32-bit value."""
     m, length = 0x5BD1E995, len(data)
     h = (0x9747B28C ^ length) & 0xFFFFFFFF
     for i in range(0, length - length % 4, 4):
@@ -92,7 +96,7 @@ def murmur2_partition(key, partitions):
     h ^= h >> 13
     h = (h * m) & 0xFFFFFFFF
     h ^= h >> 15
-    return (h & 0x7FFFFFFF) % partitions
+    return h
 
 
 class Proc:

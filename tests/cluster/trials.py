@@ -57,6 +57,7 @@ class Proof:
     def __init__(self, args):
         self.args, self.rng = args, random.Random(args.seed)
         self.results = {"kill": [], "scenarios": {}}
+        self.tenant_ids = [f"tenant-{i:05d}" for i in range(1, args.tenants + 1)]  # = connection ids
         self.replicas, self.kills = [], []  # kills: (t_kill wall, victim's connections, takeover_s)
 
     # --- the replicas' view ---
@@ -89,12 +90,28 @@ class Proof:
         wait_until(f"partitions {sorted(partitions)} owned by {[r.name for r in replicas]}", covered, timeout_s)
         return time.monotonic() - t0
 
+    def connections_of(self, replica):
+        """(partitions owned, connection ids they hold): contract §2's partitioning in kafka mode."""
+        owned, _, conns = replica.owned()
+        if self.args.mode == "kafka":
+            conns = {t for t in self.tenant_ids if procs.murmur2_partition(t, self.args.state_partitions) in owned}
+        return owned, conns
+
+    def pick_victim(self):
+        """A random running replica; in kafka mode one that owns a partition (a fresh member may
+        own none until the cooperative rebalance hands it some)."""
+        if self.args.mode != "kafka":
+            return self.rng.choice(self.running())
+        owners = wait_until("a replica owning partitions", lambda: [r for r in self.running() if r.owned()[0]],
+                            self.args.ready_timeout_s)
+        return self.rng.choice(owners)
+
     # --- scenarios ---
     def kill_trial(self, n):
         a = self.args
-        victim = self.rng.choice(self.running())
         time.sleep(self.rng.uniform(0.5, a.kill_window_s))  # a random moment, changes flowing
-        owned, _, conns = victim.owned()
+        victim = self.pick_victim()
+        owned, conns = self.connections_of(victim)
         # Then, for up to 3 s, aim at a stage in flight: the kill follows the debug line that
         # starts a publication within milliseconds (the commit waits ATS_FAULT_INJECT_COMMIT_DELAY_MS
         # after Kafka's acknowledgement, so the kill lands before it, as in tests/fault).
@@ -172,8 +189,8 @@ class Proof:
 
     def zombie(self):
         a = self.args
-        victim = self.rng.choice(self.running())
-        owned, _, conns = victim.owned()
+        victim = self.pick_victim()
+        owned, conns = self.connections_of(victim)
         fenced_before = victim.metric("ats_connector_cluster_producer_fenced_total") or 0
         others = [r for r in self.running() if r is not victim]
         victim.signal(signal.SIGSTOP)

@@ -158,5 +158,16 @@ class VerifyTest(unittest.TestCase):
                 self.assertEqual(summary["ok"], rc == 0)
 
 
+class Murmur2Test(unittest.TestCase):
+    def test_kafkas_own_vectors(self):
+        import procs  # Kafka's UtilsTest.testMurmur2: the partition of a connection (contract §2)
+        cases = {"21": -973932308, "foobar": -790332482, "a-little-bit-long-string": -985981536,
+                 "a-little-bit-longer-string": -1486304829, "abc": 479470107,
+                 "lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8": -58897971}
+        for text, signed in cases.items():
+            self.assertEqual(procs.murmur2(text.encode()), signed & 0xFFFFFFFF, text)
+        self.assertEqual(procs.murmur2_partition("foobar", 12), (-790332482 & 0x7FFFFFFF) % 12)
+
+
 if __name__ == "__main__":
     unittest.main()
