@@ -193,6 +193,8 @@ class Proof:
         owned, conns = self.connections_of(victim)
         fenced_before = victim.metric("ats_connector_cluster_producer_fenced_total") or 0
         others = [r for r in self.running() if r is not victim]
+        # Stopped right after it started publishing a stage: a transaction open, in flight.
+        in_flight = victim.wait_log('"Publishing events."', victim.log_size(), 3)
         victim.signal(signal.SIGSTOP)
         t0 = time.monotonic()
         try:
@@ -201,20 +203,24 @@ class Proof:
             wait_until("the new owners commit transactions", lambda: sum(
                 r.metric("ats_connector_cluster_transactions_total") or 0 for r in others) > committed + 2, 60)
         finally:
+            mark = victim.log_size()
             victim.signal(signal.SIGCONT)
 
         def fenced():
             m = victim.metric("ats_connector_cluster_producer_fenced_total")
-            return (m is not None and m > fenced_before) or "fenced" in victim.log_text().lower()
+            return (m is not None and m > fenced_before) or "fenced" in victim.log_since(mark).lower()
         try:
             wait_until("the zombie is fenced", fenced, 60)
             was_fenced = True
         except TimeoutError:
             was_fenced = False
+        fenced_metric = victim.metric("ats_connector_cluster_producer_fenced_total")
         if not victim.running():
             victim.start()
-        self.wait_ready(self.running() if victim.running() else self.replicas)
-        self.results["scenarios"]["zombie"] = {"ok": was_fenced, "fenced": was_fenced, "partitions": sorted(owned),
+        self.wait_ready(self.replicas)
+        self.results["scenarios"]["zombie"] = {"ok": was_fenced, "fenced": was_fenced, "stopped_mid_publish": in_flight,
+                                               "fenced_metric": fenced_metric,
+                                               "partitions": sorted(owned),
                                                "connections": len(conns), "moved_s": round(moved, 2),
                                                "stopped_s": round(time.monotonic() - t0, 1)}
         log(f"zombie {victim.name}: partitions moved in {moved:.1f} s, fenced: {was_fenced}")
