@@ -15,6 +15,9 @@ struct Message {
   // A null value (a tombstone on a compacted topic: the key is deleted); `value` is then unused.
   // (Last, so that aggregate initialisers of the fields above keep working.)
   bool null_value = false;
+  // The partition to write to; -1 = the partitioner's choice (murmur2 of the key). Set for the
+  // cluster changelog, whose records belong to their connection's partition whatever their key.
+  int partition = -1;
 };
 
 }  // namespace ats

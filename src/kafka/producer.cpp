@@ -208,7 +208,7 @@ rd_kafka_resp_err_t RdKafkaProducer::Enqueue(const Message& message,
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wold-style-cast"
   const rd_kafka_resp_err_t err = rd_kafka_producev(
-      rk_.get(), RD_KAFKA_V_TOPIC(message.topic.c_str()),
+      rk_.get(), RD_KAFKA_V_TOPIC(message.topic.c_str()), RD_KAFKA_V_PARTITION(message.partition),
       RD_KAFKA_V_KEY(message.key.data(), message.key.size()),
       RD_KAFKA_V_VALUE(message.null_value ? nullptr : const_cast<char*>(message.value.data()),
                        message.null_value ? 0 : message.value.size()),

@@ -23,6 +23,20 @@ snapshot::Key Stager::TombstoneKey(const snapshot::Key& key) {
 }
 
 Result<void> Stager::PublishAndCommit(std::vector<Message>& messages, snapshot::Batch& batch) {
+  if (!messages.empty() && !deps_.write_ahead) {
+    // Events and states in one commit (the outbox holds the events until it).
+    if (auto published = deps_.outbox.PublishAndAwait(messages); !published) {
+      CountError(published.error());
+      return published;
+    }
+    if (auto committed = deps_.store.Commit(batch); !committed) {
+      CountError(committed.error());
+      return committed;
+    }
+    messages.clear();
+    batch = snapshot::Batch();
+    return Ok();
+  }
   if (!messages.empty()) {
     // Intent first: if the process dies after Kafka acknowledged the batch but before the
     // commit, the next full listing still knows downstream heard of these candidates, and a
@@ -89,7 +103,7 @@ Result<void> Stager::Advance(bool force) {
       snapshot::Key key{connection, in_flight_->entity, id};
       // Its write-ahead copy goes with the commit, unless the next stage writes a newer one
       // (a key both put and deleted in one batch ends deleted).
-      if (!(publish && open_.states.count(id) > 0)) batch.Delete(PendingKey(key));
+      if (deps_.write_ahead && !(publish && open_.states.count(id) > 0)) batch.Delete(PendingKey(key));
       batch.Put(std::move(key), std::move(state));
     }
     if (in_flight_->resume_marker)
@@ -109,7 +123,7 @@ Result<void> Stager::Advance(bool force) {
     snapshot::Key key{connection, open_.entity, id};
     if (!publish) {
       batch.Put(std::move(key), std::move(state));  // nothing to publish: committed at once
-    } else {
+    } else if (deps_.write_ahead) {
       // Intent first: if the process dies after Kafka acknowledged the stage but before its
       // commit, the next full listing still knows downstream heard of these records, and a
       // record deleted meanwhile gets its deleted event (found by the crash suite) and its
@@ -117,7 +131,8 @@ Result<void> Stager::Advance(bool force) {
       batch.Put(PendingKey(key), state);
     }
   }
-  if (!batch.empty())
+  // Without write-ahead a stage in flight is committed even with no state (its events go with it).
+  if (!batch.empty() || (!deps_.write_ahead && in_flight_))
     if (auto committed = deps_.store.Commit(batch); !committed) return fail(committed.error());
   if (in_flight_) {
     Committed(*in_flight_);

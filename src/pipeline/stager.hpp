@@ -74,6 +74,10 @@ class Stager {
     std::string connection;
     // A committed stage's newest updated_at, for the freshness gauge.
     std::function<void(Entity, SystemTime)> on_newest;
+    // Write ahead the states a stage is about to publish (PendingKey). Off where the outbox makes
+    // events and states visible together (cluster mode: one Kafka transaction); there a
+    // commit also carries the events published since the previous one, even with no state.
+    bool write_ahead = true;
   };
   explicit Stager(Deps deps);
 

@@ -63,6 +63,9 @@ class ConnectionTask final : public Schedulable, public std::enable_shared_from_
   const std::string& id() const { return worker_->id(); }
   std::string_view source_name() const { return worker_->source_name(); }
   bool paused() const;
+  // Keeps `resource` (what the worker's dependencies refer to: cluster mode's connection
+  // stores) alive as long as the task.
+  void Keep(std::shared_ptr<void> resource) { kept_.push_back(std::move(resource)); }
 
  private:
   void ScheduleLocked(std::chrono::steady_clock::time_point due);  // mu_ held
@@ -70,6 +73,7 @@ class ConnectionTask final : public Schedulable, public std::enable_shared_from_
   std::chrono::milliseconds Cycle(http::Client& client);
   void Notify(ConnectionStatusChange change) const;
 
+  std::vector<std::shared_ptr<void>> kept_;  // (destroyed last)
   std::unique_ptr<StopSignal> stop_;
   std::unique_ptr<connectors::StateStore> state_;
   std::unique_ptr<SyncWorker> worker_;  // declared after what it refers to: destroyed first

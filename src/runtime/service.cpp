@@ -8,6 +8,7 @@
 #include "connectors/registry.hpp"
 #include "events/events.hpp"
 #include "runtime/check.hpp"
+#include "runtime/cluster_topics.hpp"
 #include "runtime/source_state.hpp"
 #include "runtime/topic_check.hpp"
 
@@ -68,6 +69,19 @@ Result<void> Service::Start() {
           !created)
         return created.error();
     }
+    if (config_.cluster.kafka_mode()) {
+      if (auto created = embedded_->CreateTopic(config_.cluster.state_topic, config_.cluster.state_partitions,
+                                                std::min(3, config_.kafka.embedded_brokers));
+          !created)
+        return created.error();
+      if (auto created = embedded_->CreateTopic(config_.cluster.connections_topic, 1,
+                                                std::min(3, config_.kafka.embedded_brokers));
+          !created)
+        return created.error();
+      log::Warn(
+          "cluster mode on the embedded Kafka (librdkafka's mock): it neither fences a zombie producer nor "
+          "hides aborted transactions from read_committed consumers; for tests only, use real brokers.");
+    }
     bootstrap_ = embedded_->bootstrap_servers();
     log::Info("Embedded Kafka started (librdkafka mock cluster, in memory).",
               {{"bootstrap_servers", bootstrap_}, {"brokers", config_.kafka.embedded_brokers}});
@@ -82,6 +96,7 @@ Result<void> Service::Start() {
   options.rdkafka = config_.kafka.rdkafka;
   publisher_ = std::make_unique<Publisher>(options, metrics_);
   if (auto started = publisher_->Start(); !started) return started.error();
+  publisher_outbox_ = std::make_unique<PublisherOutbox>(*publisher_);
   if (auto ping = publisher_->Ping(std::chrono::seconds(5)); ping) {
     status_.SetKafkaReachable(true);
     // A real cluster: the state topics should be compacted (warnings only; see topic_check.hpp).
@@ -124,6 +139,7 @@ Result<void> Service::Start() {
 
   scheduler_ = std::make_unique<Scheduler>(config_.runtime.worker_threads);
   scheduler_->Start();
+  if (config_.cluster.kafka_mode()) return StartCluster();
   for (const auto& connection : config_.connections)
     if (auto added = AddConnection(connection, Origin::kYaml); !added) return added;
   // Connections created through the API, stored sealed in the snapshot, join the YAML ones.
@@ -168,6 +184,14 @@ Result<void> Service::Reload(config::Config next) {
       k.topics.dead_letter != n.topics.dead_letter || k.topics.candidates_state != n.topics.candidates_state ||
       k.topics.jobs_state != n.topics.jobs_state)
     needs_restart = "kafka";
+  else if (config_.cluster.mode != next.cluster.mode || config_.cluster.group_id != next.cluster.group_id ||
+           config_.cluster.state_topic != next.cluster.state_topic ||
+           config_.cluster.connections_topic != next.cluster.connections_topic ||
+           config_.cluster.state_partitions != next.cluster.state_partitions ||
+           config_.cluster.delivery != next.cluster.delivery ||
+           config_.cluster.session_timeout_s != next.cluster.session_timeout_s ||
+           config_.cluster.commit_interval_ms != next.cluster.commit_interval_ms)
+    needs_restart = "cluster";
   else if (config_.snapshot.path != next.snapshot.path)
     needs_restart = "snapshot.path";
   else if (config_.http.listen != next.http.listen)
@@ -248,6 +272,7 @@ void Service::Stop() {
   if (stopped_) return;
   stopped_ = true;
   stop_.Stop();
+  if (cluster_) cluster_->Stop();  // revokes its partitions: their connections stop
   StopConnections();
   if (scheduler_) scheduler_->Stop();
   if (ticker_.joinable()) ticker_.join();
@@ -258,6 +283,29 @@ void Service::Stop() {
   embedded_.reset();
   store_.reset();
   log::Info("ats-connector stopped.");
+}
+
+// Cluster mode: the group decides which connections run here (StartPartition, StopPartition).
+Result<void> Service::StartCluster() {
+  if (!config_.kafka.embedded())
+    if (auto ensured = EnsureClusterTopics(config_.cluster, bootstrap_, config_.kafka.rdkafka); !ensured)
+      return ensured;
+  ClusterHooks hooks{[this](int p) { StartPartition(p); }, [this](int p) { RequestStopPartition(p); },
+                     [this](int p) { StopPartition(p); }};
+  cluster_ = std::make_unique<Cluster>(config_, bootstrap_, *store_, *publisher_outbox_, metrics_, status_,
+                                       std::move(hooks));
+  // Readiness: this replica's partitions restored (StatusBoard::Ready), not every connection tried.
+  status_.SetStartupComplete();
+  if (auto started = cluster_->Start(); !started) return started;
+  ticker_ = std::thread([this] {
+    while (!stop_.WaitFor(std::chrono::seconds(1))) Tick();
+  });
+  log::Info("ats-connector started (cluster mode).", {{"yaml_connections", config_.connections.size()},
+                                                     {"worker_threads", scheduler_->threads()},
+                                                     {"http_listen", config_.http.listen},
+                                                     {"admin_port", admin_->port()},
+                                                     {"snapshot_cache", config_.snapshot.path}});
+  return Ok();
 }
 
 }  // namespace ats::runtime

@@ -20,12 +20,15 @@
 #include "control/control_api.hpp"
 #include "kafka/embedded_cluster.hpp"
 #include "runtime/connection_runtime.hpp"
+#include "runtime/cluster.hpp"
 #include "runtime/connection_task.hpp"
 #include "runtime/publisher.hpp"
+#include "runtime/publisher_outbox.hpp"
 #include "runtime/rate_limiters.hpp"
 #include "runtime/scheduler.hpp"
 #include "runtime/sync_worker.hpp"
 #include "snapshot/snapshot_store.hpp"
+#include "state/connection_state.hpp"
 #include "telemetry/admin_server.hpp"
 #include "telemetry/metrics.hpp"
 #include "telemetry/status.hpp"
@@ -82,12 +85,17 @@ class Service final : public ConnectionRuntime {
     Origin origin = Origin::kYaml;
     std::shared_ptr<ConnectionTask> task;
     SystemTime added{};
+    // Cluster mode: where the control plane's writes for it go (its partition's changelog).
+    std::shared_ptr<snapshot::SnapshotStore> side_store;
   };
   // A connection's source (and its state store), made before anything is stopped so a bad
   // connection changes nothing.
   struct Prepared {
     std::unique_ptr<connectors::StateStore> state;
     connectors::SourcePtr source;
+    // Cluster mode: the worker's store and outbox, and the store of its other writers.
+    std::shared_ptr<state::ConnectionState> store, side_store;
+    std::shared_ptr<state::ConnectionOutbox> outbox;
   };
   Result<Prepared> Prepare(const config::ConnectionConfig& connection);
   std::shared_ptr<ConnectionTask> MakeTask(const config::ConnectionConfig& connection, Prepared prepared);
@@ -101,6 +109,16 @@ class Service final : public ConnectionRuntime {
   // Reload: the YAML connections' difference to `next`, applied whole or not at all.
   Result<void> ApplyConnections(const std::vector<config::ConnectionConfig>& next);
   void PublishStatus(const ConnectionStatusChange& change);  // ats.connection-status.v1
+  // Where control-plane writes for `id` go: its partition's changelog in cluster mode.
+  snapshot::SnapshotStore& StoreFor(const std::string& id);
+  // Cluster mode (runtime/cluster.hpp): a partition's connections start, are told to stop, stop.
+  Result<void> StartCluster();
+  void StartPartition(int partition);
+  void RequestStopPartition(int partition);
+  void StopPartition(int partition);
+  bool RunsHere(const std::string& id) const;  // single mode: always
+  std::vector<std::string> IdsIn(int partition) const;  // the running connections of a partition
+  void CountOwned();
 
   config::Config config_;
   ServiceOptions options_;
@@ -112,6 +130,8 @@ class Service final : public ConnectionRuntime {
   std::unique_ptr<kafka::EmbeddedCluster> embedded_;
   std::string bootstrap_;
   std::unique_ptr<Publisher> publisher_;
+  std::unique_ptr<PublisherOutbox> publisher_outbox_;  // the at-least-once cluster committers'
+  std::unique_ptr<Cluster> cluster_;                  // cluster mode
   std::unique_ptr<telemetry::AdminServer> admin_;
   RateLimiters limiters_;  // one per Workable account (or connection), kept across reloads
   std::mutex reload_mu_;            // one reload at a time

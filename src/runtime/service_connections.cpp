@@ -19,7 +19,24 @@ Error NoConnection(const std::string& id) {
 
 Result<Service::Prepared> Service::Prepare(const config::ConnectionConfig& connection) {
   Prepared prepared;
-  prepared.state = std::make_unique<SnapshotStateStore>(*store_, connection.id, keyring_ ? &*keyring_ : nullptr);
+  snapshot::SnapshotStore* state_store = store_.get();
+  if (cluster_) {
+    auto committer = cluster_->Committer(connection.id);
+    if (!committer)
+      return Error::Retryable(ErrorCategory::kInternal,
+                              "connection '" + connection.id + "' lives in state partition " +
+                                  std::to_string(cluster_->PartitionOf(connection.id)) +
+                                  ", which this replica does not own (or has not restored) now");
+    const int partition = committer->partition();
+    prepared.outbox = std::make_shared<state::ConnectionOutbox>();
+    prepared.store = std::make_shared<state::ConnectionState>(*store_, committer, cluster_->state_topic(), partition,
+                                                              prepared.outbox);
+    prepared.side_store =
+        std::make_shared<state::ConnectionState>(*store_, committer, cluster_->state_topic(), partition, nullptr);
+    state_store = prepared.side_store.get();
+  }
+  // (A rotated Workday refresh token is the source's own write: never with the worker's events.)
+  prepared.state = std::make_unique<SnapshotStateStore>(*state_store, connection.id, keyring_ ? &*keyring_ : nullptr);
   auto source = connectors::CreateSource(connection, {prepared.state.get()});
   if (!source) return source.error();
   prepared.source = std::move(source).value();
@@ -30,13 +47,33 @@ std::shared_ptr<ConnectionTask> Service::MakeTask(const config::ConnectionConfig
                                                   Prepared prepared) {
   auto stop = std::make_unique<StopSignal>();
   if (stop_.stopped()) stop->Stop();
-  WorkerDeps deps{*store_, *publisher_, metrics_, status_, *stop, config_.kafka.topics, options_.log_events};
+  snapshot::SnapshotStore& worker_store = prepared.store ? *prepared.store : *store_;
+  snapshot::SnapshotStore& side_store = prepared.side_store ? *prepared.side_store : *store_;
+  WorkerDeps deps{worker_store,  *publisher_,       metrics_,          status_, *stop, config_.kafka.topics,
+                  options_.log_events, prepared.outbox.get(), /*write_ahead=*/!prepared.outbox};
   // Connections on one Workable account pace their requests together (Workable's limit is per token).
   auto limiter = limiters_.For(connection, prepared.source->rate_limit());
   auto worker = std::make_unique<SyncWorker>(connection, std::move(prepared.source), deps, limiter);
-  return std::make_shared<ConnectionTask>(std::move(stop), std::move(prepared.state), std::move(worker),
-                                          std::move(limiter),
-                                          TaskDeps{*scheduler_, *store_, metrics_, status_, &listener_});
+  auto task = std::make_shared<ConnectionTask>(std::move(stop), std::move(prepared.state), std::move(worker),
+                                               std::move(limiter),
+                                               TaskDeps{*scheduler_, side_store, metrics_, status_, &listener_});
+  if (prepared.store) {
+    task->Keep(prepared.store);
+    task->Keep(prepared.side_store);
+    task->Keep(prepared.outbox);
+  }
+  return task;
+}
+
+snapshot::SnapshotStore& Service::StoreFor(const std::string& id) {
+  std::lock_guard lock(connections_mu_);
+  auto it = connections_.find(id);
+  if (it != connections_.end() && it->second.side_store) return *it->second.side_store;
+  return *store_;
+}
+
+bool Service::RunsHere(const std::string& id) const {
+  return !cluster_ || cluster_->Runs(id);
 }
 
 std::shared_ptr<ConnectionTask> Service::Task(const std::string& id) const {
@@ -66,11 +103,13 @@ Result<void> Service::AddLocked(const config::ConnectionConfig& connection, Orig
     return Error::Permanent(ErrorCategory::kConfig, "a connection '" + connection.id + "' exists already");
   auto paused = StoredPaused(connection.id);  // set through the control API before a restart
   if (!paused) return paused.error();
+  auto side_store = std::shared_ptr<snapshot::SnapshotStore>(prepared.side_store);
   auto task = MakeTask(connection, std::move(prepared));
   {
     std::lock_guard lock(connections_mu_);
-    connections_[connection.id] = Entry{connection, origin, task, std::chrono::system_clock::now()};
+    connections_[connection.id] = Entry{connection, origin, task, std::chrono::system_clock::now(), side_store};
   }
+  CountOwned();
   task->Start(*paused);
   if (*paused)
     log::Info("Connection paused (through the control API); no cycles until resumed.",
@@ -100,10 +139,11 @@ Result<void> Service::ReplaceLocked(const config::ConnectionConfig& connection, 
   const bool paused = old.task->paused();
   old.task->StopAndWait();
   status_.RemoveConnection(connection.id);
+  auto side_store = std::shared_ptr<snapshot::SnapshotStore>(prepared.side_store);
   auto task = MakeTask(connection, std::move(prepared));
   {
     std::lock_guard lock(connections_mu_);
-    connections_[connection.id] = Entry{connection, old.origin, task, std::chrono::system_clock::now()};
+    connections_[connection.id] = Entry{connection, old.origin, task, std::chrono::system_clock::now(), side_store};
   }
   task->Start(paused);
   log::Info("Connection settings replaced; it runs with the new ones.", {{"connection", connection.id}});
@@ -120,15 +160,19 @@ Result<void> Service::RemoveLocked(const std::string& id, bool purge) {
   auto task = Task(id);
   if (!task) return NoConnection(id);
   task->StopAndWait();
+  std::shared_ptr<snapshot::SnapshotStore> side_store;
   {
     std::lock_guard lock(connections_mu_);
+    side_store = connections_[id].side_store;
     connections_.erase(id);
   }
+  CountOwned();
   status_.RemoveConnection(id);
   if (purge) {
     // Its records (and the written-ahead and tombstone namespaces) and every metadata key
-    // (cursors, resume markers, selection, control flags, the source's state).
-    auto purged = store_->DeleteRanges(
+    // (cursors, resume markers, selection, control flags, the source's state); in cluster mode
+    // as tombstones in its partition's changelog too.
+    auto purged = (side_store ? *side_store : *store_).DeleteRanges(
         {id, "~pending/" + id, "~gone/" + id},
         {"sync/" + id + "/", "selection/" + id + "/", "control/" + id + "/", "source/" + id + "/"});
     if (!purged) return purged;
@@ -146,7 +190,7 @@ Result<void> Service::SetPaused(const std::string& id, bool paused) {
     batch.PutMeta(PausedKey(id), "true");
   else
     batch.DeleteMeta(PausedKey(id));
-  if (auto saved = store_->Commit(batch); !saved) return saved;
+  if (auto saved = StoreFor(id).Commit(batch); !saved) return saved;
   task->SetPaused(paused);
   log::Info(paused ? "Connection paused." : "Connection resumed.", {{"connection", id}});
   return Ok();
@@ -161,7 +205,7 @@ Result<void> Service::Resync(const std::string& id, const ResyncScope& scope) {
   if (!task) return NoConnection(id);
   snapshot::Batch batch;
   batch.PutMeta(ResyncKey(id), EncodeResync(scope, std::chrono::system_clock::now()));
-  if (auto saved = store_->Commit(batch); !saved) return saved;
+  if (auto saved = StoreFor(id).Commit(batch); !saved) return saved;
   task->Wake();
   log::Info("Resync requested; the next cycle lists in full.", {{"connection", id}});
   return Ok();
@@ -266,6 +310,7 @@ Result<void> Service::ApplyConnections(const std::vector<config::ConnectionConfi
   // Sources of what is added or changed first: a bad one refuses the reload before anything stops.
   std::map<std::string, Prepared> prepared;
   for (const auto& c : next) {
+    if (!RunsHere(c.id)) continue;  // cluster mode: its partition's owner runs it
     auto it = yaml.find(c.id);
     if (it != yaml.end() && it->second.config == c) continue;
     auto made = Prepare(c);
@@ -273,8 +318,10 @@ Result<void> Service::ApplyConnections(const std::vector<config::ConnectionConfi
     prepared.emplace(c.id, std::move(made).value());
   }
   std::set<std::string> next_ids;
-  for (const auto& c : next) next_ids.insert(c.id);
-  size_t removed = 0, changed = 0, added = 0;
+  for (const auto& c : next)
+    if (RunsHere(c.id)) next_ids.insert(c.id);
+  size_t removed = 0, changed = 0, added = 0, elsewhere = 0;
+  for (const auto& c : next) elsewhere += RunsHere(c.id) ? 0 : 1;
   for (const auto& [id, entry] : yaml) {
     if (next_ids.count(id) > 0) continue;
     if (auto gone = RemoveLocked(id, /*purge=*/false); !gone) return gone;
@@ -295,8 +342,59 @@ Result<void> Service::ApplyConnections(const std::vector<config::ConnectionConfi
   log::Info("Connections reloaded as a difference.", {{"added", added},
                                                       {"changed", changed},
                                                       {"removed", removed},
-                                                      {"unchanged", next.size() - added - changed}});
+                                                      {"elsewhere", elsewhere},
+                                                      {"unchanged", next.size() - added - changed - elsewhere}});
   return Ok();
+}
+
+void Service::CountOwned() {
+  if (!cluster_) return;
+  size_t count = 0;
+  {
+    std::lock_guard lock(connections_mu_);
+    count = connections_.size();
+  }
+  cluster_->SetConnectionsOwned(static_cast<long long>(count));
+}
+
+// Cluster mode: partition `partition` is restored here; its YAML connections (and, with the
+// connections topic, its API ones) start.
+void Service::StartPartition(int partition) {
+  std::vector<config::ConnectionConfig> yaml;
+  {
+    std::lock_guard lock(config_mu_);
+    yaml = config_.connections;
+  }
+  std::lock_guard control(control_mu_);
+  for (const auto& c : yaml) {
+    if (cluster_->PartitionOf(c.id) != partition || Task(c.id)) continue;
+    auto prepared = Prepare(c);
+    if (!prepared) {
+      log::Error("cluster: cannot start a connection of an assigned partition",
+                 {{"connection", c.id}, {"error", prepared.error().message}});
+      continue;
+    }
+    if (auto added = AddLocked(c, Origin::kYaml, std::move(prepared).value()); !added)
+      log::Error("cluster: cannot start a connection", {{"connection", c.id}, {"error", added.error().message}});
+  }
+}
+
+std::vector<std::string> Service::IdsIn(int partition) const {
+  std::vector<std::string> ids;
+  std::lock_guard lock(connections_mu_);
+  for (const auto& [id, entry] : connections_)
+    if (cluster_->PartitionOf(id) == partition) ids.push_back(id);
+  return ids;
+}
+
+void Service::RequestStopPartition(int partition) {
+  for (const auto& id : IdsIn(partition))
+    if (auto task = Task(id)) task->RequestStop();
+}
+
+void Service::StopPartition(int partition) {
+  std::lock_guard control(control_mu_);
+  for (const auto& id : IdsIn(partition)) (void)RemoveLocked(id, /*purge=*/false);
 }
 
 }  // namespace ats::runtime

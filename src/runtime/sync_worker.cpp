@@ -39,12 +39,14 @@ SyncWorker::SyncWorker(config::ConnectionConfig connection, connectors::SourcePt
       builder_(connection_, source_->name(), deps_.topics, policy_),
       listing_state_(deps_.store, connection_),
       outbox_(deps_.publisher),
-      stager_({deps_.store, outbox_, deps_.metrics, listing_state_, connection_.id,
+      stager_({deps_.store, deps_.outbox != nullptr ? *deps_.outbox : outbox_, deps_.metrics, listing_state_,
+               connection_.id,
                [this](Entity entity, SystemTime newest) {
                  std::lock_guard lock(gauges_mu_);
                  auto& slot = newest_updated_at_[entity];
                  if (newest > slot) slot = newest;
-               }}),
+               },
+               deps_.write_ahead}),
       differ_({deps_.store, deps_.metrics, stager_, builder_, policy_, selection_, connection_.id,
                std::string(source_->name()), deps_.log_events,
                [this](const Record& candidate, CycleReport& report) {

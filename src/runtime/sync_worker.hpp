@@ -58,6 +58,11 @@ struct WorkerDeps {
   const StopSignal& stop;
   config::TopicsConfig topics;
   bool log_events = false;  // one log line per published event (sandbox mode)
+  // Cluster mode: the connection's outbox (state/connection_state.hpp: events go out with the
+  // commit of their states, in one transaction) instead of the publisher; no write-ahead copies
+  // (a transaction makes events and states visible together).
+  pipeline::Outbox* outbox = nullptr;
+  bool write_ahead = true;
 };
 
 // The ids a complete listing returned (pipeline/seen_ids.hpp).

@@ -42,6 +42,7 @@
 #include "common/log.hpp"
 #include "snapshot/rocksdb_logger.hpp"
 #include "snapshot/snapshot_dir.hpp"
+#include "snapshot/codec.hpp"
 #include "snapshot/snapshot_store.hpp"
 
 namespace ats::snapshot {
@@ -550,6 +551,38 @@ Result<std::unique_ptr<SnapshotStore>> OpenRocksDbStore(const std::string& path)
       return FromStatus(path, "write format marker", w);
   }
   return std::unique_ptr<SnapshotStore>(std::make_unique<RocksDbStore>(path, std::move(db)));
+}
+
+}  // namespace ats::snapshot
+
+namespace ats::snapshot {
+
+std::string EncodeRecordKey(const Key& key) { return RecordKey(key); }
+std::string EncodeMetaKey(std::string_view name) { return MetaKey(name); }
+std::string EncodeStoredRecord(const StoredRecord& record) { return EncodeRecord(record); }
+std::string DecodeStoredRecord(std::string_view value, StoredRecord& record) { return DecodeRecord(value, record); }
+
+std::optional<DecodedKey> DecodeKey(std::string_view key) {
+  if (key.size() < 2 || key[1] != '\0') return std::nullopt;
+  if (key[0] == 'm') return DecodedKey(std::string(key.substr(2)));
+  if (key[0] != 'r') return std::nullopt;
+  key.remove_prefix(2);
+  const size_t a = key.find('\0');
+  if (a == std::string_view::npos || a == 0) return std::nullopt;
+  const size_t b = key.find('\0', a + 1);
+  if (b == std::string_view::npos) return std::nullopt;
+  const std::string_view entity = key.substr(a + 1, b - a - 1);
+  Key out;
+  out.connection = std::string(key.substr(0, a));
+  if (entity == ToString(Entity::kJob)) {
+    out.entity = Entity::kJob;
+  } else if (entity == ToString(Entity::kCandidate)) {
+    out.entity = Entity::kCandidate;
+  } else {
+    return std::nullopt;
+  }
+  out.id = std::string(key.substr(b + 1));
+  return DecodedKey(std::move(out));
 }
 
 }  // namespace ats::snapshot

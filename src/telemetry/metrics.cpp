@@ -113,6 +113,38 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
                          .Help("How late sync cycles started after they were due (scheduler queue and pool).")
                          .Register(r);
   cycle_lateness_all_ = &cycle_lateness_->Add({}, kLatenessBuckets);
+  const auto gauge = [&](const char* name, const char* help) {
+    return &BuildGauge().Name(name).Help(help).Register(r).Add({});
+  };
+  cluster_state_partitions_ = gauge("ats_connector_cluster_state_partitions",
+                                    "Partitions of the state topic (cluster.state_partitions); 0 in single mode.");
+  cluster_owned_ = gauge("ats_connector_cluster_partitions_owned",
+                         "State partitions this replica owns (restored or restoring).");
+  cluster_restoring_ = gauge("ats_connector_cluster_partitions_restoring",
+                             "Owned state partitions still restoring their local cache from the changelog.");
+  cluster_restore_lag_ = gauge("ats_connector_cluster_restore_lag_records",
+                               "Changelog records left to restore on this replica's restoring partitions.");
+  cluster_connections_ = gauge("ats_connector_cluster_connections_owned", "Connections this replica runs.");
+  cluster_restore_duration_ = &BuildHistogram()
+                                   .Name("ats_connector_cluster_restore_duration_seconds")
+                                   .Help("Time from a partition's assignment to its restored local cache.")
+                                   .Register(r)
+                                   .Add({}, prometheus::Histogram::BucketBoundaries{0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300});
+  cluster_rebalances_ = &BuildCounter()
+                             .Name("ats_connector_cluster_rebalances_total")
+                             .Help("Partitions assigned to, revoked from or lost by this replica (kind).")
+                             .Register(r);
+  for (const char* kind : {"assigned", "revoked", "lost"}) cluster_rebalances_->Add({{"kind", kind}});
+  cluster_transactions_ = &BuildCounter()
+                               .Name("ats_connector_cluster_transactions_total")
+                               .Help("Changelog transactions by outcome (committed, aborted).")
+                               .Register(r);
+  for (const char* outcome : {"committed", "aborted"}) cluster_transactions_->Add({{"outcome", outcome}});
+  cluster_fenced_ = &BuildCounter()
+                         .Name("ats_connector_cluster_producer_fenced_total")
+                         .Help("Times a partition's transactional producer found itself fenced by a newer owner.")
+                         .Register(r)
+                         .Add({});
 }
 
 std::string Metrics::Serialize() const {
@@ -179,5 +211,19 @@ prometheus::Gauge& Metrics::SnapshotWritable() {
 prometheus::Histogram& Metrics::CycleStartLateness() {
   return *cycle_lateness_all_;
 }
+
+prometheus::Gauge& Metrics::ClusterStatePartitions() { return *cluster_state_partitions_; }
+prometheus::Gauge& Metrics::ClusterPartitionsOwned() { return *cluster_owned_; }
+prometheus::Gauge& Metrics::ClusterPartitionsRestoring() { return *cluster_restoring_; }
+prometheus::Gauge& Metrics::ClusterRestoreLag() { return *cluster_restore_lag_; }
+prometheus::Histogram& Metrics::ClusterRestoreDuration() { return *cluster_restore_duration_; }
+prometheus::Counter& Metrics::ClusterRebalances(const std::string& kind) {
+  return cluster_rebalances_->Add({{"kind", kind}});
+}
+prometheus::Counter& Metrics::ClusterTransactions(const std::string& outcome) {
+  return cluster_transactions_->Add({{"outcome", outcome}});
+}
+prometheus::Counter& Metrics::ClusterProducerFenced() { return *cluster_fenced_; }
+prometheus::Gauge& Metrics::ClusterConnectionsOwned() { return *cluster_connections_; }
 
 }  // namespace ats::telemetry

@@ -44,6 +44,16 @@ class Metrics {
   prometheus::Gauge& SnapshotWritable();  // 1 while the snapshot takes commits, else 0
   // How late a sync cycle started after it was due (the scheduler's queue; no labels).
   prometheus::Histogram& CycleStartLateness();
+  // Cluster mode (docs/operations.md "Cluster mode"); 0 in single mode.
+  prometheus::Gauge& ClusterStatePartitions();      // the configured state_partitions
+  prometheus::Gauge& ClusterPartitionsOwned();
+  prometheus::Gauge& ClusterPartitionsRestoring();
+  prometheus::Gauge& ClusterRestoreLag();           // changelog records left to restore
+  prometheus::Histogram& ClusterRestoreDuration();  // one assigned partition's restore, s
+  prometheus::Counter& ClusterRebalances(const std::string& kind);        // assigned|revoked|lost
+  prometheus::Counter& ClusterTransactions(const std::string& outcome);   // committed|aborted
+  prometheus::Counter& ClusterProducerFenced();
+  prometheus::Gauge& ClusterConnectionsOwned();
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;
@@ -67,6 +77,15 @@ class Metrics {
   prometheus::Family<prometheus::Gauge>* snapshot_writable_;
   prometheus::Family<prometheus::Histogram>* cycle_lateness_;
   prometheus::Histogram* cycle_lateness_all_;
+  prometheus::Gauge* cluster_state_partitions_;
+  prometheus::Gauge* cluster_owned_;
+  prometheus::Gauge* cluster_restoring_;
+  prometheus::Gauge* cluster_restore_lag_;
+  prometheus::Histogram* cluster_restore_duration_;
+  prometheus::Family<prometheus::Counter>* cluster_rebalances_;
+  prometheus::Family<prometheus::Counter>* cluster_transactions_;
+  prometheus::Counter* cluster_fenced_;
+  prometheus::Gauge* cluster_connections_;
 };
 
 }  // namespace ats::telemetry

@@ -98,6 +98,19 @@ std::vector<ConnectionStatus> StatusBoard::connections() const {
   return out;
 }
 
+void StatusBoard::SetCluster(ClusterStatus cluster) {
+  std::lock_guard lock(mu_);
+  cluster_ = std::move(cluster);
+}
+
+namespace {
+std::string JoinInts(const std::vector<int>& values) {
+  std::string out;
+  for (int v : values) out += (out.empty() ? "" : ",") + std::to_string(v);
+  return out;
+}
+}  // namespace
+
 bool StatusBoard::Ready(std::string* why_not) const {
   std::lock_guard lock(mu_);
   auto fail = [&](std::string reason) {
@@ -110,6 +123,10 @@ bool StatusBoard::Ready(std::string* why_not) const {
   if (!snapshot_writable_)
     return fail("snapshot not writable" +
                 (snapshot_detail_.empty() ? "" : ": " + log::Redact(snapshot_detail_)));
+  if (cluster_.mode == "kafka") {
+    if (!cluster_.joined) return fail("cluster: not a member of group " + cluster_.group_id + " yet");
+    if (!cluster_.restoring.empty()) return fail("cluster: restoring partitions " + JoinInts(cluster_.restoring));
+  }
   for (const auto& [id, c] : connections_)
     if (c.gates_readiness && !c.tried && !c.paused) return fail("connection " + id + " has not completed a sync attempt yet");
   return true;
@@ -125,6 +142,20 @@ std::string StatusBoard::ToJson(SystemTime now) const {
   w.EndObject();
   w.Key("snapshot").BeginObject().Key("writable").Bool(snapshot_writable_);
   if (!snapshot_detail_.empty()) w.Key("detail").String(log::Redact(snapshot_detail_));
+  w.EndObject();
+  w.Key("cluster").BeginObject().Key("mode").String(cluster_.mode);
+  if (cluster_.mode == "kafka") {
+    w.Key("group_id").String(cluster_.group_id);
+    w.Key("member_id").String(cluster_.member_id);
+    w.Key("joined").Bool(cluster_.joined);
+    w.Key("rebalances").Int(cluster_.rebalances);
+    for (const auto& [key, list] : {std::pair{"partitions_owned", &cluster_.owned}, {"partitions_restoring", &cluster_.restoring}}) {
+      w.Key(key).BeginArray();
+      for (int p : *list) w.Int(p);
+      w.EndArray();
+    }
+    w.Key("connections_owned").Int(cluster_.connections_owned);
+  }
   w.EndObject();
   w.Key("connections").BeginArray();
   for (const auto& [id, c] : connections_) {

@@ -37,6 +37,16 @@ struct ConnectionStatus {
   long long dead_lettered = 0;
 };
 
+// This replica in cluster mode (/status "cluster", /readyz).
+struct ClusterStatus {
+  std::string mode = "single";  // single | kafka
+  std::string group_id, member_id;
+  bool joined = false;          // took part in a rebalance (its assignment, maybe empty, is known)
+  long long rebalances = 0;
+  std::vector<int> owned, restoring;
+  long long connections_owned = 0;
+};
+
 class StatusBoard {
  public:
   void AddConnection(const std::string& id, const std::string& source);
@@ -52,6 +62,7 @@ class StatusBoard {
   // Whether the snapshot takes commits (SnapshotStore::Check); `detail` says why not.
   void SetSnapshotWritable(bool writable, const std::string& detail = "");
   void SetConfigLoaded(bool loaded);
+  void SetCluster(ClusterStatus cluster);
 
   std::vector<ConnectionStatus> connections() const;
   // Connections added from now on do not gate readiness (called at the end of start-up).
@@ -71,6 +82,7 @@ class StatusBoard {
   std::string snapshot_detail_;
   bool config_loaded_ = false;
   bool startup_complete_ = false;
+  ClusterStatus cluster_;
 };
 
 }  // namespace ats::telemetry
