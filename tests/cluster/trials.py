@@ -259,6 +259,18 @@ class Proof:
         log(line)
         return summary, dump
 
+    def final_ownership(self):
+        """Kafka mode, at the end: who owns what, and any partition unowned or still restoring
+        (a connection nobody runs loses every change made to it)."""
+        view = {}
+        for r in self.replicas:
+            owned, restoring, _ = r.owned()
+            view[r.name] = {"owned": sorted(owned), "restoring": sorted(restoring)}
+        owned, restoring = self.owner_view(self.replicas)
+        missing = sorted(set(range(self.args.state_partitions)) - owned)
+        return {"ok": not missing and not restoring, "unowned": missing, "restoring": sorted(restoring),
+                "replicas": view}
+
 
 def percentile(values, q):
     if not values:
@@ -329,6 +341,8 @@ def main():
             else:
                 getattr(proof, s)()
         summary, dump = proof.converge_and_verify(kafka, sim, a.work)
+        if a.mode == "kafka":
+            proof.results["scenarios"]["final_ownership"] = proof.final_ownership()
         takeovers = [k["takeover_s"] for k in proof.results["kill"]]
         firsts = proof.first_events(dump)
         result.update({
