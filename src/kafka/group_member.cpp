@@ -66,13 +66,16 @@ class RdKafkaGroupMember final : public GroupMember {
     internal::RouteLogs(conf.get());
     std::array<char, 512> errstr{};
     rk_.reset(rd_kafka_new(RD_KAFKA_CONSUMER, conf.get(), errstr.data(), errstr.size()));
-    if (!rk_) return Error::Permanent(ErrorCategory::kConfig, std::string("kafka: cannot create the group member: ") + errstr.data());
+    if (!rk_)
+      return Error::Permanent(ErrorCategory::kConfig,
+                              std::string("kafka: cannot create the group member: ") + errstr.data());
     static_cast<void>(conf.release());
     rd_kafka_poll_set_consumer(rk_.get());
     PartitionListPtr topics(rd_kafka_topic_partition_list_new(1));
     rd_kafka_topic_partition_list_add(topics.get(), topic_.c_str(), RD_KAFKA_PARTITION_UA);
     if (const auto err = rd_kafka_subscribe(rk_.get(), topics.get()); err != RD_KAFKA_RESP_ERR_NO_ERROR)
-      return Error::Permanent(ErrorCategory::kKafka, std::string("kafka: cannot subscribe to ") + topic_ + ": " + rd_kafka_err2str(err));
+      return Error::Permanent(ErrorCategory::kKafka, std::string("kafka: cannot subscribe to ") + topic_ +
+                                                         ": " + rd_kafka_err2str(err));
     return Ok();
   }
 
@@ -117,7 +120,17 @@ class RdKafkaGroupMember final : public GroupMember {
   int64_t EndOffset(int partition) const override {
     if (!rk_) return -1;
     int64_t low = -1, high = -1;
-    if (rd_kafka_get_watermark_offsets(rk_.get(), topic_.c_str(), partition, &low, &high) != RD_KAFKA_RESP_ERR_NO_ERROR)
+    if (rd_kafka_get_watermark_offsets(rk_.get(), topic_.c_str(), partition, &low, &high) !=
+        RD_KAFKA_RESP_ERR_NO_ERROR)
+      return -1;
+    return high;
+  }
+
+  int64_t QueryEndOffset(int partition, milliseconds timeout) const override {
+    if (!rk_) return -1;
+    int64_t low = -1, high = -1;
+    if (rd_kafka_query_watermark_offsets(rk_.get(), topic_.c_str(), partition, &low, &high,
+                                         static_cast<int>(timeout.count())) != RD_KAFKA_RESP_ERR_NO_ERROR)
       return -1;
     return high;
   }
@@ -155,7 +168,8 @@ class RdKafkaGroupMember final : public GroupMember {
       rd_kafka_resume_partitions(rk_.get(), list.get());
   }
 
-  static void OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts, void* opaque) {
+  static void OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts,
+                          void* opaque) {
     auto* self = static_cast<RdKafkaGroupMember*>(opaque);
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
       const auto starts = self->listener_.OnAssigned(Partitions(parts));
@@ -163,7 +177,9 @@ class RdKafkaGroupMember final : public GroupMember {
       for (const auto& [partition, offset] : starts)
         rd_kafka_topic_partition_list_add(list.get(), self->topic_.c_str(), partition)->offset = offset;
       ErrorPtr error(rd_kafka_incremental_assign(rk, list.get()));
-      if (error) log::Error("cluster: cannot take the assigned partitions", {{"error", rd_kafka_error_string(error.get())}});
+      if (error)
+        log::Error("cluster: cannot take the assigned partitions",
+                   {{"error", rd_kafka_error_string(error.get())}});
     } else if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
       const bool lost = rd_kafka_assignment_lost(rk) != 0;
       self->listener_.OnRevoked(Partitions(parts), lost);

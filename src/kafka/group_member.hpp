@@ -59,6 +59,8 @@ class GroupMember {
   virtual void Seek(int partition, int64_t offset) = 0;
   // The partition's end offset as last fetched (-1 if not known yet).
   virtual int64_t EndOffset(int partition) const = 0;
+  // The partition's end offset as the leader says now (-1 if it did not answer in `timeout`).
+  virtual int64_t QueryEndOffset(int partition, std::chrono::milliseconds timeout) const = 0;
   // Leaves the group: revokes every partition (through the listener) first.
   virtual void Leave() = 0;
   virtual std::string member_id() const = 0;

@@ -75,7 +75,8 @@ class RdKafkaTransactionalProducer final : public TransactionalProducer {
       std::string why = errstr.data();
       for (const auto& [key, value] : options.producer.rdkafka)
         if (internal::IsSecretKey(key)) why = internal::RedactValue(std::move(why), value);
-      return Error::Permanent(ErrorCategory::kConfig, "kafka: cannot create the transactional producer: " + why);
+      return Error::Permanent(ErrorCategory::kConfig,
+                              "kafka: cannot create the transactional producer: " + why);
     }
     static_cast<void>(conf.release());
     return Ok();
@@ -90,10 +91,12 @@ class RdKafkaTransactionalProducer final : public TransactionalProducer {
   }
   TxnResult Produce(const Message& message, milliseconds timeout) override;
   TxnResult Commit(milliseconds timeout) override {
-    auto outcome = Outcome("commit_transaction", ErrorPtr(rd_kafka_commit_transaction(rk_.get(), ToMs(timeout))));
+    auto outcome =
+        Outcome("commit_transaction", ErrorPtr(rd_kafka_commit_transaction(rk_.get(), ToMs(timeout))));
     if (outcome && failed_.load() > 0)  // (librdkafka fails the commit itself; belt and braces)
-      return TxnResult::Failure(TxnFailure::kAbortable,
-                                Error::Retryable(ErrorCategory::kKafka, "kafka: a message of the transaction failed"));
+      return TxnResult::Failure(
+          TxnFailure::kAbortable,
+          Error::Retryable(ErrorCategory::kKafka, "kafka: a message of the transaction failed"));
     return outcome;
   }
   TxnResult Abort(milliseconds timeout) override {
@@ -103,13 +106,15 @@ class RdKafkaTransactionalProducer final : public TransactionalProducer {
 
  private:
   static void OnDelivery(rd_kafka_t* /*rk*/, const rd_kafka_message_t* msg, void* opaque) {
-    if (msg->err != RD_KAFKA_RESP_ERR_NO_ERROR) static_cast<RdKafkaTransactionalProducer*>(opaque)->failed_.fetch_add(1);
+    if (msg->err != RD_KAFKA_RESP_ERR_NO_ERROR)
+      static_cast<RdKafkaTransactionalProducer*>(opaque)->failed_.fetch_add(1);
   }
 
   TxnResult Outcome(std::string_view call, ErrorPtr error) {
     if (!error) return TxnResult::Success();
     const rd_kafka_resp_err_t code = rd_kafka_error_code(error.get());
-    std::string text = "kafka: " + std::string(call) + " (" + id_ + "): " + rd_kafka_error_string(error.get());
+    std::string text =
+        "kafka: " + std::string(call) + " (" + id_ + "): " + rd_kafka_error_string(error.get());
     if (rd_kafka_error_is_fatal(error.get()) || IsFencing(code)) {
       // The fatal error behind a generic _FATAL code says whether a newer producer fenced us.
       std::array<char, 256> buf{};
@@ -121,8 +126,9 @@ class RdKafkaTransactionalProducer final : public TransactionalProducer {
     }
     if (rd_kafka_error_txn_requires_abort(error.get()))
       return TxnResult::Failure(TxnFailure::kAbortable, Error::Retryable(ErrorCategory::kKafka, text));
-    return TxnResult::Failure(rd_kafka_error_is_retriable(error.get()) ? TxnFailure::kRetriable : TxnFailure::kAbortable,
-                              Error::Retryable(ErrorCategory::kKafka, text));
+    return TxnResult::Failure(
+        rd_kafka_error_is_retriable(error.get()) ? TxnFailure::kRetriable : TxnFailure::kAbortable,
+        Error::Retryable(ErrorCategory::kKafka, text));
   }
 
   HandlePtr rk_;
@@ -157,21 +163,25 @@ TxnResult RdKafkaTransactionalProducer::Produce(const Message& message, millisec
     }
     if (err == RD_KAFKA_RESP_ERR__FATAL || IsFencing(err)) {
       std::array<char, 256> buf{};
-      const auto underlying = err == RD_KAFKA_RESP_ERR__FATAL ? rd_kafka_fatal_error(rk_.get(), buf.data(), buf.size()) : err;
-      return TxnResult::Failure(TxnFailure::kFatal,
-                                Error::Permanent(ErrorCategory::kKafka, std::string("kafka: produce (") + id_ +
-                                                                            "): " + rd_kafka_err2str(underlying)),
-                                IsFencing(underlying));
+      const auto underlying =
+          err == RD_KAFKA_RESP_ERR__FATAL ? rd_kafka_fatal_error(rk_.get(), buf.data(), buf.size()) : err;
+      return TxnResult::Failure(
+          TxnFailure::kFatal,
+          Error::Permanent(ErrorCategory::kKafka,
+                           std::string("kafka: produce (") + id_ + "): " + rd_kafka_err2str(underlying)),
+          IsFencing(underlying));
     }
-    return TxnResult::Failure(TxnFailure::kAbortable,
-                              Error::Retryable(ErrorCategory::kKafka, "kafka: cannot enqueue a message for " +
-                                                                          message.topic + ": " + rd_kafka_err2str(err)));
+    return TxnResult::Failure(
+        TxnFailure::kAbortable,
+        Error::Retryable(ErrorCategory::kKafka, "kafka: cannot enqueue a message for " + message.topic +
+                                                    ": " + rd_kafka_err2str(err)));
   }
 }
 
 }  // namespace
 
-Result<std::unique_ptr<TransactionalProducer>> TransactionalProducer::Create(const TransactionalOptions& options) {
+Result<std::unique_ptr<TransactionalProducer>> TransactionalProducer::Create(
+    const TransactionalOptions& options) {
   auto producer = std::make_unique<RdKafkaTransactionalProducer>();
   if (auto r = producer->Setup(options); !r) return r.error();
   return std::unique_ptr<TransactionalProducer>(std::move(producer));

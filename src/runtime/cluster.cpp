@@ -42,9 +42,9 @@ Result<void> Cluster::Start() {
   metrics_.ClusterStatePartitions().Set(config_.state_partitions);
   PublishStatus();
   thread_ = std::thread([this] { Run(); });
-  log::Info("Cluster mode: joining the replicas' group.",
-            {{"group_id", config_.group_id}, {"state_topic", config_.state_topic},
-             {"delivery", config_.delivery}});
+  log::Info(
+      "Cluster mode: joining the replicas' group.",
+      {{"group_id", config_.group_id}, {"state_topic", config_.state_topic}, {"delivery", config_.delivery}});
   return Ok();
 }
 
@@ -97,7 +97,8 @@ Result<std::shared_ptr<state::PartitionCommitter>> Cluster::MakeCommitter(int pa
   options.partition = partition;
   options.commit_interval = milliseconds(config_.commit_interval_ms);
   options.transaction_timeout = milliseconds(60000);
-  if (!config_.exactly_once()) return std::make_shared<state::PartitionCommitter>(publisher_, options, metrics_);
+  if (!config_.exactly_once())
+    return std::make_shared<state::PartitionCommitter>(publisher_, options, metrics_);
   kafka::TransactionalOptions txn;
   txn.producer.bootstrap_servers = bootstrap_;
   txn.producer.client_id = kafka_.client_id + "-state-" + std::to_string(partition);
@@ -129,8 +130,9 @@ std::map<int, int64_t> Cluster::OnAssigned(const std::vector<int>& partitions) {
       std::this_thread::sleep_for(std::chrono::seconds(2));
     }
     if (!committer) continue;  // stopping
-    int64_t start = -2;  // RD_KAFKA_OFFSET_BEGINNING
-    if (auto stored = local_.GetMeta(state::CheckpointKey(config_.state_topic, p)); stored && stored->has_value()) {
+    int64_t start = -2;        // RD_KAFKA_OFFSET_BEGINNING
+    if (auto stored = local_.GetMeta(state::CheckpointKey(config_.state_topic, p));
+        stored && stored->has_value()) {
       int64_t offset = 0;
       const auto& text = **stored;
       if (std::from_chars(text.data(), text.data() + text.size(), offset).ec == std::errc() && offset >= 0)
@@ -146,7 +148,8 @@ std::map<int, int64_t> Cluster::OnAssigned(const std::vector<int>& partitions) {
       joined_ = true;
     }
     starts[p] = start;
-    log::Info("cluster: partition assigned; restoring its state", {{"partition", p}, {"from_offset", static_cast<long long>(start)}});
+    log::Info("cluster: partition assigned; restoring its state",
+              {{"partition", p}, {"from_offset", static_cast<long long>(start)}});
   }
   metrics_.ClusterRebalances("assigned").Increment(static_cast<double>(starts.size()));
   {
@@ -174,12 +177,21 @@ void Cluster::OnRevoked(const std::vector<int>& partitions, bool lost) {
     // and their workers, told to stop, give up.
     if (committer) committer->Close();
     if (running) hooks_.stop(p);
+    // Handed over cleanly: the cache holds every record up to the end (this replica was the
+    // partition's only writer), so a later assignment restores only what others write after.
+    if (running && !lost && committer && !committer->stale() && !committer->fenced())
+      if (const int64_t end = member_->QueryEndOffset(p, milliseconds(5000)); end >= 0) {
+        snapshot::Batch checkpoint;
+        checkpoint.PutMeta(state::CheckpointKey(config_.state_topic, p), std::to_string(end));
+        (void)local_.Commit(checkpoint);
+      }
     {
       std::lock_guard lock(mu_);
       partitions_.erase(p);
     }
-    log::Info(lost ? "cluster: partition lost (another replica may own it already)" : "cluster: partition revoked",
-              {{"partition", p}});
+    log::Info(
+        lost ? "cluster: partition lost (another replica may own it already)" : "cluster: partition revoked",
+        {{"partition", p}});
   }
   metrics_.ClusterRebalances(lost ? "lost" : "revoked").Increment(static_cast<double>(partitions.size()));
   {
@@ -204,7 +216,8 @@ void Cluster::OnRecords(std::vector<kafka::ChangelogRecord>& records) {
     snapshot::Batch batch = state::RestoreBatch(list, skipped);
     const int64_t next = list.back().offset + 1;
     batch.PutMeta(state::CheckpointKey(config_.state_topic, p), std::to_string(next));
-    if (skipped > 0) log::Warn("cluster: changelog records skipped (undecodable)", {{"partition", p}, {"records", skipped}});
+    if (skipped > 0)
+      log::Warn("cluster: changelog records skipped (undecodable)", {{"partition", p}, {"records", skipped}});
     if (auto applied = local_.Commit(batch); !applied) {
       int64_t from = -2;
       {
@@ -243,7 +256,8 @@ void Cluster::OnEnd(int p, int64_t offset) {
   snapshot::Batch checkpoint;
   checkpoint.PutMeta(state::CheckpointKey(config_.state_topic, p), std::to_string(offset));
   if (auto saved = local_.Commit(checkpoint); !saved)
-    log::Warn("cluster: cannot save the restore checkpoint", {{"partition", p}, {"error", saved.error().message}});
+    log::Warn("cluster: cannot save the restore checkpoint",
+              {{"partition", p}, {"error", saved.error().message}});
   member_->Pause(p);
   {
     std::lock_guard lock(mu_);

@@ -11,8 +11,8 @@
 
 namespace ats::snapshot {
 
-std::string EncodeRecordKey(const Key& key);        // 'r' 0 connection 0 entity 0 id
-std::string EncodeMetaKey(std::string_view name);   // 'm' 0 name
+std::string EncodeRecordKey(const Key& key);       // 'r' 0 connection 0 entity 0 id
+std::string EncodeMetaKey(std::string_view name);  // 'm' 0 name
 std::string EncodeStoredRecord(const StoredRecord& record);
 // "" on success, else what is wrong with the value.
 std::string DecodeStoredRecord(std::string_view value, StoredRecord& record);

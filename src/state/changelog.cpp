@@ -8,7 +8,8 @@ namespace ats::state {
 
 std::vector<Message> ChangelogRecords(const snapshot::Batch& batch, const std::string& topic, int partition) {
   std::vector<Message> out;
-  out.reserve(batch.puts().size() + batch.deletes().size() + batch.meta().size() + batch.meta_deletes().size());
+  out.reserve(batch.puts().size() + batch.deletes().size() + batch.meta().size() +
+              batch.meta_deletes().size());
   const auto add = [&](std::string key, std::string value, bool null_value) {
     Message m;
     m.topic = topic;

@@ -25,8 +25,9 @@ void ConnectionOutbox::Drop() {
   pending_.clear();
 }
 
-ConnectionState::ConnectionState(snapshot::SnapshotStore& local, std::shared_ptr<PartitionCommitter> committer,
-                                 std::string topic, int partition, std::shared_ptr<ConnectionOutbox> outbox)
+ConnectionState::ConnectionState(snapshot::SnapshotStore& local,
+                                 std::shared_ptr<PartitionCommitter> committer, std::string topic,
+                                 int partition, std::shared_ptr<ConnectionOutbox> outbox)
     : local_(local),
       committer_(std::move(committer)),
       topic_(std::move(topic)),
@@ -39,7 +40,8 @@ Result<void> ConnectionState::Commit(const snapshot::Batch& batch) {
   if (events.empty() && records.empty()) return Ok();
   // On failure nothing of it is visible; the worker resets its stages and starts again from
   // the local store, which this commit has not touched.
-  if (auto committed = committer_->Commit(std::move(events), std::move(records)); !committed) return committed;
+  if (auto committed = committer_->Commit(std::move(events), std::move(records)); !committed)
+    return committed;
   if (batch.empty()) return Ok();
   if (auto cached = local_.Commit(batch); !cached) {
     // The changelog has it, the cache does not: the cache is behind, and a diff against it
@@ -66,10 +68,11 @@ Result<void> ConnectionState::DeleteRanges(const std::vector<std::string>& conne
   for (const auto& connection : connections) {
     for (Entity entity : {Entity::kJob, Entity::kCandidate}) {
       std::vector<std::string> ids;
-      if (auto listed = local_.ForEach(connection, entity, [&](std::string_view id, const snapshot::StoredRecord&) {
-            ids.emplace_back(id);
-            return true;
-          });
+      if (auto listed = local_.ForEach(connection, entity,
+                                       [&](std::string_view id, const snapshot::StoredRecord&) {
+                                         ids.emplace_back(id);
+                                         return true;
+                                       });
           !listed)
         return listed;
       for (auto& id : ids) {
@@ -81,10 +84,11 @@ Result<void> ConnectionState::DeleteRanges(const std::vector<std::string>& conne
   }
   for (const auto& prefix : meta_prefixes) {
     std::vector<std::string> keys;
-    if (auto listed = local_.ForEachMeta(prefix, [&](std::string_view key, std::string_view) {
-          keys.emplace_back(key);
-          return true;
-        });
+    if (auto listed = local_.ForEachMeta(prefix,
+                                         [&](std::string_view key, std::string_view) {
+                                           keys.emplace_back(key);
+                                           return true;
+                                         });
         !listed)
       return listed;
     for (auto& key : keys) batch.DeleteMeta(std::move(key));

@@ -38,12 +38,17 @@ class ConnectionState final : public snapshot::SnapshotStore {
   ConnectionState(snapshot::SnapshotStore& local, std::shared_ptr<PartitionCommitter> committer,
                   std::string topic, int partition, std::shared_ptr<ConnectionOutbox> outbox);
 
-  Result<std::optional<snapshot::StoredRecord>> Get(const snapshot::Key& key) override { return local_.Get(key); }
-  Result<void> ForEach(std::string_view connection, Entity entity,
-                       const std::function<bool(std::string_view, const snapshot::StoredRecord&)>& fn) override {
+  Result<std::optional<snapshot::StoredRecord>> Get(const snapshot::Key& key) override {
+    return local_.Get(key);
+  }
+  Result<void> ForEach(
+      std::string_view connection, Entity entity,
+      const std::function<bool(std::string_view, const snapshot::StoredRecord&)>& fn) override {
     return local_.ForEach(connection, entity, fn);
   }
-  Result<size_t> Count(std::string_view connection, Entity entity) override { return local_.Count(connection, entity); }
+  Result<size_t> Count(std::string_view connection, Entity entity) override {
+    return local_.Count(connection, entity);
+  }
   Result<std::optional<std::string>> GetMeta(std::string_view key) override { return local_.GetMeta(key); }
   Result<void> ForEachMeta(std::string_view prefix,
                            const std::function<bool(std::string_view, std::string_view)>& fn) override {

@@ -49,12 +49,14 @@ Result<void> PartitionCommitter::Commit(std::vector<Message> events, std::vector
   item->events = std::move(events);
   item->state = std::move(state);
   if (stale())
-    return Error::Retryable(ErrorCategory::kSnapshot, "cluster: partition " + std::to_string(options_.partition) +
-                                                          " is being restored again (its local cache fell behind)");
+    return Error::Retryable(ErrorCategory::kSnapshot,
+                            "cluster: partition " + std::to_string(options_.partition) +
+                                " is being restored again (its local cache fell behind)");
   if (publisher_ != nullptr) return AtLeastOnce(item);
   std::unique_lock lock(mu_);
   if (closing_ || fenced_)
-    return Error::Retryable(ErrorCategory::kKafka, "cluster: partition " + std::to_string(options_.partition) +
+    return Error::Retryable(ErrorCategory::kKafka, "cluster: partition " +
+                                                       std::to_string(options_.partition) +
                                                        " is leaving this replica; its new owner goes on");
   queue_.push_back(item);
   cv_.notify_all();
@@ -118,13 +120,14 @@ Result<void> PartitionCommitter::Transaction(const std::vector<std::shared_ptr<I
         fenced_ = true;
       }
       if (r.fenced) metrics_.ClusterProducerFenced().Increment();
-      log::Error("cluster: this replica can no longer write its partition", {{"partition", options_.partition},
-                                                                             {"error", r.error.message}});
+      log::Error("cluster: this replica can no longer write its partition",
+                 {{"partition", options_.partition}, {"error", r.error.message}});
       return r.error;
     }
     // Abort, so that nothing of it becomes visible, and let the stages try again.
     if (auto aborted = producer_->Abort(options_.transaction_timeout); !aborted)
-      log::Warn("cluster: abort failed", {{"partition", options_.partition}, {"error", aborted.error.message}});
+      log::Warn("cluster: abort failed",
+                {{"partition", options_.partition}, {"error", aborted.error.message}});
     metrics_.ClusterTransactions("aborted").Increment();
     return Error::Retryable(r.error.category, r.error.message);
   };
@@ -132,7 +135,8 @@ Result<void> PartitionCommitter::Transaction(const std::vector<std::shared_ptr<I
   for (const auto& item : items) {
     for (const auto* list : {&item->events, &item->state})
       for (const auto& message : *list)
-        if (auto produced = producer_->Produce(message, options_.transaction_timeout); !produced) return failed(produced);
+        if (auto produced = producer_->Produce(message, options_.transaction_timeout); !produced)
+          return failed(produced);
   }
   for (int attempt = 0;; ++attempt) {
     auto committed = producer_->Commit(options_.transaction_timeout);

@@ -24,9 +24,9 @@ namespace ats::state {
 
 struct CommitterOptions {
   int partition = 0;
-  std::chrono::milliseconds commit_interval{100};   // least time between two transactions' starts
+  std::chrono::milliseconds commit_interval{100};  // least time between two transactions' starts
   std::chrono::milliseconds transaction_timeout{60000};
-  size_t max_transaction_messages = 50000;          // a transaction closes at this many messages
+  size_t max_transaction_messages = 50000;  // a transaction closes at this many messages
 };
 
 class PartitionCommitter {
