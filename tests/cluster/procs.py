@@ -261,8 +261,17 @@ class Replica(Proc):
         super().__init__(f"replica-{index}", [binary, "run", "--config", self.config],
                          os.path.join(self.dir, "connector.log"), env)
 
-    def ready(self):
-        return self.running() and http_get(self.port, "/readyz", 2)[0] == 200
+    def ready(self, kafka_mode=False):
+        """/readyz answers 200; in kafka mode /status must also say the replica joined the group
+        and restores nothing (a /readyz asked in the first instant after start-up said "ready"
+        before the cluster section existed: docs/guarantees.md, "Cluster mode")."""
+        if not self.running() or http_get(self.port, "/readyz", 2)[0] != 200:
+            return False
+        if not kafka_mode:
+            return True
+        cluster = (self.status() or {}).get("cluster") or {}
+        return cluster.get("mode") == "kafka" and cluster.get("joined") is True and not cluster.get(
+            "partitions_restoring")
 
     def status(self):
         code, body = http_get(self.port, "/status", 3)

@@ -67,7 +67,7 @@ class Proof:
     def wait_ready(self, replicas, timeout_s=None):
         timeout_s = timeout_s or self.args.ready_timeout_s
         wait_until("replicas " + ",".join(r.name for r in replicas) + " ready",
-                   lambda: all(r.ready() for r in replicas), timeout_s)
+                   lambda: all(r.ready(self.args.mode == "kafka") for r in replicas), timeout_s)
 
     def owner_view(self, replicas):
         """Union of (owned, restoring) over `replicas`."""
