@@ -9,21 +9,21 @@ Error NoKeyring() {
 }
 }  // namespace
 
-Result<void> ConnectionStore::Put(const std::string& id, const std::string& document) {
+Result<void> MetaConnectionStore::Put(const std::string& id, const std::string& document) {
   if (keyring_ == nullptr) return NoKeyring();
   snapshot::Batch batch;
   batch.PutMeta(Key(id), keyring_->Seal(document, Key(id)));
   return store_.Commit(batch);
 }
 
-Result<std::string> ConnectionStore::Open(const std::string& key, std::string_view sealed) {
+Result<std::string> MetaConnectionStore::Open(const std::string& key, std::string_view sealed) {
   if (keyring_ == nullptr) return NoKeyring();
   auto opened = keyring_->Open(sealed, key);
   if (!opened) return Error::Permanent(opened.error().category, key + ": " + opened.error().message);
   return std::move(opened).value();
 }
 
-Result<std::optional<std::string>> ConnectionStore::Get(const std::string& id) {
+Result<std::optional<std::string>> MetaConnectionStore::Get(const std::string& id) {
   auto sealed = store_.GetMeta(Key(id));
   if (!sealed) return sealed.error();
   if (!sealed->has_value()) return std::optional<std::string>();
@@ -32,13 +32,13 @@ Result<std::optional<std::string>> ConnectionStore::Get(const std::string& id) {
   return std::optional<std::string>(std::move(opened).value());
 }
 
-Result<bool> ConnectionStore::Contains(const std::string& id) {
+Result<bool> MetaConnectionStore::Contains(const std::string& id) {
   auto sealed = store_.GetMeta(Key(id));
   if (!sealed) return sealed.error();
   return sealed->has_value();
 }
 
-Result<std::vector<std::pair<std::string, std::string>>> ConnectionStore::List() {
+Result<std::vector<std::pair<std::string, std::string>>> MetaConnectionStore::List() {
   std::vector<std::pair<std::string, std::string>> out;
   std::optional<Error> failed;
   auto scanned = store_.ForEachMeta(kConnectionsPrefix, [&](std::string_view key, std::string_view value) {
@@ -55,7 +55,7 @@ Result<std::vector<std::pair<std::string, std::string>>> ConnectionStore::List()
   return out;
 }
 
-Result<void> ConnectionStore::Remove(const std::string& id) {
+Result<void> MetaConnectionStore::Remove(const std::string& id, bool /*purge*/) {
   snapshot::Batch batch;
   batch.DeleteMeta(Key(id));
   return store_.Commit(batch);

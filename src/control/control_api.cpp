@@ -9,7 +9,7 @@ constexpr size_t kSmallBody = 4 * 1024;  // pause/resume/resync/jobs bodies
 
 }  // namespace
 
-ControlApi::ControlApi(ControlDeps deps) : deps_(std::move(deps)), connections_(deps_.store, deps_.keyring) {}
+ControlApi::ControlApi(ControlDeps deps) : deps_(std::move(deps)), connections_(deps_.connections) {}
 
 std::vector<std::pair<std::string, std::string>> ControlApi::Routes() {
   return {{"GET", "/v1/openapi.yaml"},

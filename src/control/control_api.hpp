@@ -32,7 +32,8 @@ struct Tokens {
 
 struct ControlDeps {
   runtime::ConnectionRuntime& runtime;
-  snapshot::SnapshotStore& store;       // where ConnectionStore keeps API connections
+  snapshot::SnapshotStore& store;       // the jobs routes' selection keys
+  ConnectionStore& connections;         // where API connections are kept (snapshot meta, or the connections topic)
   const connections::Keyring* keyring;  // null: the connections API refuses writes (503, says why)
   // Validates a connection as `ats-connector check` does (runtime::CheckConnection); replaceable in tests.
   std::function<runtime::CheckResult(const config::ConnectionConfig&)> check;
@@ -46,7 +47,7 @@ class ControlApi {
   explicit ControlApi(ControlDeps deps);
   // Registers every /v1/connections... route and GET /v1/openapi.yaml on `server` (before Start).
   void Register(telemetry::AdminServer& server);
-  // API connections stored in the snapshot (decrypted), for the Service to add at start-up.
+  // API connections stored (decrypted), for the Service to add at start-up.
   Result<std::vector<config::ConnectionConfig>> StoredConnections();
 
   // (method, OpenAPI path) of every route Register adds, for the document's test.
@@ -78,7 +79,7 @@ class ControlApi {
   Reply Jobs(const Request& request);  // routes_jobs.cpp
 
   ControlDeps deps_;
-  ConnectionStore connections_;
+  ConnectionStore& connections_;  // deps_.connections
   std::mutex locks_mu_;
   std::map<std::string, std::unique_ptr<std::mutex>> locks_;
 };

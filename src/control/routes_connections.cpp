@@ -132,7 +132,7 @@ Reply ControlApi::Create(const Request& request) {
   const std::string document = ToJson(*ParseObject(request.body));
   if (auto put = connections_.Put(c.id, document); !put) return ErrorReply(503, put.error().message);
   if (auto added = deps_.runtime.AddConnection(c, runtime::Origin::kApi); !added) {
-    (void)connections_.Remove(c.id);
+    (void)connections_.Remove(c.id, /*purge=*/false);
     return ErrorReply(409, added.error().message);
   }
   // Accepted: its secrets are redacted from the logs from now on.
@@ -251,7 +251,7 @@ Reply ControlApi::Delete(const Request& request) {
   if (summary->origin == runtime::Origin::kYaml) return FromYaml(id);
   if (auto removed = deps_.runtime.RemoveConnection(id, purge); !removed)
     return ErrorReply(503, removed.error().message);
-  if (auto removed = connections_.Remove(id); !removed) return ErrorReply(503, removed.error().message);
+  if (auto removed = connections_.Remove(id, purge); !removed) return ErrorReply(503, removed.error().message);
   Audit(request, purge ? "delete_purge" : "delete", id);
   Publish("deleted", id, summary->source);
   JsonWriter w;

@@ -108,9 +108,11 @@ Result<void> Service::Start() {
     log::Warn("Kafka is not reachable yet; events wait until it is.", {{"error", ping.error().message}});
   }
 
+  connection_store_ = std::make_unique<control::MetaConnectionStore>(*store_, keyring_ ? &*keyring_ : nullptr);
   control::ControlDeps deps{
       *this,
       *store_,
+      *connection_store_,
       keyring_ ? &*keyring_ : nullptr,
       [this](const config::ConnectionConfig& c) {
         // A rotated Workday refresh token lands where the connection's worker will read it.

@@ -136,6 +136,7 @@ class Service final : public ConnectionRuntime {
   RateLimiters limiters_;  // one per Workable account (or connection), kept across reloads
   std::mutex reload_mu_;            // one reload at a time
   std::mutex config_mu_;            // config_.connections (the YAML ones) and the admin token
+  std::unique_ptr<control::ConnectionStore> connection_store_;  // API connections (snapshot meta)
   std::unique_ptr<control::ControlApi> control_;  // the /v1 routes
   std::unique_ptr<Scheduler> scheduler_;
   StatusListener listener_;  // publishes ats.connection-status.v1, then tells observer_

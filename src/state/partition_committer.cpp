@@ -52,7 +52,15 @@ Result<void> PartitionCommitter::Commit(std::vector<Message> events, std::vector
     return Error::Retryable(ErrorCategory::kSnapshot,
                             "cluster: partition " + std::to_string(options_.partition) +
                                 " is being restored again (its local cache fell behind)");
-  if (publisher_ != nullptr) return AtLeastOnce(item);
+  if (publisher_ != nullptr) {
+    {
+      std::lock_guard lock(mu_);
+      if (closing_)
+        return Error::Retryable(ErrorCategory::kKafka, "cluster: partition " + std::to_string(options_.partition) +
+                                                           " is leaving this replica; its new owner goes on");
+    }
+    return AtLeastOnce(item);
+  }
   std::unique_lock lock(mu_);
   if (closing_ || fenced_)
     return Error::Retryable(ErrorCategory::kKafka, "cluster: partition " +

@@ -23,6 +23,7 @@ SOURCE_DIR = os.environ.get("ATS_SOURCE_DIR") or os.path.abspath(os.path.join(os
 CHART_DIR = os.path.join(SOURCE_DIR, "helm", "ats-connector")
 BASE_DIR = os.path.join(SOURCE_DIR, "deploy", "kubernetes", "base")
 OVERLAY_DIR = os.path.join(SOURCE_DIR, "deploy", "kubernetes", "overlays", "example")
+CLUSTER_OVERLAY_DIR = os.path.join(SOURCE_DIR, "deploy", "kubernetes", "overlays", "cluster")
 MONITORING_DIR = os.path.join(SOURCE_DIR, "deploy", "monitoring")
 
 # Facts the manifests must state (the brief, deploy/Dockerfile and src/config/config.hpp).
@@ -344,7 +345,25 @@ def check_objects(r, docs, name, expect_monitoring=False):
     pod = get(spec, "template", "spec", default={}) or {}
     pod_labels = get(spec, "template", "metadata", "labels", default={}) or {}
     sel = get(spec, "selector", "matchLabels", default={}) or {}
-    c(spec.get("replicas") == 1, "StatefulSet has one replica", str(spec.get("replicas")))
+    # Single mode: one writer of the snapshot. Cluster mode (config cluster.mode: kafka): N
+    # replicas started in parallel, spread by podAntiAffinity, drained one at a time.
+    early_config, _ = connector_config(docs, ss)
+    cluster_mode = isinstance(early_config, dict) and get(early_config, "cluster", "mode") == "kafka"
+    replicas = spec.get("replicas")
+    if cluster_mode:
+        c(isinstance(replicas, int) and replicas >= 1, "cluster mode: StatefulSet has replicas", str(replicas))
+        c(spec.get("podManagementPolicy") == "Parallel", "cluster mode: replicas start in parallel (podManagementPolicy Parallel)",
+          str(spec.get("podManagementPolicy")))
+        anti = get(pod, "affinity", "podAntiAffinity", default={}) or {}
+        terms = [get(t, "podAffinityTerm", default={}) for t in anti.get("preferredDuringSchedulingIgnoredDuringExecution") or []]
+        terms += anti.get("requiredDuringSchedulingIgnoredDuringExecution") or []
+        c(any(get(t, "labelSelector", "matchLabels") == sel and t.get("topologyKey") for t in terms),
+          "cluster mode: podAntiAffinity keeps the replicas apart (selects their own pods, by a topology key)", str(anti))
+        pdb_c = one(docs, "PodDisruptionBudget")
+        c(pdb_c is not None and (get(pdb_c, "spec", "maxUnavailable") == 1 or isinstance(get(pdb_c, "spec", "minAvailable"), int)),
+          "cluster mode: a PodDisruptionBudget (drains take one replica at a time)", str(get(pdb_c or {}, "spec")))
+    else:
+        c(replicas == 1, "single mode: StatefulSet has one replica (one writer of the snapshot)", str(replicas))
     c(set(sel) == set(SELECTOR_KEYS) and selector_matches(sel, pod_labels),
       "selector is name+instance and matches the pod labels", f"{sel} vs {pod_labels}")
     c(pod.get("terminationGracePeriodSeconds") == GRACE_PERIOD_S,
@@ -653,13 +672,18 @@ def temp_dir(prefix):
 
 def metrics_cpp_families(path=None):
     """{family: {"type": counter|gauge|histogram, "labels": set}} as registered in
-    src/telemetry/metrics.cpp (Build<Type>().Name("...") and member->Add({{"label", ...}}))."""
+    src/telemetry/metrics.cpp (Build<Type>().Name("...") or a gauge("...", ...) helper, and
+    member->Add({{"label", ...}}))."""
     with open(path or os.path.join(SOURCE_DIR, "src", "telemetry", "metrics.cpp")) as fh:
         text = fh.read()
     fams, member_of = {}, {}
     for m in re.finditer(r"(\w+)\s*=\s*&\s*Build(Counter|Gauge|Histogram)\(\)\s*\.Name\(\"([^\"]+)\"\)", text):
         fams[m.group(3)] = {"type": m.group(2).lower(), "labels": set()}
         member_of[m.group(1)] = m.group(3)
+    # Unlabelled gauges made through a local helper: member = gauge("name", "help").
+    for m in re.finditer(r"(\w+)\s*=\s*gauge\(\s*\"([^\"]+)\"", text):
+        fams[m.group(2)] = {"type": "gauge", "labels": set()}
+        member_of[m.group(1)] = m.group(2)
     for m in re.finditer(r"(\w+)->Add\((\{\{.*?\}\}|\{\})", text, re.S):
         fam = member_of.get(m.group(1))
         if fam:

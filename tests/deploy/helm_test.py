@@ -4,7 +4,9 @@ in scripts/test-tools.versions): `helm lint --strict` passes for the defaults an
 ci/full-values.yaml (and fails for a chart with a deprecated API or a broken template);
 `helm template` renders both and the output passes the structural checks; helm rejects values
 that break values.schema.json with its schema error; the templates' own checks fail bad values;
-NOTES.txt renders; and the chart agrees with deploy/kubernetes/base and deploy/monitoring."""
+NOTES.txt renders; cluster mode renders N replicas with the config's cluster section, anti-affinity
+and a PodDisruptionBudget (and several replicas without it fail); and the chart agrees with
+deploy/kubernetes/base, overlays/cluster and deploy/monitoring."""
 import json
 import os
 import shutil
@@ -65,7 +67,8 @@ try:
             err.strip() or [line for line in out.splitlines() if line.startswith("# v")][:1])
 
     # ---- helm lint --strict ----------------------------------------------------------------------
-    for name, files in (("defaults", []), ("ci/full-values.yaml", [FULL])):
+    lint_cluster = values_file("lint-cluster.yaml", {"replicaCount": 3, "cluster": {"enabled": True}})
+    for name, files in (("defaults", []), ("ci/full-values.yaml", [FULL]), ("cluster mode", [lint_cluster])):
         p = dl.helm("lint", "--strict", dl.CHART_DIR, *[a for f in files for a in ("-f", f)])
         r.check(p.returncode == 0 and "0 chart(s) failed" in p.stdout, f"helm lint --strict passes with {name}",
                 (p.stdout + p.stderr).strip()[-400:])
@@ -121,6 +124,61 @@ try:
     r.check(any("{{ $labels.connection }}" in rule["annotations"]["summary"] for rule in rules_full),
             "full: Prometheus' own {{ $labels }} templates pass through Helm untouched")
 
+    # ---- cluster mode ----------------------------------------------------------------------------
+    cluster_values = values_file("cluster.yaml", {"replicaCount": 3, "cluster": {"enabled": True}})
+    rc, cluster_docs, err = render([cluster_values])
+    r.check(rc == 0, "helm template renders replicaCount 3 with cluster.enabled", err.strip())
+    dl.check_objects(r, cluster_docs, "chart cluster")
+    css = dl.one(cluster_docs, "StatefulSet") or {}
+    ccfg, _ = dl.connector_config(cluster_docs, css)
+    r.check(dl.get(css, "spec", "replicas") == 3 and dl.get(css, "spec", "podManagementPolicy") == "Parallel",
+            "cluster: 3 replicas started in parallel", str(dl.get(css, "spec")))
+    want_cluster = {"mode": "kafka", "group_id": "ats-connector", "state_topic": "ats.connector.state",
+                    "connections_topic": "ats.connector.connections", "state_partitions": 12, "replication_factor": 3,
+                    "min_insync_replicas": 2, "create_topics": True, "delivery": "exactly_once", "session_timeout_s": 10,
+                    "commit_interval_ms": 100}
+    r.check(isinstance(ccfg, dict) and ccfg.get("cluster") == want_cluster,
+            "cluster: connector.yaml has the cluster section (mode kafka, the cluster.* values)", str(ccfg and ccfg.get("cluster")))
+    anti = dl.get(css, "spec", "template", "spec", "affinity", "podAntiAffinity", default={}) or {}
+    pref = anti.get("preferredDuringSchedulingIgnoredDuringExecution") or []
+    r.check(len(pref) == 1 and dl.get(pref[0], "podAffinityTerm", "topologyKey") == "kubernetes.io/hostname"
+            and "requiredDuringSchedulingIgnoredDuringExecution" not in anti,
+            "cluster: preferred podAntiAffinity by hostname (the default)", str(anti))
+    r.check(dl.get(dl.one(cluster_docs, "PodDisruptionBudget") or {}, "spec", "maxUnavailable") == 1,
+            "cluster: PodDisruptionBudget maxUnavailable 1")
+    r.check(dl.get(dl.one(default_docs, "StatefulSet") or {}, "spec", "podManagementPolicy") == "OrderedReady"
+            and "cluster" not in (dl.connector_config(default_docs, dl.one(default_docs, "StatefulSet") or {})[0] or {}),
+            "defaults: single mode (OrderedReady, no cluster section)")
+    required = values_file("cluster-required.yaml", {"replicaCount": 3, "cluster": {"enabled": True},
+                                                     "podAntiAffinity": {"type": "required", "topologyKey": "topology.kubernetes.io/zone"}})
+    rc, req_docs, err = render([required])
+    req = dl.get(dl.one(req_docs, "StatefulSet") or {}, "spec", "template", "spec", "affinity", "podAntiAffinity",
+                 "requiredDuringSchedulingIgnoredDuringExecution", default=[]) or []
+    r.check(rc == 0 and len(req) == 1 and req[0].get("topologyKey") == "topology.kubernetes.io/zone",
+            "cluster: podAntiAffinity.type required, by zone", err.strip() or str(req))
+    dl.check_objects(r, req_docs, "chart cluster, required anti-affinity")
+    none = values_file("cluster-none.yaml", {"replicaCount": 2, "cluster": {"enabled": True}, "podAntiAffinity": {"type": "none"}})
+    rc, none_docs, err = render([none])
+    r.check(rc == 0 and not dl.get(dl.one(none_docs, "StatefulSet") or {}, "spec", "template", "spec", "affinity"),
+            "cluster: podAntiAffinity.type none renders no affinity", err.strip())
+    for what, data, message in (
+        ("replicaCount 2 without cluster.enabled", {"replicaCount": 2}, "cluster.enabled"),
+        ("cluster mode on the embedded broker", {"cluster": {"enabled": True}, "config": {"kafka": {"bootstrap_servers": "embedded"}}},
+         "cluster.enabled needs a real Kafka cluster"),
+        ("a cluster section in config as well", {"cluster": {"enabled": True}, "config": {"cluster": {"mode": "kafka"}}},
+         "config.cluster is set"),
+    ):
+        rc, _, err = dl.helm_template(values_files=[values_file("cluster-fail.yaml", data)])
+        r.check(rc != 0 and message in err, f"helm template fails with a clear message for {what}", f"rc={rc} " + err.strip()[:300])
+    rc, _, err = dl.helm_template(values_files=[values_file("cluster-fail.yaml", {"replicaCount": 2})])
+    r.check("single-writer snapshot cannot be shared" in err, "replicaCount 2 alone: the message says why (a single-writer snapshot)", err.strip()[:300])
+    rc, cl_over, err = dl.kustomize(dl.CLUSTER_OVERLAY_DIR)
+    if r.check(rc == 0, "kubectl kustomize deploy/kubernetes/overlays/cluster", err.strip()):
+        a, b = dl.normalize(cl_over, hashed_configmaps=True), dl.normalize(cluster_docs)
+        differences = [f"{k[0]}/{k[1]}{line}" for k in sorted(set(a) & set(b)) for line in dl.diff(a[k], b[k])]
+        r.check(sorted(a) == sorted(b) and not differences,
+                "overlays/cluster and the chart with replicaCount 3 + cluster.enabled agree", "\n       ".join(differences[:20]) or f"{sorted(a)} vs {sorted(b)}")
+
     # ---- chart-managed Secret, checksums ----------------------------------------------------
     creds = values_file("creds.yaml", {"credentials": {"workable-token": "dummy"}})
     rc, creds_docs, err = render([creds])
@@ -146,6 +204,12 @@ try:
     rc, notes, err = dl.helm_notes("ats", "ats", [FULL])
     r.check(rc == 0 and "create secret" not in notes and "globex-workable" in notes,
             "NOTES.txt with an existingSecret does not ask for one", err.strip())
+    rc, notes, err = dl.helm_notes("ats-connector", "ats")
+    r.check(rc == 0 and "Mode: single" in notes, "NOTES.txt names the mode (single by default)", err.strip() or notes[:300])
+    rc, notes, err = dl.helm_notes("ats-connector", "ats", [cluster_values])
+    r.check(rc == 0 and "Mode: cluster (kafka). 3 replica(s)" in notes and "ats.connector.state" in notes
+            and "docs/operations.md#cluster-mode" in notes, "NOTES.txt in cluster mode: replicas, topics, the ACLs to grant",
+            err.strip() or notes[:300])
 
     # ---- values.schema.json --------------------------------------------------------------------
     with open(os.path.join(dl.CHART_DIR, "values.schema.json")) as fh:
@@ -168,6 +232,10 @@ try:
         "a snapshot outside the volume": ({"config": {"snapshot": {"path": "/data/snapshot"}}}, "/config/snapshot/path"),
         "a secret mount outside /var/run/secrets": ({"secretMountPath": "/etc/secrets"}, "/secretMountPath"),
         "an unknown pull policy": ({"image": {"pullPolicy": "Sometimes"}}, "/image/pullPolicy"),
+        "replicaCount 0": ({"replicaCount": 0}, "/replicaCount"),
+        "a misspelt cluster key": ({"cluster": {"enabled": True, "state_partition": 12}}, "state_partition"),
+        "an unknown cluster.delivery": ({"cluster": {"delivery": "exactly_twice"}}, "/cluster/delivery"),
+        "an unknown podAntiAffinity.type": ({"podAntiAffinity": {"type": "soft"}}, "/podAntiAffinity/type"),
     }
     for what, (data, where) in bad_values.items():
         bad = values_file("bad.yaml", data)
@@ -241,7 +309,7 @@ try:
             str(set(defaults) ^ schema_keys))
 
     # ---- the rendered configs are valid for this binary ----------------------------------------
-    for name, docs in (("defaults", default_docs), ("full", full_docs)):
+    for name, docs in (("defaults", default_docs), ("full", full_docs), ("cluster", cluster_docs)):
         cfg, _ = dl.connector_config(docs, dl.one(docs, "StatefulSet") or {})
         if not r.check(bool(binary) and os.access(binary, os.X_OK), f"chart {name}: connector binary available", binary):
             continue

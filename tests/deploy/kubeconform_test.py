@@ -4,9 +4,9 @@ validator: kubeconform (strict: unknown fields are errors) with the JSON schemas
 v1.37 (generated from its OpenAPI, shipped in the PyPI wheel kubernetes-validate); both pinned in
 scripts/test-tools.versions and installed by scripts/install-test-tools.sh.
 
-Rendered sets: `helm template` with the defaults, with ci/full-values.yaml and with the
-credentials/monitoring toggles; `kubectl kustomize` of the base, the example overlay and
-deploy/monitoring. ServiceMonitor and PrometheusRule (Prometheus Operator CRDs, not in the
+Rendered sets: `helm template` with the defaults, with ci/full-values.yaml, with the
+credentials/monitoring toggles and in cluster mode; `kubectl kustomize` of the base, the example
+and cluster overlays and deploy/monitoring. ServiceMonitor and PrometheusRule (Prometheus Operator CRDs, not in the
 Kubernetes OpenAPI) are skipped, by name, and nothing else: an unknown kind is an error.
 Broken copies of the rendered objects must be rejected, so each kind of error the validator is
 trusted with is shown to fail. What the schemas do not hold (value ranges such as a port above
@@ -40,13 +40,19 @@ try:
     with open(toggles, "w") as fh:
         yaml.safe_dump({"credentials": {"workable-token": "dummy"}, "prometheusRule": {"enabled": True},
                         "dashboard": {"enabled": True}}, fh)
+    cluster = os.path.join(work, "cluster.yaml")
+    with open(cluster, "w") as fh:
+        yaml.safe_dump({"replicaCount": 3, "cluster": {"enabled": True},
+                        "podAntiAffinity": {"type": "required", "topologyKey": "kubernetes.io/hostname"}}, fh)
     full = os.path.join(dl.CHART_DIR, "ci", "full-values.yaml")
     rendered = {}
     for name, (rc, text, err) in {
         "helm defaults": dl.helm_template(),
         "helm ci/full-values.yaml": dl.helm_template("ats", "ats", [full]),
         "helm with credentials, PrometheusRule and dashboard": dl.helm_template(values_files=[toggles]),
+        "helm cluster mode (3 replicas, required anti-affinity)": dl.helm_template(values_files=[cluster]),
         "kustomize base": dl.kustomize(dl.BASE_DIR, text=True),
+        "kustomize overlays/cluster": dl.kustomize(dl.CLUSTER_OVERLAY_DIR, text=True),
         "kustomize overlays/example": dl.kustomize(dl.OVERLAY_DIR, text=True),
         "kustomize deploy/monitoring": dl.kustomize(dl.MONITORING_DIR, text=True),
     }.items():

@@ -38,6 +38,11 @@ try:
                 "AtsConnectorKafkaQueueBackingUp", "AtsConnectorNoEventsWhileActive", "AtsConnectorSnapshotNotWritable"}
     r.check(required <= set(names), "alerts: connection down, sync lag, error ratio, DLQ growth, Kafka queue, no events while active, snapshot not writable",
             str(required - set(names)))
+    cluster_alerts = {"AtsConnectorPartitionsUnowned", "AtsConnectorRestoreStuck", "AtsConnectorProducerFenced",
+                      "AtsConnectorTransactionsAborting", "AtsConnectorRebalanceStorm"}
+    r.check(cluster_alerts <= set(names),
+            "cluster alerts: partitions unowned, restore stuck, producer fenced, transactions aborting, rebalance storm",
+            str(cluster_alerts - set(names)))
     with open(os.path.join(dl.MONITORING_DIR, "alerts_test.yaml")) as fh:
         tests = yaml.safe_load(fh)
     fires, silent = set(), set()
@@ -102,8 +107,21 @@ try:
         "connection up": r"ats_connector_connection_up",
         "auth retries": r"ats_connector_auth_retries_total",
     }
+    # Cluster mode (contract of issue 15, §3): every cluster metric, per replica.
+    wanted.update({
+        "state partitions owned vs the total": r"ats_connector_cluster_partitions_owned[\s\S]*ats_connector_cluster_state_partitions",
+        "partitions restoring": r"ats_connector_cluster_partitions_restoring",
+        "restore lag": r"ats_connector_cluster_restore_lag_records",
+        "restore time quantiles": r"histogram_quantile\(0\.99, sum by \(le\) \(rate\(ats_connector_cluster_restore_duration_seconds_bucket",
+        "rebalances by kind": r"sum by \([^)]*kind\) \(increase\(ats_connector_cluster_rebalances_total",
+        "transactions by outcome": r"sum by \([^)]*outcome\) \(rate\(ats_connector_cluster_transactions_total",
+        "producers fenced": r"ats_connector_cluster_producer_fenced_total",
+        "connections owned per replica": r"ats_connector_cluster_connections_owned",
+    })
     for what, pattern in wanted.items():
         r.check(re.search(pattern, joined), f"dashboard shows {what}")
+    rows = [p.get("title", "") for p in dash["panels"] if p.get("type") == "row"]
+    r.check(any(t.startswith("Cluster") for t in rows), "dashboard: a Cluster row", str(rows))
 
     # Every query parses: as recording rules, through promtool. Grafana's label_values(m, l)
     # is not PromQL: its selector m is what is checked.

@@ -65,9 +65,11 @@ class ControlApiTest : public testing::PipelineHarness {
   }
 
   void StartApi(bool with_keyring = true) {
+    connection_store_ = std::make_unique<control::MetaConnectionStore>(*store_, with_keyring ? &keyring_ : nullptr);
     control::ControlDeps deps{
         runtime_,
         *store_,
+        *connection_store_,
         with_keyring ? &keyring_ : nullptr,
         [](const config::ConnectionConfig& c) {
           return runtime::CheckConnection(c, nullptr, /*register_secrets=*/false);  // as the Service does
@@ -110,7 +112,7 @@ class ControlApiTest : public testing::PipelineHarness {
     return log_;
   }
   bool Stored(const std::string& id) {
-    auto v = store_->GetMeta(control::ConnectionStore::Key(id));
+    auto v = store_->GetMeta(control::MetaConnectionStore::Key(id));
     return v.ok() && v->has_value();
   }
 
@@ -118,6 +120,7 @@ class ControlApiTest : public testing::PipelineHarness {
   std::string token_;
   connections::Keyring keyring_ = connections::Keyring::Parse(connections::Keyring::Generate()).value();
   testing::FakeRuntime runtime_;
+  std::unique_ptr<control::ConnectionStore> connection_store_;
   std::unique_ptr<control::ControlApi> api_;
   std::unique_ptr<telemetry::AdminServer> admin_;
   std::unique_ptr<httplib::Client> http_;
@@ -133,7 +136,7 @@ TEST_F(ControlApiTest, CreateValidatesStoresAndShowsSecretsOnlyAsFingerprints) {
   EXPECT_EQ(testing::JsonField(r->body, "status"), "Active");
   EXPECT_TRUE(runtime_.Called("add acme"));
   EXPECT_TRUE(Stored("acme"));
-  auto sealed = store_->GetMeta(control::ConnectionStore::Key("acme"));
+  auto sealed = store_->GetMeta(control::MetaConnectionStore::Key("acme"));
   ASSERT_TRUE(sealed.ok() && sealed->has_value());
   EXPECT_EQ((*sealed)->find(token_), std::string::npos) << "stored in plain text";
 
@@ -197,7 +200,7 @@ TEST_F(ControlApiTest, BadConnectionsAre422WithTheirPathsAndStoreNothing) {
     }
   }
   EXPECT_EQ(runtime_.calls().size(), 1u) << "only the YAML connection was added";
-  auto none = store_->GetMeta(control::ConnectionStore::Key("a1"));
+  auto none = store_->GetMeta(control::MetaConnectionStore::Key("a1"));
   EXPECT_FALSE(none.ok() && none->has_value());
 }
 

@@ -65,8 +65,31 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- if not (hasPrefix "/var/lib/ats-connector/" $snapshot) -}}
 {{- fail (printf "config.snapshot.path (%s) must lie under /var/lib/ats-connector/, the snapshot volume: the root filesystem is read-only" $snapshot) -}}
 {{- end -}}
+{{- if and (gt (int .Values.replicaCount) 1) (not .Values.cluster.enabled) -}}
+{{- fail (printf "replicaCount is %d but cluster.enabled is false: in single mode one process owns the RocksDB snapshot on its PVC, and a single-writer snapshot cannot be shared. Set cluster.enabled=true (replicas share the connections through Kafka, docs/operations.md#cluster-mode) or replicaCount=1" (int .Values.replicaCount)) -}}
+{{- end -}}
+{{- if .Values.cluster.enabled -}}
+{{- if hasKey $c "cluster" -}}
+{{- fail "config.cluster is set: with cluster.enabled the chart renders the config's cluster: section from the cluster.* values; set them there" -}}
+{{- end -}}
+{{- if eq (toString (($c.kafka | default dict).bootstrap_servers)) "embedded" -}}
+{{- fail "cluster.enabled needs a real Kafka cluster: config.kafka.bootstrap_servers is \"embedded\" (an in-process broker no other replica can reach)" -}}
+{{- end -}}
+{{- end -}}
 {{- $listen := required "config.http.listen is required, e.g. 0.0.0.0:8080" (($c.http | default dict).listen) -}}
 {{- if not (hasSuffix (printf ":%d" (int .Values.service.port)) $listen) -}}
 {{- fail (printf "config.http.listen (%s) must use service.port (%d): the probes, the Service and the ServiceMonitor use that port" $listen (int .Values.service.port)) -}}
 {{- end -}}
+{{- end -}}
+
+{{/* The connector's config file: `config`, plus in cluster mode its cluster: section (mode: kafka
+and the cluster.* values but `enabled`). */}}
+{{- define "ats-connector.config" -}}
+{{- $config := deepCopy .Values.config -}}
+{{- if .Values.cluster.enabled -}}
+{{- $cluster := omit .Values.cluster "enabled" -}}
+{{- $_ := set $cluster "mode" "kafka" -}}
+{{- $_ := set $config "cluster" $cluster -}}
+{{- end -}}
+{{- toYaml $config -}}
 {{- end -}}

@@ -1,0 +1,159 @@
+// Cluster mode (issue 15) in process: two replicas (Services) in one group share connections
+// through the state topic's partitions, restore a partition's state from the changelog when it
+// moves, and go on without publishing again what the other replica published. Against the mock
+// cluster here, and against real Apache Kafka in the kafka-real tier (same test).
+#include <gtest/gtest.h>
+
+#include <map>
+#include <set>
+
+#include "kafka/admin.hpp"
+#include "runtime/service.hpp"
+#include "sim/workable_tenant.hpp"
+#include "support/pipeline_harness.hpp"
+#include "support/test_support.hpp"
+
+namespace ats {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::Eventually;
+
+constexpr int kConnections = 8;
+constexpr int kCandidates = 6;  // 2 jobs x 3
+
+class ClusterModeTest : public testing::PipelineHarness {
+ protected:
+  void SetUp() override {
+    ASSERT_NO_FATAL_FAILURE(StartKafka());
+    const std::string suffix = topics_.candidate_changed;  // unique per test on a real cluster
+    topics_.connection_status = "status-" + suffix;
+    cluster_config_.mode = "kafka";
+    cluster_config_.group_id = "g-" + suffix;
+    cluster_config_.state_topic = "state-" + suffix;
+    cluster_config_.connections_topic = "connections-" + suffix;
+    cluster_config_.state_partitions = 4;
+    cluster_config_.create_topics = false;
+    cluster_config_.replication_factor = 1;
+    cluster_config_.min_insync_replicas = 1;
+    cluster_config_.commit_interval_ms = 20;
+    cluster_config_.session_timeout_s = 6;
+    if (RealKafka()) {
+      auto created = kafka::CreateTopics(
+          bootstrap(), {{cluster_config_.state_topic, 4, 1, {{"cleanup.policy", "compact"}, {"min.insync.replicas", "1"}}},
+                        {cluster_config_.connections_topic, 1, 1, {{"cleanup.policy", "compact"}, {"min.insync.replicas", "1"}}},
+                        {topics_.connection_status, 1, 1, {}}});
+      ASSERT_TRUE(created.ok()) << created.error().message;
+    } else {
+      ASSERT_TRUE(cluster_->CreateTopic(cluster_config_.state_topic, 4, 1).ok());
+      ASSERT_TRUE(cluster_->CreateTopic(cluster_config_.connections_topic, 1, 1).ok());
+      ASSERT_TRUE(cluster_->CreateTopic(topics_.connection_status, 1, 1).ok());
+    }
+    sim::WorkableTenantOptions options;
+    options.token = "sandbox-token-0123456789";
+    options.rate_limit_requests = 0;
+    options.jobs = 2;
+    options.candidates_per_job = 3;
+    tenant_ = std::make_unique<sim::WorkableTenant>(options);
+    ASSERT_TRUE(tenant_->Start());
+  }
+
+  config::Config Replica(const std::string& name) {
+    config::Config config;
+    config.snapshot.path = dir_.File("cache-" + name);
+    config.http.listen = "127.0.0.1:0";
+    config.runtime.worker_threads = 4;
+    config.kafka.bootstrap_servers = bootstrap();
+    config.kafka.topics = topics_;
+    config.kafka.delivery_timeout_s = 10;
+    config.cluster = cluster_config_;
+    for (int i = 0; i < kConnections; ++i) {
+      auto c = testing::WorkableConnection("conn-" + std::to_string(i), tenant_->base_url(), "sandbox-token-0123456789");
+      c.poll_interval_s = 1;
+      config.connections.push_back(c);
+    }
+    return config;
+  }
+
+  static std::set<std::string> Running(const runtime::Service& service) {
+    std::set<std::string> ids;
+    for (const auto& s : service.Summaries()) ids.insert(s.id);
+    return ids;
+  }
+
+  static bool AllActive(const runtime::Service& service, size_t n) {
+    auto summaries = service.Summaries();
+    if (summaries.size() != n) return false;
+    for (const auto& s : summaries)
+      if (s.status != "Active") return false;
+    return true;
+  }
+
+  // Candidate events of the partitions' connections since the last call, by connection.
+  std::map<std::string, int> CandidateEvents(std::vector<testing::Event>& all, size_t at_least) {
+    std::vector<testing::Event> events;
+    Eventually([&] {
+      auto more = Consume(500ms, 5s);
+      events.insert(events.end(), more.begin(), more.end());
+      size_t n = 0;
+      for (const auto& e : events) n += e.topic == topics_.candidate_changed ? 1 : 0;
+      return n >= at_least;
+    }, 60s);
+    auto settle = Consume(1500ms, 5s);  // and nothing more arrives
+    events.insert(events.end(), settle.begin(), settle.end());
+    std::map<std::string, int> by_connection;
+    for (const auto& e : events)
+      if (e.topic == topics_.candidate_changed) ++by_connection[testing::JsonField(e.value, "connection")];
+    all.insert(all.end(), events.begin(), events.end());
+    return by_connection;
+  }
+
+  config::ClusterConfig cluster_config_;
+  std::unique_ptr<sim::WorkableTenant> tenant_;
+};
+
+TEST_F(ClusterModeTest, ReplicasShareConnectionsAndHandOverWithoutPublishingAgain) {
+  std::vector<testing::Event> all;
+  runtime::Service a(Replica("a"));
+  auto started = a.Start();
+  ASSERT_TRUE(started.ok()) << started.error().message;
+  ASSERT_TRUE(Eventually([&] { return AllActive(a, kConnections); }, 60s)) << "replica a never ran every connection";
+  auto first = CandidateEvents(all, kConnections * kCandidates);
+  ASSERT_EQ(first.size(), static_cast<size_t>(kConnections));
+  for (const auto& [connection, n] : first) EXPECT_EQ(n, kCandidates) << connection;
+
+  // A second replica joins: the group splits the partitions; what moves is restored and goes on.
+  runtime::Service b(Replica("b"));
+  started = b.Start();
+  ASSERT_TRUE(started.ok()) << started.error().message;
+  ASSERT_TRUE(Eventually([&] {
+    auto ra = Running(a), rb = Running(b);
+    if (ra.empty() || rb.empty() || ra.size() + rb.size() != kConnections) return false;
+    return AllActive(b, rb.size());
+  }, 90s)) << "the connections were not shared: a runs " << Running(a).size() << ", b " << Running(b).size();
+  for (const auto& id : Running(b)) EXPECT_EQ(Running(a).count(id), 0u) << id << " runs on both replicas";
+  std::string why;
+  EXPECT_TRUE(b.status().Ready(&why)) << why;
+
+  // One change in the tenant: every connection publishes it once, whichever replica runs it,
+  // and nothing the first replica published comes again from the second.
+  ASSERT_EQ(tenant_->MutateRandom(1).size(), 1u);
+  auto second = CandidateEvents(all, kConnections);
+  ASSERT_EQ(second.size(), static_cast<size_t>(kConnections));
+  for (const auto& [connection, n] : second) EXPECT_EQ(n, 1) << connection;
+
+  // The first replica leaves cleanly: the other takes every partition, from the changelog.
+  a.Stop();
+  ASSERT_TRUE(Eventually([&] { return AllActive(b, kConnections); }, 90s)) << "b runs " << Running(b).size();
+  ASSERT_EQ(tenant_->MutateRandom(1).size(), 1u);
+  auto third = CandidateEvents(all, kConnections);
+  ASSERT_EQ(third.size(), static_cast<size_t>(kConnections));
+  for (const auto& [connection, n] : third) EXPECT_EQ(n, 1) << connection;
+  EXPECT_EQ(b.metrics().ClusterPartitionsOwned().Value(), 4.0);
+  EXPECT_GE(b.metrics().ClusterTransactions("committed").Value(), 1.0);
+  ExpectValid(all);
+  b.Stop();
+}
+
+}  // namespace
+}  // namespace ats
