@@ -168,8 +168,17 @@ class Proof:
         for r in others:
             r.start()
         self.wait_ready(self.replicas)
-        self.results["scenarios"]["scale"] = {"ok": bool(spread) and all(c == 0 for c in exits),
+        t0 = time.monotonic()
+        try:  # back to N: the work spreads again (a member owning nothing is ready, but idle)
+            wait_until("every replica owns a partition again", lambda: all(r.owned()[0] for r in self.replicas),
+                       a.ready_timeout_s)
+            spread_again = time.monotonic() - t0
+        except TimeoutError:
+            spread_again = None
+        self.results["scenarios"]["scale"] = {"ok": bool(spread) and spread_again is not None and
+                                              all(c == 0 for c in exits),
                                               "one_owns_all_s": [round(down, 2), round(down2, 2)],
+                                              "spread_again_s": spread_again and round(spread_again, 2),
                                               "exit_codes": exits}
         log(f"scale 1 -> {len(self.replicas)} -> 1 -> {len(self.replicas)}: exit codes {exits}")
 
