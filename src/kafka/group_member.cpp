@@ -180,6 +180,10 @@ class RdKafkaGroupMember final : public GroupMember {
       if (error)
         log::Error("cluster: cannot take the assigned partitions",
                    {{"error", rd_kafka_error_string(error.get())}});
+      // librdkafka keeps a partition's pause across an unassign and a later assign to the same
+      // member: one restored (and paused) here before would never be read again (found by the
+      // cluster proof: a partition handed back stayed "restoring" for ever).
+      rd_kafka_resume_partitions(rk, list.get());
     } else if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
       const bool lost = rd_kafka_assignment_lost(rk) != 0;
       self->listener_.OnRevoked(Partitions(parts), lost);

@@ -1,6 +1,7 @@
 #include "runtime/cluster.hpp"
 
 #include <charconv>
+#include <set>
 
 #include "common/log.hpp"
 #include "kafka/transactional_producer.hpp"
@@ -130,14 +131,7 @@ std::map<int, int64_t> Cluster::OnAssigned(const std::vector<int>& partitions) {
       std::this_thread::sleep_for(std::chrono::seconds(2));
     }
     if (!committer) continue;  // stopping
-    int64_t start = -2;        // RD_KAFKA_OFFSET_BEGINNING
-    if (auto stored = local_.GetMeta(state::CheckpointKey(config_.state_topic, p));
-        stored && stored->has_value()) {
-      int64_t offset = 0;
-      const auto& text = **stored;
-      if (std::from_chars(text.data(), text.data() + text.size(), offset).ec == std::errc() && offset >= 0)
-        start = offset;
-    }
+    const int64_t start = RestoreStart(p);
     Partition partition;
     partition.committer = std::move(committer);
     partition.assigned = Clock::now();
@@ -181,9 +175,7 @@ void Cluster::OnRevoked(const std::vector<int>& partitions, bool lost) {
     // partition's only writer), so a later assignment restores only what others write after.
     if (running && !lost && committer && !committer->stale() && !committer->fenced())
       if (const int64_t end = member_->QueryEndOffset(p, milliseconds(5000)); end >= 0) {
-        snapshot::Batch checkpoint;
-        checkpoint.PutMeta(state::CheckpointKey(config_.state_topic, p), std::to_string(end));
-        (void)local_.Commit(checkpoint);
+        SaveCheckpoint(p, end);
       }
     {
       std::lock_guard lock(mu_);
@@ -253,11 +245,7 @@ void Cluster::OnEnd(int p, int64_t offset) {
     if (it == partitions_.end() || !it->second.restoring) return;
     took = Clock::now() - it->second.assigned;
   }
-  snapshot::Batch checkpoint;
-  checkpoint.PutMeta(state::CheckpointKey(config_.state_topic, p), std::to_string(offset));
-  if (auto saved = local_.Commit(checkpoint); !saved)
-    log::Warn("cluster: cannot save the restore checkpoint",
-              {{"partition", p}, {"error", saved.error().message}});
+  SaveCheckpoint(p, offset);
   member_->Pause(p);
   {
     std::lock_guard lock(mu_);
@@ -270,6 +258,61 @@ void Cluster::OnEnd(int p, int64_t offset) {
             {{"partition", p}, {"offset", static_cast<long long>(offset)}, {"seconds", took.count()}});
   PublishStatus();
   hooks_.start(p);
+}
+
+// Where restoring partition `p` starts: its checkpoint, unless the cache's copy of it may be too
+// old to catch up safely (compaction drops a tombstone after the topic's delete.retention.ms,
+// 24 h by default; a cache older than that could keep a record the changelog deleted): then the
+// partition's connections are dropped from the cache and it is restored from the beginning.
+int64_t Cluster::RestoreStart(int p) {
+  const std::string key = state::CheckpointKey(config_.state_topic, p);
+  const auto read = [&](const std::string& name) -> int64_t {
+    auto stored = local_.GetMeta(name);
+    int64_t value = -1;
+    if (!stored || !stored->has_value()) return -1;
+    const auto& text = **stored;
+    if (std::from_chars(text.data(), text.data() + text.size(), value).ec != std::errc()) return -1;
+    return value;
+  };
+  const int64_t offset = read(key), at = read(key + "/at");
+  const int64_t now =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  if (offset >= 0 && at > 0 && now - at <= kCheckpointMaxAgeS) return offset;
+  // No checkpoint, or too old: whatever the cache holds of p's connections goes.
+  std::set<std::string> ids;
+  for (const std::string prefix : {"sync/", "selection/", "control/", "source/"}) {
+    (void)local_.ForEachMeta(prefix, [&](std::string_view meta, std::string_view) {
+      meta.remove_prefix(prefix.size());
+      const auto id = std::string(meta.substr(0, meta.find('/')));
+      if (!id.empty() && PartitionOf(id) == p) ids.insert(id);
+      return true;
+    });
+  }
+  if (!ids.empty()) {
+    std::vector<std::string> connections, prefixes;
+    for (const auto& id : ids) {
+      connections.insert(connections.end(), {id, "~pending/" + id, "~gone/" + id});
+      for (const std::string prefix : {"sync/", "selection/", "control/", "source/"}) prefixes.push_back(prefix + id + "/");
+    }
+    if (auto wiped = local_.DeleteRanges(connections, prefixes); !wiped)
+      log::Warn("cluster: cannot drop a partition's old cache", {{"partition", p}, {"error", wiped.error().message}});
+    else
+      log::Info("cluster: no recent checkpoint of the partition; its cache is dropped and restored whole",
+                {{"partition", p}, {"connections", ids.size()}});
+  }
+  return -2;  // RD_KAFKA_OFFSET_BEGINNING
+}
+
+// The checkpoint of `p` at `offset`, stamped with the time (RestoreStart).
+void Cluster::SaveCheckpoint(int p, int64_t offset) {
+  const std::string key = state::CheckpointKey(config_.state_topic, p);
+  const auto now =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  snapshot::Batch batch;
+  batch.PutMeta(key, std::to_string(offset));
+  batch.PutMeta(key + "/at", std::to_string(now));
+  if (auto saved = local_.Commit(batch); !saved)
+    log::Warn("cluster: cannot save the restore checkpoint", {{"partition", p}, {"error", saved.error().message}});
 }
 
 void Cluster::Restart(int p) {

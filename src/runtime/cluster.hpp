@@ -64,7 +64,12 @@ class Cluster final : public kafka::GroupListener {
   };
   void Run();
   Result<std::shared_ptr<state::PartitionCommitter>> MakeCommitter(int partition);
-  void Restart(int partition);  // its cache fell behind: stop, restore again, start
+  void Restart(int partition);
+  int64_t RestoreStart(int partition);
+  void SaveCheckpoint(int partition, int64_t offset);
+  // A cache checkpointed longer ago than this restores whole (below Kafka's default
+  // delete.retention.ms of 24 h, after which compaction may drop a tombstone).
+  static constexpr int64_t kCheckpointMaxAgeS = 20 * 3600;  // its cache fell behind: stop, restore again, start
   void PublishStatus();
 
   config::ClusterConfig config_;

@@ -9,6 +9,7 @@
 #include "events/events.hpp"
 #include "runtime/check.hpp"
 #include "runtime/cluster_topics.hpp"
+#include "control/topic_connection_store.hpp"
 #include "runtime/source_state.hpp"
 #include "runtime/topic_check.hpp"
 
@@ -108,15 +109,21 @@ Result<void> Service::Start() {
     log::Warn("Kafka is not reachable yet; events wait until it is.", {{"error", ping.error().message}});
   }
 
-  connection_store_ = std::make_unique<control::MetaConnectionStore>(*store_, keyring_ ? &*keyring_ : nullptr);
+  if (config_.cluster.kafka_mode()) {
+    if (auto opened = OpenDefinitions(); !opened) return opened;
+    connection_store_ = std::make_unique<control::TopicConnectionStore>(*definitions_);
+  } else {
+    connection_store_ = std::make_unique<control::MetaConnectionStore>(*store_, keyring_ ? &*keyring_ : nullptr);
+  }
   control::ControlDeps deps{
       *this,
       *store_,
       *connection_store_,
       keyring_ ? &*keyring_ : nullptr,
       [this](const config::ConnectionConfig& c) {
-        // A rotated Workday refresh token lands where the connection's worker will read it.
-        SnapshotStateStore state(*store_, c.id, keyring_ ? &*keyring_ : nullptr);
+        // A rotated Workday refresh token lands where the connection's worker will read it (in
+        // cluster mode: its partition's changelog when this replica owns it).
+        SnapshotStateStore state(StoreFor(c.id), c.id, keyring_ ? &*keyring_ : nullptr);
         return CheckConnection(c, &state, /*register_secrets=*/false);
       },
       [this](const ConnectionStatusChange& change) { PublishStatus(change); },
@@ -134,6 +141,14 @@ Result<void> Service::Start() {
     PublishStatus(change);
     if (observer_) observer_(change);
   };
+  if (config_.cluster.kafka_mode()) {
+    // Not ready until the group assigned this replica its partitions and they are restored: set
+    // before the listener opens, so no probe sees "ready" in between.
+    telemetry::ClusterStatus cluster;
+    cluster.mode = "kafka";
+    cluster.group_id = config_.cluster.group_id;
+    status_.SetCluster(std::move(cluster));
+  }
   admin_ = std::make_unique<telemetry::AdminServer>(metrics_, status_, HttpLimitsOf(config_.http));
   control_->Register(*admin_);
   if (auto bound = admin_->Start(config_.http.listen, config_.http.health_listen); !bound)
@@ -275,6 +290,7 @@ void Service::Stop() {
   stopped_ = true;
   stop_.Stop();
   if (cluster_) cluster_->Stop();  // revokes its partitions: their connections stop
+  definitions_.reset();
   StopConnections();
   if (scheduler_) scheduler_->Stop();
   if (ticker_.joinable()) ticker_.join();

@@ -16,6 +16,7 @@
 #include "common/result.hpp"
 #include "common/stop.hpp"
 #include "config/config.hpp"
+#include "connections/definitions_topic.hpp"
 #include "connections/keyring.hpp"
 #include "control/control_api.hpp"
 #include "kafka/embedded_cluster.hpp"
@@ -119,6 +120,15 @@ class Service final : public ConnectionRuntime {
   bool RunsHere(const std::string& id) const;  // single mode: always
   std::vector<std::string> IdsIn(int partition) const;  // the running connections of a partition
   void CountOwned();
+  // Cluster mode: the connections topic changed about `id` (its reader thread); the owner
+  // applies it (add, replace, remove, pause, resync).
+  void OnDefinition(const std::string& id);
+  void ApplyDefinitionLocked(const std::string& id, bool reader_thread);
+  Result<void> OpenDefinitions();
+  bool IsYaml(const std::string& id) const;
+  // A summary of a connection another replica runs (from the topics), none if unknown.
+  std::optional<ConnectionSummary> RemoteSummary(const std::string& id) const;
+  std::vector<std::string> KnownIds() const;  // YAML and API connections (cluster mode)
 
   config::Config config_;
   ServiceOptions options_;
@@ -135,8 +145,9 @@ class Service final : public ConnectionRuntime {
   std::unique_ptr<telemetry::AdminServer> admin_;
   RateLimiters limiters_;  // one per Workable account (or connection), kept across reloads
   std::mutex reload_mu_;            // one reload at a time
-  std::mutex config_mu_;            // config_.connections (the YAML ones) and the admin token
-  std::unique_ptr<control::ConnectionStore> connection_store_;  // API connections (snapshot meta)
+  mutable std::mutex config_mu_;            // config_.connections (the YAML ones) and the admin token
+  std::unique_ptr<control::ConnectionStore> connection_store_;  // API connections (snapshot meta or topic)
+  std::unique_ptr<connections::DefinitionsTopic> definitions_;  // cluster mode: the connections topic
   std::unique_ptr<control::ControlApi> control_;  // the /v1 routes
   std::unique_ptr<Scheduler> scheduler_;
   StatusListener listener_;  // publishes ats.connection-status.v1, then tells observer_

@@ -83,6 +83,7 @@ std::shared_ptr<ConnectionTask> Service::Task(const std::string& id) const {
 }
 
 Result<bool> Service::StoredPaused(const std::string& id) {
+  if (definitions_) return definitions_->Paused(id);  // cluster mode: the connections topic says
   auto stored = store_->GetMeta(PausedKey(id));
   if (!stored) return stored.error();
   return stored->has_value() && **stored == "true";
@@ -91,6 +92,8 @@ Result<bool> Service::StoredPaused(const std::string& id) {
 Result<void> Service::AddConnection(const config::ConnectionConfig& connection, Origin origin) {
   if (!scheduler_ || stop_.stopped())
     return Error::Permanent(ErrorCategory::kInternal, "the service is not running");
+  // Cluster mode: the API wrote it to the connections topic; the owner of its partition runs it.
+  if (definitions_ && origin == Origin::kApi) return Ok();
   auto prepared = Prepare(connection);
   if (!prepared) return prepared.error();
   std::lock_guard control(control_mu_);
@@ -120,6 +123,7 @@ Result<void> Service::AddLocked(const config::ConnectionConfig& connection, Orig
 Result<void> Service::ReplaceConnection(const config::ConnectionConfig& connection) {
   if (!scheduler_ || stop_.stopped())
     return Error::Permanent(ErrorCategory::kInternal, "the service is not running");
+  if (definitions_) return Ok();  // cluster mode: applied by the owner from the connections topic
   auto prepared = Prepare(connection);
   if (!prepared) return prepared.error();
   std::lock_guard control(control_mu_);
@@ -152,6 +156,7 @@ Result<void> Service::ReplaceLocked(const config::ConnectionConfig& connection, 
 
 Result<void> Service::RemoveConnection(const std::string& id, bool purge) {
   if (!scheduler_) return Error::Permanent(ErrorCategory::kInternal, "the service is not running");
+  if (definitions_) return Ok();  // cluster mode: the owner applies the removal marker
   std::lock_guard control(control_mu_);
   return RemoveLocked(id, purge);
 }
@@ -182,6 +187,10 @@ Result<void> Service::RemoveLocked(const std::string& id, bool purge) {
 }
 
 Result<void> Service::SetPaused(const std::string& id, bool paused) {
+  if (definitions_) {  // cluster mode: through the connections topic, to whichever replica runs it
+    if (!Summary(id)) return NoConnection(id);
+    return definitions_->SetPaused(id, paused);
+  }
   std::lock_guard control(control_mu_);
   auto task = Task(id);
   if (!task) return NoConnection(id);
@@ -200,6 +209,12 @@ Result<void> Service::Resync(const std::string& id, const ResyncScope& scope) {
   if (!scope.entity.empty() && scope.entity != "jobs" && scope.entity != "candidates")
     return Error::Permanent(ErrorCategory::kConfig, "unknown entity '" + scope.entity +
                                                         "' to resync; use \"jobs\" or \"candidates\"");
+  if (definitions_) {
+    if (!Summary(id)) return NoConnection(id);
+    auto requested = definitions_->RequestResync(id, EncodeResync(scope, std::chrono::system_clock::now()));
+    if (!requested) return requested.error();
+    return Ok();
+  }
   std::lock_guard control(control_mu_);
   auto task = Task(id);
   if (!task) return NoConnection(id);
@@ -246,12 +261,22 @@ std::vector<ConnectionSummary> Service::Summaries() const {
   for (auto& c : status_.connections()) statuses[c.id] = std::move(c);
   const auto now = std::chrono::system_clock::now();
   std::vector<ConnectionSummary> out;
-  std::lock_guard lock(connections_mu_);
-  out.reserve(connections_.size());
-  for (const auto& [id, entry] : connections_) {  // a std::map: sorted by id
-    auto it = statuses.find(id);
-    out.push_back(SummaryOf(entry, it == statuses.end() ? nullptr : &it->second, now));
+  {
+    std::lock_guard lock(connections_mu_);
+    out.reserve(connections_.size());
+    for (const auto& [id, entry] : connections_) {  // a std::map: sorted by id
+      auto it = statuses.find(id);
+      out.push_back(SummaryOf(entry, it == statuses.end() ? nullptr : &it->second, now));
+    }
   }
+  if (!cluster_) return out;
+  // Cluster mode: the connections other replicas run too (not under connections_mu_).
+  std::set<std::string> local;
+  for (const auto& summary : out) local.insert(summary.id);
+  for (const auto& id : KnownIds())
+    if (local.count(id) == 0)
+      if (auto remote = RemoteSummary(id)) out.push_back(std::move(*remote));
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
   return out;
 }
 
@@ -259,17 +284,31 @@ std::optional<ConnectionSummary> Service::Summary(const std::string& id) const {
   std::optional<telemetry::ConnectionStatus> status;
   for (auto& c : status_.connections())
     if (c.id == id) status = std::move(c);
-  std::lock_guard lock(connections_mu_);
-  auto it = connections_.find(id);
-  if (it == connections_.end()) return std::nullopt;
-  return SummaryOf(it->second, status ? &*status : nullptr, std::chrono::system_clock::now());
+  {
+    std::lock_guard lock(connections_mu_);
+    auto it = connections_.find(id);
+    if (it != connections_.end()) return SummaryOf(it->second, status ? &*status : nullptr, std::chrono::system_clock::now());
+  }
+  if (cluster_) return RemoteSummary(id);
+  return std::nullopt;
 }
 
 std::optional<config::ConnectionConfig> Service::Connection(const std::string& id) const {
-  std::lock_guard lock(connections_mu_);
-  auto it = connections_.find(id);
-  if (it == connections_.end()) return std::nullopt;
-  return it->second.config;
+  {
+    std::lock_guard lock(connections_mu_);
+    auto it = connections_.find(id);
+    if (it != connections_.end()) return it->second.config;
+  }
+  if (!cluster_) return std::nullopt;
+  {  // cluster mode: one another replica runs
+    std::lock_guard lock(config_mu_);
+    for (const auto& c : config_.connections)
+      if (c.id == id) return c;
+  }
+  if (definitions_)
+    if (auto document = definitions_->Get(id))
+      if (auto parsed = config::ParseConnectionDocument(*document); parsed.connection) return std::move(*parsed.connection);
+  return std::nullopt;
 }
 
 void Service::SetStatusListener(StatusListener listener) {
@@ -377,6 +416,12 @@ void Service::StartPartition(int partition) {
     if (auto added = AddLocked(c, Origin::kYaml, std::move(prepared).value()); !added)
       log::Error("cluster: cannot start a connection", {{"connection", c.id}, {"error", added.error().message}});
   }
+  if (!definitions_) return;
+  // The API connections of the partition, and what the topic asks of its YAML ones (pause, resync).
+  for (const auto& [id, document] : definitions_->List())
+    if (cluster_->PartitionOf(id) == partition && !IsYaml(id)) ApplyDefinitionLocked(id, /*reader_thread=*/false);
+  for (const auto& c : yaml)
+    if (cluster_->PartitionOf(c.id) == partition) ApplyDefinitionLocked(c.id, /*reader_thread=*/false);
 }
 
 std::vector<std::string> Service::IdsIn(int partition) const {
