@@ -188,6 +188,11 @@ class KafkaCluster:
         atexit.register(self.stop)
         return self.bootstrap
 
+    def create_topics(self, partitions, rf, topics):
+        """Creates the missing `topics` ("name" or "name:compact"), as an operator would (Topics.java)."""
+        subprocess.run(["bash", JAVA_TOOLS, "--topics", self.bootstrap, str(partitions), str(rf), *topics],
+                       capture_output=True, text=True, timeout=120, check=True)
+
     def stop(self):
         subprocess.run(["bash", KAFKA_CLUSTER, "stop", "--signal", "KILL", "--dir", self.dir], capture_output=True,
                        timeout=60, check=False)

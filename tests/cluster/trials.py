@@ -38,6 +38,8 @@ import verify  # noqa: E402
 from procs import log, wait_until  # noqa: E402
 
 TOPICS = [verify.CANDIDATE_TOPIC, verify.JOB_IMPORTED_TOPIC]
+EVENT_TOPICS = [verify.CANDIDATE_TOPIC, verify.JOB_IMPORTED_TOPIC, "ats.job-changed.v1", "ats.dead-letter.v1",
+                "ats.connection-status.v1", "ats.candidates.state.v1:compact", "ats.jobs.state.v1:compact"]
 
 
 def replica_config(args, connections_yaml, bootstrap, keyring):
@@ -330,6 +332,9 @@ def main():
     try:
         kafka = procs.KafkaCluster(a.work, a.brokers)
         log(f"kafka: {a.brokers} broker(s) at {kafka.start()}")
+        # The event topics exist before the replicas start, as docs/operations.md asks of a
+        # cluster-mode deployment (the replicas create only their own state and connections topics).
+        kafka.create_topics(4, min(3, a.brokers), EVENT_TOPICS)
         sim = procs.Sim(a.sim, a.work, a.tenants, a.mutate_every_ms, a.seed, a.poll_interval_s,
                         kafka.bootstrap).start()
         keyring = os.path.join(a.work, "keyring")

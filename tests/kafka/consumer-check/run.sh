@@ -6,6 +6,8 @@
 #                                      cluster proof's verifier, tests/cluster/verify.py)
 #   tests/kafka/consumer-check/run.sh --leaders BOOTSTRAP TOPIC
 #                                     (Leaders.java: "PARTITION LEADER_NODE_ID" per partition)
+#   tests/kafka/consumer-check/run.sh --topics BOOTSTRAP PARTITIONS RF TOPIC[:compact]...
+#                                     (Topics.java: creates the missing topics)
 #   tests/kafka/consumer-check/run.sh --build-only
 # The jar and its classpath live in the cache ($ATS_KAFKA_CACHE or ~/.cache/ats-connector).
 set -euo pipefail
@@ -32,5 +34,6 @@ fi
 main=com.atsconnector.check.ConsumerCheck
 [[ ${1:-} == --dump ]] && { main=com.atsconnector.check.Dump; shift; }
 [[ ${1:-} == --leaders ]] && { main=com.atsconnector.check.Leaders; shift; }
+[[ ${1:-} == --topics ]] && { main=com.atsconnector.check.Topics; shift; }
 exec java -Xmx128m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
   -cp "$jar:$(cat "$build/classpath")" "$main" "$@"
