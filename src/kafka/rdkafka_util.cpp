@@ -61,4 +61,27 @@ void RouteLogs(rd_kafka_conf_t* conf) {
   rd_kafka_conf_set_log_cb(conf, &LogCallback);
 }
 
+rd_kafka_resp_err_t EnqueueCopy(rd_kafka_t* rk, const Message& message, void* opaque) {
+  HeadersPtr headers(rd_kafka_headers_new(message.headers.size()));
+  for (const auto& [name, value] : message.headers) {
+    rd_kafka_header_add(headers.get(), name.data(), static_cast<ssize_t>(name.size()), value.data(),
+                        static_cast<ssize_t>(value.size()));
+  }
+  // The RD_KAFKA_V_* macros cast C-style (also away from const: with RD_KAFKA_MSG_F_COPY
+  // librdkafka copies key and value and never writes through these pointers).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wold-style-cast"
+  const rd_kafka_resp_err_t err = rd_kafka_producev(
+      rk, RD_KAFKA_V_TOPIC(message.topic.c_str()), RD_KAFKA_V_PARTITION(message.partition),
+      RD_KAFKA_V_KEY(message.key.data(), message.key.size()),
+      RD_KAFKA_V_VALUE(message.null_value ? nullptr : const_cast<char*>(message.value.data()),
+                       message.null_value ? 0 : message.value.size()),
+      RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(headers.get()), RD_KAFKA_V_OPAQUE(opaque),
+      RD_KAFKA_V_END);
+#pragma GCC diagnostic pop
+  // On success librdkafka owns the headers; on failure they are still ours.
+  if (err == RD_KAFKA_RESP_ERR_NO_ERROR) static_cast<void>(headers.release());
+  return err;
+}
+
 }  // namespace ats::kafka::internal

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/message.hpp"
 #include "common/result.hpp"
 
 namespace ats::kafka::internal {
@@ -54,6 +55,11 @@ Result<void> SetConfs(rd_kafka_conf_t* conf, const std::map<std::string, std::st
 
 // Routes librdkafka's own log lines to ats::log (instead of raw stderr).
 void RouteLogs(rd_kafka_conf_t* conf);
+
+// Enqueues a copy of `message` (headers, explicit partition or -1, null value for a tombstone)
+// with `opaque` for its delivery report; librdkafka's error code (the message is not queued
+// unless NO_ERROR).
+rd_kafka_resp_err_t EnqueueCopy(rd_kafka_t* rk, const Message& message, void* opaque);
 
 // Replaces every occurrence of a non-empty `secret` in `text` with [REDACTED].
 std::string RedactValue(std::string text, std::string_view secret);

@@ -14,7 +14,6 @@ namespace {
 
 using internal::ConfPtr;
 using internal::HandlePtr;
-using internal::HeadersPtr;
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
@@ -139,21 +138,8 @@ class RdKafkaTransactionalProducer final : public TransactionalProducer {
 TxnResult RdKafkaTransactionalProducer::Produce(const Message& message, milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
   while (true) {
-    HeadersPtr headers(rd_kafka_headers_new(message.headers.size()));
-    for (const auto& [name, value] : message.headers)
-      rd_kafka_header_add(headers.get(), name.data(), static_cast<ssize_t>(name.size()), value.data(),
-                          static_cast<ssize_t>(value.size()));
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wold-style-cast"
-    const rd_kafka_resp_err_t err = rd_kafka_producev(
-        rk_.get(), RD_KAFKA_V_TOPIC(message.topic.c_str()), RD_KAFKA_V_PARTITION(message.partition),
-        RD_KAFKA_V_KEY(message.key.data(), message.key.size()),
-        RD_KAFKA_V_VALUE(message.null_value ? nullptr : const_cast<char*>(message.value.data()),
-                         message.null_value ? 0 : message.value.size()),
-        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(headers.get()), RD_KAFKA_V_END);
-#pragma GCC diagnostic pop
+    const rd_kafka_resp_err_t err = internal::EnqueueCopy(rk_.get(), message, nullptr);
     if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-      static_cast<void>(headers.release());
       rd_kafka_poll(rk_.get(), 0);
       return TxnResult::Success();
     }

@@ -174,10 +174,16 @@ Result<void> Service::Start() {
   // From here on a connection the API creates (or a reload adds) does not make the process
   // unready while its first cycle runs.
   status_.SetStartupComplete();
+  return Started();
+}
+
+// The periodic checks (Tick) and the start-up line, single and cluster mode alike.
+Result<void> Service::Started() {
   ticker_ = std::thread([this] {
     while (!stop_.WaitFor(std::chrono::seconds(1))) Tick();
   });
-  log::Info("ats-connector started.", {{"connections", config_.connections.size()},
+  log::Info("ats-connector started.", {{"mode", config_.cluster.mode},
+                                       {"yaml_connections", config_.connections.size()},
                                        {"worker_threads", scheduler_->threads()},
                                        {"http_listen", config_.http.listen},
                                        {"admin_port", admin_->port()},
@@ -315,15 +321,7 @@ Result<void> Service::StartCluster() {
   // Readiness: this replica's partitions restored (StatusBoard::Ready), not every connection tried.
   status_.SetStartupComplete();
   if (auto started = cluster_->Start(); !started) return started;
-  ticker_ = std::thread([this] {
-    while (!stop_.WaitFor(std::chrono::seconds(1))) Tick();
-  });
-  log::Info("ats-connector started (cluster mode).", {{"yaml_connections", config_.connections.size()},
-                                                     {"worker_threads", scheduler_->threads()},
-                                                     {"http_listen", config_.http.listen},
-                                                     {"admin_port", admin_->port()},
-                                                     {"snapshot_cache", config_.snapshot.path}});
-  return Ok();
+  return Started();
 }
 
 }  // namespace ats::runtime

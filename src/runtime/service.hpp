@@ -114,6 +114,7 @@ class Service final : public ConnectionRuntime {
   snapshot::SnapshotStore& StoreFor(const std::string& id);
   // Cluster mode (runtime/cluster.hpp): a partition's connections start, are told to stop, stop.
   Result<void> StartCluster();
+  Result<void> Started();  // the ticker and the start-up line
   void StartPartition(int partition);
   void RequestStopPartition(int partition);
   void StopPartition(int partition);
