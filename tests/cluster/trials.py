@@ -68,8 +68,15 @@ class Proof:
 
     def wait_ready(self, replicas, timeout_s=None):
         timeout_s = timeout_s or self.args.ready_timeout_s
-        wait_until("replicas " + ",".join(r.name for r in replicas) + " ready",
-                   lambda: all(r.ready(self.args.mode == "kafka") for r in replicas), timeout_s)
+
+        def ready():
+            for r in replicas:
+                if not r.running():  # exited: no point in waiting; say why
+                    lines = [l for l in r.log_text().splitlines() if l.strip()]
+                    lines = [l for l in lines if '"level":"error"' in l] or lines  # its error, if logged
+                    raise RuntimeError(f"{r.name} exited ({r.popen.returncode}): {lines[-1][:400] if lines else ''}")
+            return all(r.ready(self.args.mode == "kafka") for r in replicas)
+        wait_until("replicas " + ",".join(r.name for r in replicas) + " ready", ready, timeout_s)
 
     def owner_view(self, replicas):
         """Union of (owned, restoring) over `replicas`."""
