@@ -60,15 +60,18 @@ a path naming no tenant gets 404. Fleet options:
 The config lists one connection per tenant (id tenant-00001..., incremental: true). Changes
 (--mutate-every-ms, --mutations, SIGUSR2) go to random tenants: a candidate of a published job
 moves to another stage, or a new candidate joins a published job; the mutation log line is
-"<wall ms> <tenant updated_at> <tenant subdomain> <what>". --truth-out and --workable-huge-page
-are single-tenant only.
+"<wall ms> <tenant updated_at> <tenant subdomain> <what>". --workable-huge-page is single-tenant
+only. A fleet's --truth-out holds every tenant (see below).
 
 Ground truth (--truth-out), for checking what reached Kafka against the tenant:
   {"jobs":[{"shortcode","state","updated_at"}...],
    "candidates":[{"id","job_shortcode","stage","stage_kind","disqualified","updated_at","deleted"}...]}
 Deleted candidates are listed with "deleted": true. SIGUSR1 freezes the tenant (no more
 changes) and then writes the file (whole, by rename), so a connector that syncs after it sees
-exactly that state; the line "Ground truth written: FILE" follows on stdout.
+exactly that state; the line "Ground truth written: FILE" follows on stdout. A fleet's file is
+  {"tenants":[{"subdomain","changes","jobs":[...],"candidates":[{...,"changes"}...]}...]}
+one entry per tenant, where "changes" counts the changes applied to the tenant and to each
+candidate (an added candidate's creation is its first change; 0 = as generated).
 
 SIGUSR2 applies --mutations N changes at once (unless frozen), with or without the timer, and
 prints "Applied N changes (SIGUSR2)." on stdout: e.g. an incremental cycle after 1 % changed.
@@ -92,7 +95,8 @@ std::string Arg(int argc, char** argv, const std::string& name, const std::strin
   return def;
 }
 
-void WriteCandidate(ats::JsonWriter& w, const ats::sim::SimCandidate& c, bool deleted) {
+// `changes` < 0: not written (a single tenant's truth).
+void WriteCandidate(ats::JsonWriter& w, const ats::sim::SimCandidate& c, bool deleted, int changes = -1) {
   w.BeginObject()
       .Key("id").String(c.id)
       .Key("job_shortcode").String(c.job_shortcode)
@@ -100,28 +104,64 @@ void WriteCandidate(ats::JsonWriter& w, const ats::sim::SimCandidate& c, bool de
       .Key("stage_kind").String(c.stage_kind)
       .Key("disqualified").Bool(c.disqualified)
       .Key("updated_at").String(c.updated_at)
-      .Key("deleted").Bool(deleted)
-      .EndObject();
+      .Key("deleted").Bool(deleted);
+  if (changes >= 0) w.Key("changes").Int(changes);
+  w.EndObject();
 }
 
-// Writes the tenant's ground truth to `path` (via a temporary file and a rename).
-bool WriteTruth(const ats::sim::WorkableTenant& tenant, const std::string& path) {
-  ats::JsonWriter w;
-  w.BeginObject().Key("jobs").BeginArray();
+void WriteJobs(ats::JsonWriter& w, const ats::sim::WorkableTenant& tenant) {
+  w.Key("jobs").BeginArray();
   for (const auto& j : tenant.jobs())
     w.BeginObject().Key("shortcode").String(j.shortcode).Key("state").String(j.state).Key("updated_at")
         .String(j.updated_at).EndObject();
-  w.EndArray().Key("candidates").BeginArray();
-  for (const auto& c : tenant.candidates()) WriteCandidate(w, c, false);
-  for (const auto& c : tenant.deleted_candidates()) WriteCandidate(w, c, true);
-  w.EndArray().EndObject();
+  w.EndArray();
+}
+
+// Writes `text` to `path` whole: via a temporary file and a rename.
+bool WriteWhole(const std::string& path, const std::string& text) {
   const std::string tmp = path + ".tmp";
   {
     std::ofstream out(tmp);
-    out << w.Take() << "\n";
+    out << text << "\n";
     if (!out) return false;
   }
   return std::rename(tmp.c_str(), path.c_str()) == 0;
+}
+
+// Writes the tenant's ground truth to `path` (whole).
+bool WriteTruth(const ats::sim::WorkableTenant& tenant, const std::string& path) {
+  ats::JsonWriter w;
+  w.BeginObject();
+  WriteJobs(w, tenant);
+  w.Key("candidates").BeginArray();
+  for (const auto& c : tenant.candidates()) WriteCandidate(w, c, false);
+  for (const auto& c : tenant.deleted_candidates()) WriteCandidate(w, c, true);
+  w.EndArray().EndObject();
+  return WriteWhole(path, w.Take());
+}
+
+// Every fleet tenant's ground truth, with the changes applied to each candidate (whole).
+bool WriteFleetTruth(const ats::sim::WorkableFleet& fleet, const std::string& path) {
+  ats::JsonWriter w;
+  w.BeginObject().Key("tenants").BeginArray();
+  for (size_t i = 0; i < fleet.size(); ++i) {
+    const auto& tenant = fleet.tenant(i);
+    const auto changes = fleet.changes_applied(i);
+    int total = 0;
+    for (const auto& [id, n] : changes) total += n;
+    const auto count = [&](const std::string& id) {
+      const auto it = changes.find(id);
+      return it == changes.end() ? 0 : it->second;
+    };
+    w.BeginObject().Key("subdomain").String(ats::sim::WorkableFleet::Subdomain(i)).Key("changes").Int(total);
+    WriteJobs(w, tenant);
+    w.Key("candidates").BeginArray();
+    for (const auto& c : tenant.candidates()) WriteCandidate(w, c, false, count(c.id));
+    for (const auto& c : tenant.deleted_candidates()) WriteCandidate(w, c, true, count(c.id));
+    w.EndArray().EndObject();
+  }
+  w.EndArray().EndObject();
+  return WriteWhole(path, w.Take());
 }
 
 // One connection per fleet tenant (the first `count`), as YAML list items.
@@ -253,6 +293,7 @@ int main(int argc, char** argv) {
     std::cout << "Workable requests: " << stats.requests << ", 429s: " << stats.rate_limited << ", changes: " << applied
               << "\n" << std::flush;
   };
+  auto write_truth = [&] { return fleet ? WriteFleetTruth(*fleet, truth_out) : WriteTruth(*workable, truth_out); };
   auto next_mutation = std::chrono::steady_clock::now() + std::chrono::milliseconds(mutate_every_ms);
   while (true) {
     int sig = 0;
@@ -282,8 +323,8 @@ int main(int argc, char** argv) {
     }
     if (sig == SIGUSR1) {
       frozen = true;
-      if (workable && !truth_out.empty()) {
-        if (!WriteTruth(*workable, truth_out)) return std::cerr << "ats-sim: cannot write " << truth_out << "\n", 1;
+      if ((workable || fleet) && !truth_out.empty()) {
+        if (!write_truth()) return std::cerr << "ats-sim: cannot write " << truth_out << "\n", 1;
         std::cout << "Ground truth written: " << truth_out << " (" << applied << " changes applied)\n" << std::flush;
       }
       continue;
@@ -291,7 +332,7 @@ int main(int argc, char** argv) {
     break;  // SIGINT / SIGTERM
   }
   if (workable || fleet) print_counters();  // the tenant's side of the count, for the rate-limited benchmark
-  if (workable && !truth_out.empty() && !WriteTruth(*workable, truth_out))
+  if ((workable || fleet) && !truth_out.empty() && !write_truth())
     return std::cerr << "ats-sim: cannot write " << truth_out << "\n", 1;
   return 0;
 }

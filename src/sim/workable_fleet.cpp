@@ -67,6 +67,10 @@ bool WorkableFleet::Start() {
     tenants_.push_back(std::make_unique<WorkableTenant>(
         std::move(o), WorkableTenant::Mount{origin, std::string(kTenantsPrefix) + Subdomain(i)}));
   }
+  {
+    std::lock_guard lock(mutate_mu_);
+    changes_.resize(tenants_.size());
+  }
   ready_.store(true);  // publishes tenants_ to the server's workers
   return true;
 }
@@ -139,6 +143,8 @@ std::optional<FleetChange> WorkableFleet::MutateRandom() {
       if (tenant.MoveCandidate(c.id, kind)) {
         change.what = "moved " + c.id + " to " + kind;
         change.clock = tenant.clock();
+        change.candidate_id = c.id;
+        ++changes_[change.tenant][c.id];
         return change;
       }
     }
@@ -147,9 +153,16 @@ std::optional<FleetChange> WorkableFleet::MutateRandom() {
     if (id.empty()) continue;
     change.what = "added candidate " + id + " to job " + job;
     change.clock = tenant.clock();
+    change.candidate_id = id;
+    ++changes_[change.tenant][id];
     return change;
   }
   return std::nullopt;
+}
+
+std::map<std::string, int> WorkableFleet::changes_applied(size_t index) const {
+  std::lock_guard lock(mutate_mu_);
+  return index < changes_.size() ? changes_[index] : std::map<std::string, int>{};
 }
 
 int64_t WorkableFleet::requests() const {

@@ -6,6 +6,7 @@
 // port. Lookup is by the number in the path (O(1)); an unknown tenant gets 404.
 #include <atomic>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -40,6 +41,7 @@ struct FleetChange {
   std::string subdomain;  // "tenant-00001"
   std::string clock;      // the tenant's updated_at for the change (its simulated clock)
   std::string what;       // "moved <id> to <stage kind>" | "added candidate <id> to job <shortcode>"
+  std::string candidate_id;  // the candidate moved or added
 };
 
 class WorkableFleet {
@@ -59,6 +61,7 @@ class WorkableFleet {
   size_t size() const { return tenants_.size(); }  // 0 before Start()
   // After Start(): tenant `index` (0-based), its base_url and its token.
   WorkableTenant& tenant(size_t index) { return *tenants_.at(index); }
+  const WorkableTenant& tenant(size_t index) const { return *tenants_.at(index); }
   std::string base_url(size_t index) const;
   std::string token(size_t index) const;
 
@@ -72,6 +75,9 @@ class WorkableFleet {
   int64_t requests() const;
   int64_t rate_limited() const;
   int64_t unknown_tenant() const { return unknown_tenant_.load(); }
+  // Ground truth for a proof: how many changes MutateRandom applied to each candidate of tenant
+  // `index` (candidate id -> count; an added candidate's creation counts as its first change).
+  std::map<std::string, int> changes_applied(size_t index) const;
 
  private:
   void Handle(const httplib::Request& req, httplib::Response& res);
@@ -80,7 +86,8 @@ class WorkableFleet {
   std::vector<std::unique_ptr<WorkableTenant>> tenants_;
   std::atomic<bool> ready_{false};
   std::atomic<int64_t> unknown_tenant_{0};
-  std::mutex mutate_mu_;
+  mutable std::mutex mutate_mu_;
+  std::vector<std::map<std::string, int>> changes_;  // per tenant, under mutate_mu_
   std::mt19937_64 rng_;
   detail::LoopbackServer server_;
 };

@@ -20,6 +20,7 @@ wait_line() {  # wait_line PATTERN: up to 10 s for a line of stdout
 
 "$sim" --workable-tenants 5 --config-tenants 3 --poll-interval-s 30 --workable-jobs 2 --workable-candidates 10 \
   --workday-postings 0 --mutations 6 --mutation-log "$work/mutations.log" --config-out "$work/sim.yaml" \
+  --truth-out "$work/truth.json" \
   --snapshot "$work/snap" >"$work/out" 2>&1 &
 pid=$!
 wait_line '^Connector config:' && ok "started" || { bad "did not start"; cat "$work/out"; }
@@ -54,6 +55,34 @@ while read -r ms clock tenant what; do
 done <"$work/mutations.log"
 [[ $(wc -l <"$work/mutations.log") == 6 && $bad_lines == 0 ]] &&
   ok "mutation log: wall ms, tenant updated_at, tenant, change" || { bad "mutation log"; cat "$work/mutations.log"; }
+
+# SIGUSR1: the fleet's ground truth, every tenant, each candidate's changes counted as logged.
+kill -USR1 "$pid"
+wait_line '^Ground truth written: .*truth.json (6 changes applied)$' && ok "SIGUSR1: truth written" ||
+  { bad "SIGUSR1: no 'Ground truth written'"; cat "$work/out"; }
+python3 - "$work/truth.json" "$work/mutations.log" <<'PY' && ok "truth: 5 tenants, changes per candidate = mutation log" || bad "truth"
+import collections, json, sys
+truth = json.load(open(sys.argv[1]))
+logged = collections.Counter()
+for line in open(sys.argv[2]):
+    _, clock, tenant, what = line.rstrip("\n").split(" ", 3)
+    words = what.split()
+    logged[(tenant, words[1] if words[0] == "moved" else words[2])] += 1
+assert [t["subdomain"] for t in truth["tenants"]] == [f"tenant-0000{i}" for i in range(1, 6)], truth.keys()
+counted = collections.Counter()
+for t in truth["tenants"]:
+    assert t["jobs"] and all({"shortcode", "state", "updated_at"} <= set(j) for j in t["jobs"]), t["subdomain"]
+    assert t["changes"] == sum(c["changes"] for c in t["candidates"]), t["subdomain"]
+    for c in t["candidates"]:
+        assert {"id", "job_shortcode", "stage_kind", "disqualified", "updated_at", "deleted"} <= set(c), c
+        if c["changes"]:
+            counted[(t["subdomain"], c["id"])] = c["changes"]
+assert counted == logged, (counted, logged)
+PY
+# Frozen: SIGUSR2 changes nothing any more.
+kill -USR2 "$pid"
+sleep 0.3
+[[ $(wc -l <"$work/mutations.log") == 6 ]] && ok "frozen: SIGUSR2 applies nothing" || bad "changes after the freeze"
 
 kill -HUP "$pid"
 # 3 tenants x (check's reads) + 3 curl calls that reached a tenant; the 404 reached none.

@@ -1,6 +1,13 @@
 #!/usr/bin/env bash
 # Builds (once; offline after the first resolution) and runs the Java consumer check:
 #   tests/kafka/consumer-check/run.sh BOOTSTRAP CONNECTION SOURCE MIN_RECORDS TOPIC=CE_TYPE ...
+#   tests/kafka/consumer-check/run.sh --dump BOOTSTRAP OUT_FILE TIMEOUT_S TOPIC...
+#                                     (Dump.java: every committed record as a JSON line, for the
+#                                      cluster proof's verifier, tests/cluster/verify.py)
+#   tests/kafka/consumer-check/run.sh --leaders BOOTSTRAP TOPIC
+#                                     (Leaders.java: "PARTITION LEADER_NODE_ID" per partition)
+#   tests/kafka/consumer-check/run.sh --topics BOOTSTRAP PARTITIONS RF TOPIC[:compact]...
+#                                     (Topics.java: creates the missing topics)
 #   tests/kafka/consumer-check/run.sh --build-only
 # The jar and its classpath live in the cache ($ATS_KAFKA_CACHE or ~/.cache/ats-connector).
 set -euo pipefail
@@ -24,5 +31,9 @@ if [[ ! -f $build/stamp || $(cat "$build/stamp") != "$stamp" || ! -f $jar || ! -
   echo "$stamp" >"$build/stamp"
 fi
 [[ ${1:-} == --build-only ]] && exit 0
+main=com.atsconnector.check.ConsumerCheck
+[[ ${1:-} == --dump ]] && { main=com.atsconnector.check.Dump; shift; }
+[[ ${1:-} == --leaders ]] && { main=com.atsconnector.check.Leaders; shift; }
+[[ ${1:-} == --topics ]] && { main=com.atsconnector.check.Topics; shift; }
 exec java -Xmx128m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
-  -cp "$jar:$(cat "$build/classpath")" com.atsconnector.check.ConsumerCheck "$@"
+  -cp "$jar:$(cat "$build/classpath")" "$main" "$@"

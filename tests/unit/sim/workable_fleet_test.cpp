@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <map>
 #include <set>
 #include <string>
 #include <thread>
@@ -220,6 +221,28 @@ TEST(WorkableFleet, ChangesStayInTheFirstMutateTenants) {
   }
   EXPECT_EQ(touched, (std::set<size_t>{0, 1}));
   for (size_t i = 2; i < fleet.size(); ++i) EXPECT_EQ(fleet.tenant(i).clock(), "2026-01-01T00:00:00Z") << i;
+}
+
+// The proof's ground truth counts each candidate's changes: the counts must add up to the
+// changes made, name the candidate each change named, and stay per tenant.
+TEST(WorkableFleet, ChangesAppliedCountsEachCandidatesChangesPerTenant) {
+  WorkableFleet fleet(SmallFleet(3));
+  ASSERT_TRUE(fleet.Start());
+  std::vector<std::map<std::string, int>> expected(fleet.size());
+  for (int n = 0; n < 60; ++n) {
+    const auto change = fleet.MutateRandom();
+    ASSERT_TRUE(change.has_value());
+    ASSERT_FALSE(change->candidate_id.empty()) << change->what;
+    EXPECT_NE(change->what.find(change->candidate_id), std::string::npos) << change->what;
+    ++expected[change->tenant][change->candidate_id];
+  }
+  int total = 0;
+  for (size_t i = 0; i < fleet.size(); ++i) {
+    EXPECT_EQ(fleet.changes_applied(i), expected[i]) << i;
+    for (const auto& [id, n] : fleet.changes_applied(i)) total += n;
+  }
+  EXPECT_EQ(total, 60);
+  EXPECT_TRUE(fleet.changes_applied(fleet.size()).empty());  // no such tenant
 }
 
 TEST(WorkableFleet, ManyTenantsOnePortUnderConcurrentClients) {
