@@ -24,7 +24,20 @@ snapshot::Key Stager::TombstoneKey(const snapshot::Key& key) {
 
 Result<void> Stager::PublishAndCommit(std::vector<Message>& messages, snapshot::Batch& batch) {
   if (!messages.empty() && !deps_.write_ahead) {
-    // Events and states in one commit (the outbox holds the events until it).
+    // Events and states in one commit (the outbox holds the events until it). The outbox still
+    // holds the events of the stage in flight: that stage commits first, with its own states, so
+    // no commit carries events without the states that say they were published.
+    if (in_flight_) {
+      snapshot::Batch settled;
+      InFlightInto(settled, /*publish=*/false);
+      if (auto committed = deps_.store.Commit(settled); !committed) {
+        CountError(committed.error());
+        Reset();
+        return committed;
+      }
+      Committed(*in_flight_);
+      in_flight_.reset();
+    }
     if (auto published = deps_.outbox.PublishAndAwait(messages); !published) {
       CountError(published.error());
       return published;
@@ -98,21 +111,7 @@ Result<void> Stager::Advance(bool force) {
   }
   const bool publish = !open_.messages.empty();
   snapshot::Batch batch;
-  if (in_flight_) {
-    for (auto& [id, state] : in_flight_->states) {
-      snapshot::Key key{connection, in_flight_->entity, id};
-      // Its write-ahead copy goes with the commit, unless the next stage writes a newer one
-      // (a key both put and deleted in one batch ends deleted).
-      if (deps_.write_ahead && !(publish && open_.states.count(id) > 0)) batch.Delete(PendingKey(key));
-      batch.Put(std::move(key), std::move(state));
-    }
-    if (in_flight_->resume_marker)
-      batch.PutMeta(deps_.listing.MetaKey(in_flight_->entity, "resume"), *in_flight_->resume_marker);
-    for (const auto& [key, value] : in_flight_->metas)
-      if (!(publish && open_.metas.count(key) > 0)) batch.PutMeta(key, value);  // unless a newer one follows
-    for (const auto& id : in_flight_->revived)
-      batch.Delete(TombstoneKey({connection, in_flight_->entity, id}));
-  }
+  if (in_flight_) InFlightInto(batch, publish);
   if (!publish)
     for (const auto& id : open_.revived) batch.Delete(TombstoneKey({connection, open_.entity, id}));
   if (!publish && open_.resume_marker)
@@ -153,6 +152,25 @@ Result<void> Stager::Advance(bool force) {
   in_flight_ = std::move(open_);
   open_ = Stage();
   return Ok();
+}
+
+// The commit of the stage in flight: its states (and write-ahead copies gone), resume marker,
+// metadata and revived ids. `publish`: open() goes out in the same commit, so what it
+// writes anew wins.
+void Stager::InFlightInto(snapshot::Batch& batch, bool publish) {
+  const std::string& connection = deps_.connection;
+  for (auto& [id, state] : in_flight_->states) {
+    snapshot::Key key{connection, in_flight_->entity, id};
+    // Its write-ahead copy goes with the commit, unless the next stage writes a newer one
+    // (a key both put and deleted in one batch ends deleted).
+    if (deps_.write_ahead && !(publish && open_.states.count(id) > 0)) batch.Delete(PendingKey(key));
+    batch.Put(std::move(key), std::move(state));
+  }
+  if (in_flight_->resume_marker)
+    batch.PutMeta(deps_.listing.MetaKey(in_flight_->entity, "resume"), *in_flight_->resume_marker);
+  for (const auto& [key, value] : in_flight_->metas)
+    if (!(publish && open_.metas.count(key) > 0)) batch.PutMeta(key, value);  // unless a newer one follows
+  for (const auto& id : in_flight_->revived) batch.Delete(TombstoneKey({connection, in_flight_->entity, id}));
 }
 
 Result<void> Stager::Flush() {

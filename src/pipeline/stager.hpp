@@ -113,6 +113,7 @@ class Stager {
 
  private:
   void Committed(Stage& stage);
+  void InFlightInto(snapshot::Batch& batch, bool publish);
   void CountError(const Error& error);
 
   Deps deps_;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <set>
 #include <memory>
 #include <string>
 #include <vector>
@@ -164,6 +165,75 @@ TEST_F(StagerTest, PublishAndCommitWritesIntentBeforePublishingAndCommitsAfter) 
   batch.Put(other, state);
   EXPECT_FALSE(stager_->PublishAndCommit(messages, batch));
   EXPECT_FALSE(Stored(other));
+}
+
+// Cluster mode's outbox (state/connection_state.hpp) in miniature: events wait until the next
+// commit, which carries them in one transaction with its states.
+class HeldOutbox : public Outbox {
+ public:
+  Result<Ticket> Publish(const std::vector<Message>& batch) override {
+    pending.insert(pending.end(), batch.begin(), batch.end());
+    return Ticket(std::make_shared<int>(0));
+  }
+  Result<void> Await(const Ticket&) override { return Ok(); }
+  bool Settled(const Ticket&) override { return true; }
+  Result<void> PublishAndAwait(const std::vector<Message>& batch) override { return Publish(batch) ? Ok() : Ok(); }
+  std::vector<Message> pending;
+};
+
+// Each commit as one transaction would be: the events it carries and the records it writes.
+class TransactionStore : public snapshot::SnapshotStore {
+ public:
+  TransactionStore(snapshot::SnapshotStore& local, HeldOutbox& outbox) : local_(local), outbox_(outbox) {}
+  Result<std::optional<snapshot::StoredRecord>> Get(const snapshot::Key& key) override { return local_.Get(key); }
+  Result<void> ForEach(std::string_view c, Entity e,
+                       const std::function<bool(std::string_view, const snapshot::StoredRecord&)>& fn) override {
+    return local_.ForEach(c, e, fn);
+  }
+  Result<size_t> Count(std::string_view c, Entity e) override { return local_.Count(c, e); }
+  Result<std::optional<std::string>> GetMeta(std::string_view key) override { return local_.GetMeta(key); }
+  Result<void> Commit(const snapshot::Batch& batch) override {
+    std::set<std::string> events, states;
+    for (const auto& m : outbox_.pending) events.insert(m.key);
+    for (const auto& [key, record] : batch.puts()) states.insert("acme/" + key.id);
+    outbox_.pending.clear();
+    transactions.emplace_back(events, states);
+    return local_.Commit(batch);
+  }
+  std::vector<std::pair<std::set<std::string>, std::set<std::string>>> transactions;
+
+ private:
+  snapshot::SnapshotStore& local_;
+  HeldOutbox& outbox_;
+};
+
+// Without write-ahead copies (cluster mode) a commit must never carry events without the states
+// that say they were published: a job imported while a candidate stage is in flight commits that
+// stage first, each with its own events.
+TEST_F(StagerTest, WithoutWriteAheadEveryCommitCarriesTheEventsOfItsOwnStates) {
+  HeldOutbox held;
+  TransactionStore store(*store_, held);
+  Stager stager(Stager::Deps{store, held, metrics_, *listing_, "acme", nullptr, /*write_ahead=*/false});
+  Stage& stage = stager.open();
+  stage.entity = Entity::kCandidate;
+  stage.report = &report_;
+  stage.Add(Message{"cands", "acme/c1", "{}", {}});
+  snapshot::StoredRecord state;
+  state.sequence = 1;
+  stage.states.insert_or_assign("c1", state);
+  ASSERT_TRUE(stager.Advance(/*force=*/false).ok());  // c1's events held, its state not yet written
+  EXPECT_FALSE(Stored({"acme", Entity::kCandidate, "c1"}));
+
+  std::vector<Message> messages{Message{"jobs", "acme/j1", "{}", {}}};
+  snapshot::Batch batch;
+  batch.Put({"acme", Entity::kJob, "j1"}, state);
+  ASSERT_TRUE(stager.PublishAndCommit(messages, batch).ok());
+  ASSERT_EQ(store.transactions.size(), 2u);
+  for (const auto& [events, states] : store.transactions) EXPECT_EQ(events, states);
+  EXPECT_TRUE(Stored({"acme", Entity::kCandidate, "c1"}));
+  EXPECT_TRUE(Stored({"acme", Entity::kJob, "j1"}));
+  EXPECT_TRUE(stager.Flush().ok());  // nothing left in flight
+  EXPECT_EQ(store.transactions.size(), 2u);
 }
 
 }  // namespace
