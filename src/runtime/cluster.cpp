@@ -81,7 +81,7 @@ int Cluster::PartitionOf(const std::string& connection) const {
 std::shared_ptr<state::PartitionCommitter> Cluster::Committer(const std::string& connection) const {
   std::lock_guard lock(mu_);
   auto it = partitions_.find(PartitionOf(connection));
-  if (it == partitions_.end() || it->second.restoring) return nullptr;
+  if (it == partitions_.end() || it->second.restoring || it->second.leaving) return nullptr;
   return it->second.committer;
 }
 
@@ -165,6 +165,9 @@ void Cluster::OnRevoked(const std::vector<int>& partitions, bool lost) {
       if (it == partitions_.end()) continue;
       committer = it->second.committer;
       running = !it->second.restoring;
+      // From here on nothing starts in it (Runs() is false): a definition applied meanwhile
+      // must not add a connection after its partition's connections were stopped.
+      it->second.leaving = true;
     }
     if (running) hooks_.request_stop(p);
     // The transaction in flight finishes (or fails: fenced when lost); the stages waiting fail

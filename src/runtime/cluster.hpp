@@ -58,6 +58,7 @@ class Cluster final : public kafka::GroupListener {
  private:
   struct Partition {
     bool restoring = true;
+    bool leaving = false;  // being revoked: nothing new starts in it
     std::shared_ptr<state::PartitionCommitter> committer;
     std::chrono::steady_clock::time_point assigned;
     int64_t next_offset = -2;  // where restoring goes on (-2: the beginning)

@@ -116,6 +116,12 @@ Result<void> Service::Start() {
                                              config_.kafka.rdkafka);
           !ensured)
         return ensured;
+    // The cluster object exists before anything that asks it (the connections topic's reader
+    // thread, the API); it joins the group only in StartCluster, so it owns nothing until then.
+    ClusterHooks hooks{[this](int p) { StartPartition(p); }, [this](int p) { RequestStopPartition(p); },
+                       [this](int p) { StopPartition(p); }};
+    cluster_ = std::make_unique<Cluster>(config_, bootstrap_, *store_, *publisher_outbox_, metrics_, status_,
+                                         std::move(hooks));
     if (auto opened = OpenDefinitions(); !opened) return opened;
     connection_store_ = std::make_unique<control::TopicConnectionStore>(*definitions_);
   } else {
@@ -317,10 +323,6 @@ void Service::Stop() {
 
 // Cluster mode: the group decides which connections run here (StartPartition, StopPartition).
 Result<void> Service::StartCluster() {
-  ClusterHooks hooks{[this](int p) { StartPartition(p); }, [this](int p) { RequestStopPartition(p); },
-                     [this](int p) { StopPartition(p); }};
-  cluster_ = std::make_unique<Cluster>(config_, bootstrap_, *store_, *publisher_outbox_, metrics_, status_,
-                                       std::move(hooks));
   // Readiness: this replica's partitions restored (StatusBoard::Ready), not every connection tried.
   status_.SetStartupComplete();
   if (auto started = cluster_->Start(); !started) return started;
