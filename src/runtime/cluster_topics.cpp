@@ -14,7 +14,7 @@ Result<void> EnsureClusterTopics(const config::ClusterConfig& cluster, const std
   const std::vector<kafka::TopicRequirement> topics = {
       {{cluster.state_topic, cluster.state_partitions, cluster.replication_factor, compact}, true},
       {{cluster.connections_topic, 1, cluster.replication_factor, compact}, true},
-      {{status_topic, 4, cluster.replication_factor, {}}, false}};
+      {{status_topic, 1, cluster.replication_factor, {}}, false}};
   auto problems = kafka::EnsureTopics(bootstrap_servers, topics, rdkafka, cluster.create_topics,
                                       std::chrono::seconds(10));
   if (!problems) {
