@@ -23,34 +23,8 @@ snapshot::Key Stager::TombstoneKey(const snapshot::Key& key) {
 }
 
 Result<void> Stager::PublishAndCommit(std::vector<Message>& messages, snapshot::Batch& batch) {
-  if (!messages.empty() && !deps_.write_ahead) {
-    // Events and states in one commit (the outbox holds the events until it). The outbox still
-    // holds the events of the stage in flight: that stage commits first, with its own states, so
-    // no commit carries events without the states that say they were published.
-    if (in_flight_) {
-      snapshot::Batch settled;
-      InFlightInto(settled, /*publish=*/false);
-      if (auto committed = deps_.store.Commit(settled); !committed) {
-        CountError(committed.error());
-        Reset();
-        return committed;
-      }
-      Committed(*in_flight_);
-      in_flight_.reset();
-    }
-    if (auto published = deps_.outbox.PublishAndAwait(messages); !published) {
-      CountError(published.error());
-      return published;
-    }
-    if (auto committed = deps_.store.Commit(batch); !committed) {
-      CountError(committed.error());
-      return committed;
-    }
-    messages.clear();
-    batch = snapshot::Batch();
-    return Ok();
-  }
-  if (!messages.empty()) {
+  const bool publish = !messages.empty();
+  if (publish && deps_.write_ahead) {
     // Intent first: if the process dies after Kafka acknowledged the batch but before the
     // commit, the next full listing still knows downstream heard of these candidates, and a
     // candidate deleted meanwhile gets its deleted event (found by the crash suite).
@@ -64,12 +38,28 @@ Result<void> Stager::PublishAndCommit(std::vector<Message>& messages, snapshot::
       }
       for (const auto& [key, record] : intent.puts()) batch.Delete(key);  // with the commit
     }
+  } else if (publish && in_flight_) {
+    // Without write-ahead the outbox holds events until the next commit, which carries them
+    // with its states (one transaction). It still holds the stage in flight's: that stage
+    // commits first, with its own states, so no commit carries events without theirs.
+    snapshot::Batch settled;
+    InFlightInto(settled, /*publish=*/false);
+    if (auto committed = deps_.store.Commit(settled); !committed) {
+      CountError(committed.error());
+      Reset();
+      return committed;
+    }
+    Committed(*in_flight_);
+    in_flight_.reset();
+  }
+  if (publish) {
     if (auto published = deps_.outbox.PublishAndAwait(messages); !published) {
       CountError(published.error());
       return published;
     }
   }
-  if (!batch.empty()) {
+  // (Without write-ahead a commit follows every publication, even with no state: it carries the events.)
+  if (!batch.empty() || (publish && !deps_.write_ahead)) {
     if (auto committed = deps_.store.Commit(batch); !committed) {
       CountError(committed.error());
       return committed;
