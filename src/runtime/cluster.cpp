@@ -4,6 +4,7 @@
 #include <set>
 
 #include "common/log.hpp"
+#include "runtime/connection_task.hpp"
 #include "kafka/transactional_producer.hpp"
 #include "state/changelog.hpp"
 #include "state/partitioning.hpp"
@@ -139,7 +140,6 @@ std::map<int, int64_t> Cluster::OnAssigned(const std::vector<int>& partitions) {
     {
       std::lock_guard lock(mu_);
       partitions_[p] = std::move(partition);
-      joined_ = true;
     }
     starts[p] = start;
     log::Info("cluster: partition assigned; restoring its state",
@@ -283,21 +283,17 @@ int64_t Cluster::RestoreStart(int p) {
   if (offset >= 0 && at > 0 && now - at <= kCheckpointMaxAgeS) return offset;
   // No checkpoint, or too old: whatever the cache holds of p's connections goes.
   std::set<std::string> ids;
-  for (const std::string prefix : {"sync/", "selection/", "control/", "source/"}) {
-    (void)local_.ForEachMeta(prefix, [&](std::string_view meta, std::string_view) {
-      meta.remove_prefix(prefix.size());
+  for (const auto root : kConnectionMetaRoots) {
+    (void)local_.ForEachMeta(root, [&](std::string_view meta, std::string_view) {
+      meta.remove_prefix(root.size());
       const auto id = std::string(meta.substr(0, meta.find('/')));
       if (!id.empty() && PartitionOf(id) == p) ids.insert(id);
       return true;
     });
   }
   if (!ids.empty()) {
-    std::vector<std::string> connections, prefixes;
-    for (const auto& id : ids) {
-      connections.insert(connections.end(), {id, "~pending/" + id, "~gone/" + id});
-      for (const std::string prefix : {"sync/", "selection/", "control/", "source/"}) prefixes.push_back(prefix + id + "/");
-    }
-    if (auto wiped = local_.DeleteRanges(connections, prefixes); !wiped)
+    const auto ranges = RangesOf({ids.begin(), ids.end()});
+    if (auto wiped = local_.DeleteRanges(ranges.connections, ranges.meta_prefixes); !wiped)
       log::Warn("cluster: cannot drop a partition's old cache", {{"partition", p}, {"error", wiped.error().message}});
     else
       log::Info("cluster: no recent checkpoint of the partition; its cache is dropped and restored whole",

@@ -28,6 +28,15 @@ ConnectionStatusChange Change(const std::string& connection, std::string_view so
 
 }  // namespace
 
+ConnectionRanges RangesOf(const std::vector<std::string>& ids) {
+  ConnectionRanges ranges;
+  for (const auto& id : ids) {
+    ranges.connections.insert(ranges.connections.end(), {id, "~pending/" + id, "~gone/" + id});
+    for (const auto root : kConnectionMetaRoots) ranges.meta_prefixes.push_back(std::string(root) + id + "/");
+  }
+  return ranges;
+}
+
 std::string PausedKey(const std::string& connection) {
   return "control/" + connection + "/paused";
 }

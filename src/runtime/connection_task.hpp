@@ -1,4 +1,5 @@
 #pragma once
+#include <array>
 // One connection as the scheduler sees it: idle (queued for its next due time), running one
 // cycle on a pool thread, backing off, paused or stopping. A cycle's outcome goes to the status
 // board, the metrics, the log and the status listener here; SyncWorker only runs the cycle.
@@ -9,6 +10,8 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "common/backoff.hpp"
 #include "common/stop.hpp"
@@ -21,6 +24,14 @@
 namespace ats::runtime {
 
 // Snapshot metadata the control plane keeps per connection.
+// Where a connection's state lives in the snapshot: metadata under these roots + "<id>/", records
+// under the connection id and its "~pending/" and "~gone/" namespaces. What a purge removes.
+inline constexpr std::array<std::string_view, 4> kConnectionMetaRoots = {"sync/", "selection/", "control/",
+                                                                         "source/"};
+struct ConnectionRanges {
+  std::vector<std::string> connections, meta_prefixes;  // SnapshotStore::DeleteRanges's arguments
+};
+ConnectionRanges RangesOf(const std::vector<std::string>& ids);
 std::string PausedKey(const std::string& connection);  // control/<id>/paused ("true" while paused)
 std::string ResyncKey(const std::string& connection);  // control/<id>/resync (EncodeResync)
 // {"entity":"candidates","job_id":"","candidate_id":"","requested":"2026-12-07T03:00:00.000Z"}:

@@ -177,9 +177,8 @@ Result<void> Service::RemoveLocked(const std::string& id, bool purge) {
     // Its records (and the written-ahead and tombstone namespaces) and every metadata key
     // (cursors, resume markers, selection, control flags, the source's state); in cluster mode
     // as tombstones in its partition's changelog too.
-    auto purged = (side_store ? *side_store : *store_).DeleteRanges(
-        {id, "~pending/" + id, "~gone/" + id},
-        {"sync/" + id + "/", "selection/" + id + "/", "control/" + id + "/", "source/" + id + "/"});
+    const auto ranges = RangesOf({id});
+    auto purged = (side_store ? *side_store : *store_).DeleteRanges(ranges.connections, ranges.meta_prefixes);
     if (!purged) return purged;
   }
   log::Info("Connection removed.", {{"connection", id}, {"purged", purge}});
