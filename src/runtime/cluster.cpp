@@ -4,8 +4,8 @@
 #include <set>
 
 #include "common/log.hpp"
-#include "runtime/connection_task.hpp"
 #include "kafka/transactional_producer.hpp"
+#include "runtime/connection_task.hpp"
 #include "state/changelog.hpp"
 #include "state/partitioning.hpp"
 
@@ -279,7 +279,8 @@ int64_t Cluster::RestoreStart(int p) {
   };
   const int64_t offset = read(key), at = read(key + "/at");
   const int64_t now =
-      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
   if (offset >= 0 && at > 0 && now - at <= kCheckpointMaxAgeS) return offset;
   // No checkpoint, or too old: whatever the cache holds of p's connections goes.
   std::set<std::string> ids;
@@ -294,7 +295,8 @@ int64_t Cluster::RestoreStart(int p) {
   if (!ids.empty()) {
     const auto ranges = RangesOf({ids.begin(), ids.end()});
     if (auto wiped = local_.DeleteRanges(ranges.connections, ranges.meta_prefixes); !wiped)
-      log::Warn("cluster: cannot drop a partition's old cache", {{"partition", p}, {"error", wiped.error().message}});
+      log::Warn("cluster: cannot drop a partition's old cache",
+                {{"partition", p}, {"error", wiped.error().message}});
     else
       log::Info("cluster: no recent checkpoint of the partition; its cache is dropped and restored whole",
                 {{"partition", p}, {"connections", ids.size()}});
@@ -306,12 +308,14 @@ int64_t Cluster::RestoreStart(int p) {
 void Cluster::SaveCheckpoint(int p, int64_t offset) {
   const std::string key = state::CheckpointKey(config_.state_topic, p);
   const auto now =
-      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
   snapshot::Batch batch;
   batch.PutMeta(key, std::to_string(offset));
   batch.PutMeta(key + "/at", std::to_string(now));
   if (auto saved = local_.Commit(batch); !saved)
-    log::Warn("cluster: cannot save the restore checkpoint", {{"partition", p}, {"error", saved.error().message}});
+    log::Warn("cluster: cannot save the restore checkpoint",
+              {{"partition", p}, {"error", saved.error().message}});
 }
 
 void Cluster::Restart(int p) {

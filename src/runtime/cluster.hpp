@@ -70,7 +70,8 @@ class Cluster final : public kafka::GroupListener {
   void SaveCheckpoint(int partition, int64_t offset);
   // A cache checkpointed longer ago than this restores whole (below Kafka's default
   // delete.retention.ms of 24 h, after which compaction may drop a tombstone).
-  static constexpr int64_t kCheckpointMaxAgeS = 20 * 3600;  // its cache fell behind: stop, restore again, start
+  static constexpr int64_t kCheckpointMaxAgeS =
+      20 * 3600;  // its cache fell behind: stop, restore again, start
   void PublishStatus();
 
   config::ClusterConfig config_;

@@ -56,7 +56,8 @@ Result<void> PartitionCommitter::Commit(std::vector<Message> events, std::vector
     {
       std::lock_guard lock(mu_);
       if (closing_)
-        return Error::Retryable(ErrorCategory::kKafka, "cluster: partition " + std::to_string(options_.partition) +
+        return Error::Retryable(ErrorCategory::kKafka, "cluster: partition " +
+                                                           std::to_string(options_.partition) +
                                                            " is leaving this replica; its new owner goes on");
     }
     return AtLeastOnce(item);
